@@ -1,0 +1,85 @@
+import "server-only";
+
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+
+/**
+ * Token encryption at rest: AES-256-GCM with a random 96-bit IV per value. The stored form names the
+ * key that sealed it, `v1.<keyId>.<iv>.<ciphertext>.<tag>` (base64url parts), so keys can rotate:
+ * seal with the first key of TOKEN_ENCRYPTION_KEYS, open with whichever listed key the value names.
+ */
+
+export type KeyRing = { primary: string; keys: Map<string, Buffer> };
+
+export class DecryptionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DecryptionError";
+  }
+}
+
+export function parseKeyRing(spec: string): KeyRing {
+  const keys = new Map<string, Buffer>();
+  let primary: string | undefined;
+  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const idx = part.indexOf(":");
+    const id = part.slice(0, idx);
+    const key = Buffer.from(part.slice(idx + 1), "base64url");
+    if (idx <= 0 || key.length !== 32) {
+      throw new Error(`TOKEN_ENCRYPTION_KEYS entry "${id || part.slice(0, 8)}…" must be keyId:<32 bytes base64>`);
+    }
+    if (keys.has(id)) throw new Error(`TOKEN_ENCRYPTION_KEYS lists key id "${id}" twice`);
+    keys.set(id, key);
+    primary ??= id;
+  }
+  if (!primary) throw new Error("TOKEN_ENCRYPTION_KEYS is empty");
+  return { primary, keys };
+}
+
+export function seal(plaintext: string, ring: KeyRing): string {
+  const key = ring.keys.get(ring.primary)!;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  // The key id is authenticated too, so a value cannot be relabelled to another key.
+  cipher.setAAD(Buffer.from(ring.primary));
+  const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return ["v1", ring.primary, iv.toString("base64url"), ct.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+}
+
+export function open(sealed: string, ring: KeyRing): string {
+  const parts = sealed.split(".");
+  if (parts.length !== 5 || parts[0] !== "v1") throw new DecryptionError("not an encrypted value");
+  const [, keyId, iv, ct, tag] = parts;
+  const key = ring.keys.get(keyId);
+  if (!key) throw new DecryptionError(`encrypted with key "${keyId}", which is not in TOKEN_ENCRYPTION_KEYS`);
+  try {
+    const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
+    decipher.setAAD(Buffer.from(keyId));
+    decipher.setAuthTag(Buffer.from(tag, "base64url"));
+    return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
+  } catch {
+    throw new DecryptionError("encrypted value failed authentication (tampered or wrong key)");
+  }
+}
+
+/** True when a value was sealed with an older key and should be re-sealed on next write. */
+export function needsReseal(sealed: string, ring: KeyRing): boolean {
+  return sealed.split(".")[1] !== ring.primary;
+}
+
+let ringCache: { spec: string; ring: KeyRing } | undefined;
+
+/** The process's key ring, from configuration. */
+export async function keyRing(): Promise<KeyRing> {
+  const { env } = await import("@/lib/env");
+  const spec = env().TOKEN_ENCRYPTION_KEYS;
+  if (ringCache?.spec !== spec) ringCache = { spec, ring: parseKeyRing(spec) };
+  return ringCache.ring;
+}
+
+export async function encryptToken(token: string): Promise<string> {
+  return seal(token, await keyRing());
+}
+
+export async function decryptToken(sealed: string): Promise<string> {
+  return open(sealed, await keyRing());
+}

@@ -1,0 +1,136 @@
+import "server-only";
+
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Portal configuration, validated once. In development a missing secret is generated once into
+ * `.data/dev-secrets.json` so `npm run dev` needs no `.env`; in production nothing is generated and
+ * every missing or malformed variable is named in one error.
+ */
+
+export const SANDBOX_DEFAULTS = {
+  PLEO_AUTH_URL: "http://127.0.0.1:4010",
+  PLEO_API_URL: "http://127.0.0.1:4010",
+  PLEO_CLIENT_ID: "sandbox-portal",
+  PLEO_CLIENT_SECRET: "sandbox-portal-secret",
+} as const;
+
+export const DEFAULT_PLEO_SCOPES =
+  "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read";
+
+const keyListPattern = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/;
+
+const httpUrl = z
+  .string()
+  .url("must be an http(s) URL")
+  .refine((v) => /^https?:\/\//.test(v), "must be an http(s) URL")
+  .transform((v) => v.replace(/\/+$/, ""));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)"),
+  TOKEN_ENCRYPTION_KEYS: z
+    .string()
+    .regex(keyListPattern, "must be `keyId:base64-32-byte-key[,keyId:key…]`, newest first"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .optional(),
+  PGLITE_DIR: z.string().min(1).default(".data/pglite"),
+  PLEO_AUTH_URL: httpUrl,
+  PLEO_API_URL: httpUrl,
+  PLEO_CLIENT_ID: z.string().min(1),
+  PLEO_CLIENT_SECRET: z.string().min(1),
+  PLEO_SCOPES: z
+    .string()
+    .regex(/^[a-z0-9:._-]+( [a-z0-9:._-]+)*$/i, "must be space-separated scopes")
+    .default(DEFAULT_PLEO_SCOPES),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  BACKGROUND_JOBS: z.enum(["on", "off"]).default("on"),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(
+      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
+        "See README.md → Configuration.",
+    );
+    this.name = "ConfigError";
+  }
+}
+
+type RawEnv = Record<string, string | undefined>;
+
+/** Pure: validate a raw environment. Throws ConfigError naming every bad variable. */
+export function parseEnv(raw: RawEnv): Env {
+  const cleaned = Object.fromEntries(
+    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join(".");
+    return raw[name] === undefined || raw[name] === ""
+      ? `${name} is missing`
+      : `${name} ${issue.message}`;
+  });
+  throw new ConfigError(problems);
+}
+
+const DEV_SECRETS_FILE = "dev-secrets.json";
+
+/** Development only: secrets generated once per checkout and kept (gitignored) under `.data/`. */
+export function loadOrCreateDevSecrets(dataDir: string): { AUTH_SECRET: string; TOKEN_ENCRYPTION_KEYS: string } {
+  const file = path.join(dataDir, DEV_SECRETS_FILE);
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (typeof parsed.AUTH_SECRET === "string" && typeof parsed.TOKEN_ENCRYPTION_KEYS === "string") {
+      return parsed;
+    }
+  } catch {
+    // missing or unreadable: create below
+  }
+  const secrets = {
+    AUTH_SECRET: randomBytes(32).toString("base64url"),
+    TOKEN_ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString("base64url")}`,
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  // wx: if two processes race, the first file wins and the second reads it.
+  try {
+    fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { flag: "wx", mode: 0o600 });
+    return secrets;
+  } catch {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  }
+}
+
+/** Fill development defaults (sandbox URLs and credentials, generated secrets); production gets none. */
+export function withDevelopmentDefaults(raw: RawEnv, dataDir = ".data"): RawEnv {
+  if (raw.NODE_ENV === "production") return raw;
+  const out: RawEnv = { ...raw };
+  for (const [k, v] of Object.entries(SANDBOX_DEFAULTS)) if (!out[k]) out[k] = v;
+  if (!out.AUTH_SECRET || !out.TOKEN_ENCRYPTION_KEYS) {
+    const secrets = loadOrCreateDevSecrets(dataDir);
+    out.AUTH_SECRET ||= secrets.AUTH_SECRET;
+    out.TOKEN_ENCRYPTION_KEYS ||= secrets.TOKEN_ENCRYPTION_KEYS;
+  }
+  return out;
+}
+
+let cached: Env | undefined;
+
+/** The process's configuration (validated on first use, then cached). */
+export function env(): Env {
+  cached ??= parseEnv(withDevelopmentDefaults(process.env));
+  return cached;
+}
+
+/** Tests only: forget the cached configuration after changing process.env. */
+export function resetEnvForTests(): void {
+  cached = undefined;
+}

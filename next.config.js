@@ -1,0 +1,10 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  // PGlite loads its WASM from its package directory; bundling it breaks that ("path argument must be
+  // … Received an instance of URL"). Keep the database drivers external (design.md §3).
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pino", "pino-pretty", "pg"],
+  poweredByHeader: false,
+  reactStrictMode: true,
+};
+
+export default nextConfig;
