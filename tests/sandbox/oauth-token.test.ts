@@ -1,0 +1,284 @@
+/** POST /oauth/token and /oauth/token/introspect: codes, PKCE, rotation, reuse detection, client auth. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startSandbox, type RunningSandbox } from "@/sandbox/server";
+import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
+import { authorizeViaForms, getTokensForCompany } from "@/sandbox/testing";
+import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, api, basic, control, postToken, validAuthorize } from "./helpers";
+
+let sb: RunningSandbox;
+beforeAll(async () => {
+  sb = await startSandbox({ port: 0, entries: 300 });
+});
+afterAll(async () => {
+  await sb.close();
+});
+beforeEach(async () => {
+  await control(sb.url, "/reset", {});
+});
+
+async function freshCode(overrides: Record<string, string | undefined> = {}) {
+  const a = validAuthorize(sb.url, overrides);
+  const r = await authorizeViaForms({ authorizeUrl: a.url, email: DEMO_USER.email, password: DEMO_USER.password, companyId: COMPANY_NORDLYS.id });
+  expect(r.code).toBeTruthy();
+  return { code: r.code!, verifier: a.verifier };
+}
+
+function exchange(code: string, verifier: string, auth: string | null = basic(), extra: Record<string, string> = {}) {
+  return postToken(sb.url, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...extra }, auth);
+}
+
+async function introspectActive(token: string): Promise<boolean> {
+  const res = await fetch(`${sb.url}/oauth/token/introspect`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic() },
+    body: new URLSearchParams({ token }),
+  });
+  return ((await res.json()) as { active: boolean }).active;
+}
+
+async function apiWorks(accessToken: string): Promise<number> {
+  return (await api(sb.url, accessToken, "/v1/introspect")).status;
+}
+
+function expectOAuthError(res: Response, body: Record<string, unknown>, status: number, error: string) {
+  expect(res.status).toBe(status);
+  expect(body.error).toBe(error);
+  expect(typeof body.error_description).toBe("string");
+  expect(res.headers.get("cache-control")).toBe("no-store");
+}
+
+describe("authorization_code grant", () => {
+  it("exchanges a code for opaque tokens with the RFC 6749 shape and no-store", async () => {
+    const { code, verifier } = await freshCode();
+    const { res, body } = await exchange(code, verifier);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(body).toEqual({
+      access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      token_type: "bearer",
+      expires_in: 600,
+      refresh_token: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      scope: "accounting-entries:read users:read companies:read",
+    });
+    expect(await apiWorks(body.access_token as string)).toBe(200);
+  });
+
+  it("accepts client credentials in the body instead of Basic", async () => {
+    const { code, verifier } = await freshCode();
+    const { res } = await exchange(code, verifier, null, { client_id: CLIENT_ID, client_secret: CLIENT_SECRET });
+    expect(res.status).toBe(200);
+  });
+
+  it("wrong code_verifier → invalid_grant", async () => {
+    const { code } = await freshCode();
+    const { res, body } = await exchange(code, "x".repeat(43));
+    expectOAuthError(res, body, 400, "invalid_grant");
+    expect(body.error_description).toMatch(/PKCE/);
+  });
+
+  it("missing code_verifier → invalid_request", async () => {
+    const { code } = await freshCode();
+    const { res, body } = await postToken(sb.url, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI });
+    expectOAuthError(res, body, 400, "invalid_request");
+  });
+
+  it("different redirect_uri → invalid_grant", async () => {
+    const { code, verifier } = await freshCode();
+    const { res, body } = await exchange(code, verifier, basic(), { redirect_uri: "http://127.0.0.1:3000/api/auth/callback/pleo" });
+    expectOAuthError(res, body, 400, "invalid_grant");
+  });
+
+  it("expired code (after 5 minutes of sandbox time) → invalid_grant", async () => {
+    const { code, verifier } = await freshCode();
+    await control(sb.url, "/clock", { advanceSeconds: 301 });
+    const { res, body } = await exchange(code, verifier);
+    expectOAuthError(res, body, 400, "invalid_grant");
+    expect(body.error_description).toMatch(/expired/);
+  });
+
+  it("unknown code → invalid_grant", async () => {
+    const { res, body } = await exchange("not-a-code", "v".repeat(43));
+    expectOAuthError(res, body, 400, "invalid_grant");
+  });
+
+  it("a replayed code fails and revokes the tokens issued from it", async () => {
+    const { code, verifier } = await freshCode();
+    const first = await exchange(code, verifier);
+    expect(first.res.status).toBe(200);
+    const access = first.body.access_token as string;
+    const refresh = first.body.refresh_token as string;
+    expect(await apiWorks(access)).toBe(200);
+
+    const replay = await exchange(code, verifier);
+    expectOAuthError(replay.res, replay.body, 400, "invalid_grant");
+    expect(await apiWorks(access)).toBe(401);
+    const r = await postToken(sb.url, { grant_type: "refresh_token", refresh_token: refresh });
+    expectOAuthError(r.res, r.body, 400, "invalid_grant");
+    const stats = (await control(sb.url, "/stats")).json;
+    expect(stats.codeReplays).toBe(1);
+    expect(stats.grantsRevoked).toBe(1);
+  });
+});
+
+describe("client authentication", () => {
+  it("wrong secret via Basic → 401 invalid_client with WWW-Authenticate", async () => {
+    const { code, verifier } = await freshCode();
+    const { res, body } = await exchange(code, verifier, basic(CLIENT_ID, "wrong-secret"));
+    expectOAuthError(res, body, 401, "invalid_client");
+    expect(res.headers.get("www-authenticate")).toBe('Basic realm="pleo"');
+  });
+
+  it("wrong secret in the body → 401 invalid_client", async () => {
+    const { code, verifier } = await freshCode();
+    const { res, body } = await exchange(code, verifier, null, { client_id: CLIENT_ID, client_secret: "nope" });
+    expectOAuthError(res, body, 401, "invalid_client");
+    expect(res.headers.get("www-authenticate")).toContain("Basic");
+  });
+
+  it("no credentials, unknown client, or malformed Basic → 401 invalid_client", async () => {
+    const { code, verifier } = await freshCode();
+    for (const auth of [null, basic("someone-else", CLIENT_SECRET), "Basic !!!"]) {
+      const { res, body } = await exchange(code, verifier, auth);
+      expectOAuthError(res, body, 401, "invalid_client");
+    }
+    // The code was never presented by an authenticated client, so it still works.
+    expect((await exchange(code, verifier)).res.status).toBe(200);
+  });
+
+  it("unsupported grant type and non-form bodies are rejected", async () => {
+    const a = await postToken(sb.url, { grant_type: "client_credentials" });
+    expectOAuthError(a.res, a.body, 400, "unsupported_grant_type");
+    const res = await fetch(`${sb.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basic() },
+      body: JSON.stringify({ grant_type: "refresh_token" }),
+    });
+    expectOAuthError(res, (await res.json()) as Record<string, unknown>, 400, "invalid_request");
+  });
+});
+
+describe("refresh_token grant", () => {
+  async function tokens() {
+    return getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+  }
+  const refresh = (rt: string, auth: string | null = basic()) => postToken(sb.url, { grant_type: "refresh_token", refresh_token: rt }, auth);
+
+  it("rotates: new access and refresh token each time; the old refresh token stops working", async () => {
+    const t0 = await tokens();
+    const r1 = await refresh(t0.refresh_token);
+    expect(r1.res.status).toBe(200);
+    expect(r1.res.headers.get("cache-control")).toBe("no-store");
+    expect(r1.body.refresh_token).not.toBe(t0.refresh_token);
+    expect(r1.body.access_token).not.toBe(t0.access_token);
+    expect(r1.body.token_type).toBe("bearer");
+    expect(r1.body.expires_in).toBe(600);
+    const r2 = await refresh(r1.body.refresh_token as string);
+    expect(r2.res.status).toBe(200);
+    expect(await apiWorks(r2.body.access_token as string)).toBe(200);
+    expect((await control(sb.url, "/stats")).json.tokenRequests.refresh_token).toBe(2);
+  });
+
+  it("reusing a rotated refresh token → invalid_grant and revokes every token of the grant", async () => {
+    const t0 = await tokens();
+    const r1 = await refresh(t0.refresh_token);
+    const newest = r1.body;
+    const reuse = await refresh(t0.refresh_token);
+    expectOAuthError(reuse.res, reuse.body, 400, "invalid_grant");
+    // Even the legitimately rotated tokens are dead now.
+    expect(await apiWorks(newest.access_token as string)).toBe(401);
+    const again = await refresh(newest.refresh_token as string);
+    expectOAuthError(again.res, again.body, 400, "invalid_grant");
+    expect(await introspectActive(newest.refresh_token as string)).toBe(false);
+    const stats = (await control(sb.url, "/stats")).json;
+    expect(stats.refreshReuseDetected).toBe(1);
+    expect(stats.grantsRevoked).toBe(1);
+  });
+
+  it("an expired refresh token → invalid_grant and the grant is revoked", async () => {
+    await control(sb.url, "/config", { refreshTokenTtlSeconds: 3600, accessTokenTtlSeconds: 7200 });
+    const t0 = await tokens();
+    await control(sb.url, "/clock", { advanceSeconds: 3601 });
+    // The access token (2 h) is still valid until the expired refresh token is presented.
+    expect(await apiWorks(t0.access_token)).toBe(200);
+    const r = await refresh(t0.refresh_token);
+    expectOAuthError(r.res, r.body, 400, "invalid_grant");
+    expect(r.body.error_description).toMatch(/expired/);
+    expect(await apiWorks(t0.access_token)).toBe(401);
+    expect((await control(sb.url, "/stats")).json.grantsRevoked).toBe(1);
+  });
+
+  it("refresh token lifetime defaults to 60 days", async () => {
+    const t0 = await tokens();
+    await control(sb.url, "/clock", { advanceSeconds: 59 * 86400 });
+    expect((await refresh(t0.refresh_token)).res.status).toBe(200);
+  });
+
+  it("wrong client secret on refresh → 401 invalid_client and the token still works after", async () => {
+    const t0 = await tokens();
+    const bad = await refresh(t0.refresh_token, basic(CLIENT_ID, "x"));
+    expectOAuthError(bad.res, bad.body, 401, "invalid_client");
+    expect((await refresh(t0.refresh_token)).res.status).toBe(200);
+  });
+
+  it("an access token presented as refresh token → invalid_grant; scope widening → invalid_scope", async () => {
+    const t0 = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id, scope: "users:read" });
+    const a = await refresh(t0.access_token);
+    expectOAuthError(a.res, a.body, 400, "invalid_grant");
+    const b = await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t0.refresh_token, scope: "users:read accounts:read" });
+    expectOAuthError(b.res, b.body, 400, "invalid_scope");
+  });
+
+  it("access tokens expire after expires_in seconds of sandbox time", async () => {
+    const t0 = await tokens();
+    await control(sb.url, "/clock", { advanceSeconds: 599 });
+    expect(await apiWorks(t0.access_token)).toBe(200);
+    await control(sb.url, "/clock", { advanceSeconds: 2 });
+    const r = await api(sb.url, t0.access_token, "/v1/introspect");
+    expect(r.status).toBe(401);
+    expect(r.json.type).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("token introspection (RFC 7662)", () => {
+  it("describes an active access token with the Pleo subject URN", async () => {
+    const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+    const res = await fetch(`${sb.url}/oauth/token/introspect`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic() },
+      body: new URLSearchParams({ token: t.access_token, token_type_hint: "access_token" }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      active: true,
+      client_id: CLIENT_ID,
+      token_type: "access_token",
+      sub: DEMO_USER.id,
+      iss: sb.url,
+      "urn:pleo:params:oauth:subject_urn": `urn:pleo:company:${COMPANY_NORDLYS.id}`,
+    });
+    expect(body.exp).toBe((body.iat as number) + 600);
+    expect(await introspectActive(t.refresh_token)).toBe(true);
+  });
+
+  it("inactive for unknown or revoked tokens; 401 without Basic client auth", async () => {
+    expect(await introspectActive("nope")).toBe(false);
+    const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+    await control(sb.url, "/grants/revoke", { companyId: COMPANY_NORDLYS.id });
+    expect(await introspectActive(t.access_token)).toBe(false);
+    const res = await fetch(`${sb.url}/oauth/token/introspect`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: t.access_token, client_id: CLIENT_ID, client_secret: CLIENT_SECRET }),
+    });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toContain("Basic");
+  });
+
+  it("only the client that obtained a token may introspect it", async () => {
+    const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+    // Simulate a token owned by another registered client.
+    sb.state.tokens.get(t.access_token)!.clientId = "another-client";
+    expect(await introspectActive(t.access_token)).toBe(false);
+  });
+});
