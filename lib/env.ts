@@ -50,6 +50,10 @@ const envSchema = z.object({
     .default(DEFAULT_PLEO_SCOPES),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   BACKGROUND_JOBS: z.enum(["on", "off"]).default("on"),
+  // Refresh connections whose refresh token is older than this, so an idle 60-day token never lapses.
+  TOKEN_KEEPALIVE_DAYS: z.coerce.number().int().min(1).max(50).default(7),
+  // Client-side limit per connection (Pleo allows 600/min and asks for at most 500).
+  PLEO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(500),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -1,0 +1,87 @@
+/**
+ * Typed failures of the Pleo client and token manager. Callers branch on the class: reconnect
+ * (NeedsReauthError), try later (PleoRateLimitError, PleoUnavailableError), or a bug/bad input
+ * (PleoApiError, PleoResponseError). Messages never contain tokens.
+ */
+
+export class PleoApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** Pleo's ExceptionInfo `type` (or OAuth `error`), e.g. ACCESS_DENIED, NOT_FOUND, invalid_client. */
+    readonly type: string,
+    message: string,
+    readonly retryable = false,
+    readonly endpoint?: string,
+  ) {
+    super(message);
+    this.name = "PleoApiError";
+  }
+}
+
+/** 429 that outlasted the client's waiting budget. */
+export class PleoRateLimitError extends PleoApiError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    endpoint?: string,
+  ) {
+    super(429, "TOO_MANY_REQUESTS", `Pleo rate limit still exceeded${endpoint ? ` on ${endpoint}` : ""}; retry after ${retryAfterSeconds}s`, true, endpoint);
+    this.name = "PleoRateLimitError";
+  }
+}
+
+/** Network errors, timeouts or 5xx after the retry budget, or a refresh that is backing off. */
+export class PleoUnavailableError extends PleoApiError {
+  constructor(
+    message: string,
+    status = 503,
+    endpoint?: string,
+    /** When the caller may try again (refresh backoff), if known. */
+    readonly retryAt?: Date,
+    options?: { cause?: unknown },
+  ) {
+    super(status, "UNAVAILABLE", message, true, endpoint);
+    this.name = "PleoUnavailableError";
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
+  }
+}
+
+/** A 2xx response whose body does not have the shape the portal relies on. */
+export class PleoResponseError extends PleoApiError {
+  constructor(
+    endpoint: string,
+    /** e.g. ["data[3].email: Invalid input: expected string, received undefined"] */
+    readonly problems: string[],
+    status = 200,
+  ) {
+    super(status, "INVALID_RESPONSE", `Pleo ${endpoint} returned an unexpected response: ${problems.join("; ")}`, false, endpoint);
+    this.name = "PleoResponseError";
+  }
+}
+
+export type NeedsReauthReason =
+  /** Pleo answered invalid_grant (revoked, rotated or expired refresh token). */
+  | "invalid_grant"
+  /** A refresh was interrupted (crash / lost response) and the stored refresh token is no longer active. */
+  | "refresh_interrupted"
+  /** The connection was already marked (or is disconnected) when the token was asked for. */
+  | "not_connected";
+
+/** The connection cannot get tokens any more: the customer must reconnect (Settings → Reconnect). */
+export class NeedsReauthError extends Error {
+  constructor(
+    readonly companyId: string,
+    readonly reason: NeedsReauthReason,
+    readonly detail?: string,
+  ) {
+    super(`Pleo connection for company ${companyId} needs to be reconnected (${reason}${detail ? `: ${detail}` : ""})`);
+    this.name = "NeedsReauthError";
+  }
+}
+
+/** No PleoConnection row for the company. */
+export class ConnectionNotFoundError extends Error {
+  constructor(readonly companyId: string) {
+    super(`No Pleo connection for company ${companyId}`);
+    this.name = "ConnectionNotFoundError";
+  }
+}
