@@ -1,0 +1,94 @@
+import "server-only";
+
+/**
+ * CSV export of the current view, streamed: a pull-based ReadableStream fetches the next keyset batch
+ * only when the consumer has taken the previous one, so memory stays at one batch whatever the size.
+ */
+import { db } from "@/lib/db";
+import { currencyExponent, minorsToDecimalString } from "./money";
+import type { ExpenseFilters } from "./filters";
+import type { DashboardScope, EntryRow } from "./data";
+import { exportBatchQuery } from "./sql";
+
+export const CSV_BATCH_SIZE = 1000;
+
+export const CSV_COLUMNS = [
+  "id", "performed_at", "settled_at", "family", "sub_family", "status", "review_status", "export_status",
+  "supplier", "note", "employee", "team", "category_code", "category", "amount", "currency",
+  "original_amount", "original_currency", "receipts", "tags",
+] as const;
+
+/** RFC 4180 quoting, plus a leading ' on text that a spreadsheet would run as a formula. */
+export function csvCell(value: string | number | null | undefined, { text = false } = {}): string {
+  if (value === null || value === undefined) return "";
+  let s = String(value);
+  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+type ExportRow = EntryRow & { subFamily: string | null; settledAt: Date | null; tags: unknown };
+
+const amount = (minors: bigint, currency: string) => minorsToDecimalString(minors, currencyExponent(currency));
+
+export function csvLine(r: ExportRow): string {
+  const tagCount = Array.isArray(r.tags) ? r.tags.length : 0;
+  return [
+    csvCell(r.id),
+    csvCell(new Date(r.performedAt).toISOString()),
+    csvCell(r.settledAt ? new Date(r.settledAt).toISOString() : null),
+    csvCell(r.family),
+    csvCell(r.subFamily),
+    csvCell(r.status),
+    csvCell(r.reviewStatus),
+    csvCell(r.exportStatus),
+    csvCell(r.supplierName, { text: true }),
+    csvCell(r.note, { text: true }),
+    csvCell(r.employeeName, { text: true }),
+    csvCell(r.teamName, { text: true }),
+    csvCell(r.accountCode, { text: true }),
+    csvCell(r.accountName, { text: true }),
+    csvCell(amount(BigInt(r.billMinors), r.billCurrency)),
+    csvCell(r.billCurrency),
+    csvCell(amount(BigInt(r.transactionMinors), r.transactionCurrency)),
+    csvCell(r.transactionCurrency),
+    csvCell(r.receiptCount),
+    csvCell(tagCount),
+  ].join(",") + "\r\n";
+}
+
+/** The filtered entries (all live entries of the view, newest first) as a CSV byte stream. */
+export function exportEntriesCsv(scope: DashboardScope, filters: ExpenseFilters, batchSize = CSV_BATCH_SIZE): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let after: { performedAt: Date; id: string } | null = null;
+  let headerSent = false;
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!headerSent) {
+          headerSent = true;
+          // BOM so spreadsheet apps read UTF-8 names (ø, å, þ) correctly.
+          controller.enqueue(encoder.encode(`\uFEFF${CSV_COLUMNS.join(",")}\r\n`));
+          return;
+        }
+        if (done) return;
+        try {
+          const rows = await db.$queryRaw<ExportRow[]>(exportBatchQuery(scope.companyId, filters, scope.period.current, after, batchSize));
+          if (rows.length > 0) {
+            controller.enqueue(encoder.encode(rows.map(csvLine).join("")));
+            const last = rows[rows.length - 1];
+            after = { performedAt: new Date(last.performedAt), id: last.id };
+          }
+          if (rows.length < batchSize) {
+            done = true;
+            controller.close();
+          }
+        } catch (err) {
+          console.error("[expenses] CSV export failed", err);
+          controller.error(new Error("Export failed"));
+        }
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

@@ -1,0 +1,168 @@
+/**
+ * Dashboard filters live in the URL (shareable views, working back button). Each parameter is parsed
+ * on its own with zod: a bad value is dropped with a message saying so, the rest of the view still
+ * applies, and nothing ever throws.
+ */
+import { z } from "zod";
+import { FAMILIES, REVIEW_STATUSES, STATUSES, familyLabel, humanize, type EntryStatus, type Family, type ReviewStatus } from "./definitions";
+import { PERIODS, isoDate, parseIsoDate, resolvePeriod, type Period, type ResolvedPeriod } from "./period";
+
+export const SORT_KEYS = ["date", "amount", "supplier", "family", "status"] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortDir = "asc" | "desc";
+
+export const PAGE_SIZE = 25;
+/** Deep OFFSET pages get slow and nobody pages 400 deep; CSV export covers "everything". */
+export const MAX_PAGE = 400;
+const MAX_SEARCH_LENGTH = 100;
+
+export type ExpenseFilters = {
+  period: Period;
+  from?: string; // YYYY-MM-DD, only with period=custom
+  to?: string;
+  family?: Family;
+  status?: EntryStatus;
+  review?: ReviewStatus | "WAITING";
+  employee?: string;
+  team?: string;
+  category?: string; // account id, or "none" for uncategorised
+  currency?: string; // purchase (transaction) currency
+  receipt?: "missing";
+  q?: string;
+  sort: SortKey;
+  dir: SortDir;
+  page: number;
+};
+
+export const DEFAULT_FILTERS: ExpenseFilters = { period: "this-month", sort: "date", dir: "desc", page: 1 };
+
+export type SearchParamsInput = Record<string, string | string[] | undefined> | URLSearchParams;
+
+const uuid = z.uuid();
+const fields = {
+  period: z.enum(PERIODS),
+  family: z.enum(FAMILIES),
+  status: z.enum(STATUSES),
+  review: z.enum([...REVIEW_STATUSES, "WAITING"]),
+  employee: uuid,
+  team: uuid,
+  category: z.union([uuid, z.literal("none")]),
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  receipt: z.literal("missing"),
+  q: z.string().max(MAX_SEARCH_LENGTH),
+  sort: z.enum(SORT_KEYS),
+  dir: z.enum(["asc", "desc"]),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE),
+};
+
+const FIELD_NAMES: Record<string, string> = {
+  period: "period", family: "family", status: "status", review: "review status", employee: "employee",
+  team: "team", category: "category", currency: "currency", receipt: "receipt filter", q: "search",
+  sort: "sort column", dir: "sort direction", page: "page",
+};
+
+function first(params: SearchParamsInput, key: string): string | undefined {
+  const raw = params instanceof URLSearchParams ? params.get(key) ?? undefined : params[key];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  const trimmed = value?.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+function issueMessage(key: keyof typeof fields, shown: string): string {
+  switch (key) {
+    case "q": return `Search text is limited to ${MAX_SEARCH_LENGTH} characters; the search was ignored.`;
+    case "page": return `"${shown}" is not a page number between 1 and ${MAX_PAGE}; showing the first page.`;
+    case "period": return `"${shown}" is not a known period; showing this month.`;
+    case "sort":
+    case "dir": return `"${shown}" is not a valid ${FIELD_NAMES[key]}; sorting by newest first.`;
+    default: return `"${shown}" is not a valid ${FIELD_NAMES[key]}; that filter was ignored.`;
+  }
+}
+
+export type ParsedFilters = { filters: ExpenseFilters; issues: string[] };
+
+/** Parse URL search params into filters; invalid values become defaults plus a readable issue. */
+export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
+  const issues: string[] = [];
+  const out: ExpenseFilters = { ...DEFAULT_FILTERS };
+  const take = <K extends keyof typeof fields>(key: K): z.infer<(typeof fields)[K]> | undefined => {
+    let raw = first(params, key);
+    if (raw === undefined) return undefined;
+    if (key === "currency") raw = raw.toUpperCase();
+    const parsed = fields[key].safeParse(raw);
+    if (parsed.success) return parsed.data as z.infer<(typeof fields)[K]>;
+    issues.push(issueMessage(key, raw.length > 40 ? `${raw.slice(0, 40)}…` : raw));
+    return undefined;
+  };
+
+  const fromRaw = first(params, "from");
+  const toRaw = first(params, "to");
+  const period = take("period") ?? (fromRaw || toRaw ? "custom" : undefined);
+  if (period === "custom") {
+    const from = fromRaw ? parseIsoDate(fromRaw) : null;
+    const to = toRaw ? parseIsoDate(toRaw) : null;
+    if (!from || !to) {
+      issues.push("A custom period needs a valid start and end date (YYYY-MM-DD); showing this month.");
+    } else if (from > to) {
+      issues.push("The custom period ends before it starts; showing this month.");
+    } else {
+      Object.assign(out, { period: "custom", from: isoDate(from), to: isoDate(to) });
+    }
+  } else if (period) {
+    out.period = period;
+  }
+
+  for (const key of ["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const) {
+    const value = take(key);
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  out.sort = take("sort") ?? out.sort;
+  out.dir = take("dir") ?? (first(params, "sort") && !first(params, "dir") && out.sort !== "date" ? "asc" : out.dir);
+  out.page = take("page") ?? 1;
+  return { filters: out, issues };
+}
+
+/** Date ranges of the filters' period (current and comparison), for queries and labels. */
+export function periodOf(filters: ExpenseFilters, now: Date): ResolvedPeriod {
+  if (filters.period === "custom" && filters.from && filters.to) {
+    return resolvePeriod("custom", now, { from: parseIsoDate(filters.from)!, to: parseIsoDate(filters.to)! });
+  }
+  return resolvePeriod(filters.period === "custom" ? DEFAULT_FILTERS.period : filters.period, now);
+}
+
+/**
+ * The URL query for a view: defaults are left out so URLs stay short and equal views share a URL.
+ * `extra` keeps non-filter parameters (the selected company).
+ */
+export function filtersToSearchParams(filters: ExpenseFilters, extra: Record<string, string | undefined> = {}): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v);
+  if (filters.period !== DEFAULT_FILTERS.period) p.set("period", filters.period);
+  if (filters.period === "custom") {
+    if (filters.from) p.set("from", filters.from);
+    if (filters.to) p.set("to", filters.to);
+  }
+  for (const key of ["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const) {
+    const v = filters[key];
+    if (v) p.set(key, v);
+  }
+  if (filters.sort !== DEFAULT_FILTERS.sort || filters.dir !== DEFAULT_FILTERS.dir) {
+    p.set("sort", filters.sort);
+    p.set("dir", filters.dir);
+  }
+  if (filters.page !== 1) p.set("page", String(filters.page));
+  return p;
+}
+
+export function hrefFor(pathname: string, filters: ExpenseFilters, extra: Record<string, string | undefined> = {}): string {
+  const qs = filtersToSearchParams(filters, extra).toString();
+  return qs ? `${pathname}?${qs}` : pathname;
+}
+
+/** Filters other than the period and paging/sorting that are set (for "Clear filters" and summaries). */
+export function activeFilterCount(f: ExpenseFilters): number {
+  return (["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const).filter((k) => f[k]).length;
+}
+
+export const reviewLabel = (r: string) => (r === "WAITING" ? "Waiting for review (any)" : humanize(r));
+export { familyLabel };

@@ -1,0 +1,147 @@
+/**
+ * SQL fragments for dashboard reads, built with Prisma's tagged templates (every value is a bound
+ * parameter). Shared by the data module and the benchmark's raw-SQL floor so both run the same SQL.
+ */
+import { Prisma } from "@/lib/generated/prisma/client";
+import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES } from "./definitions";
+import type { ExpenseFilters, SortKey } from "./filters";
+import type { DateRange } from "./period";
+
+const { sql, join, empty } = Prisma;
+export type Sql = Prisma.Sql;
+
+/** LIKE pattern matching `text` literally anywhere (%, _ and \ in the input are escaped). */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Pleo stores timestamps in UTC; our columns are `timestamp(3)` without zone, so pass UTC wall time. */
+const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
+
+export function rangeCondition(range: DateRange | null): Sql {
+  if (!range) return empty;
+  return sql` AND e."performedAt" >= ${ts(range.start)}::timestamp AND e."performedAt" < ${ts(range.end)}::timestamp`;
+}
+
+/** Every filter except the period: company, not deleted, family, status, … text search. */
+export function filterConditions(companyId: string, f: ExpenseFilters): Sql {
+  const parts: Sql[] = [sql`e."companyId" = ${companyId}::uuid`, sql`e."deletedAt" IS NULL`];
+  if (f.family) parts.push(sql`e."family" = ${f.family}`);
+  if (f.status) parts.push(sql`e."status" = ${f.status}`);
+  if (f.review === "WAITING") parts.push(sql`e."reviewStatus" LIKE 'WAITING\\_FOR\\_%'`);
+  else if (f.review) parts.push(sql`e."reviewStatus" = ${f.review}`);
+  if (f.employee) parts.push(sql`e."employeeId" = ${f.employee}::uuid`);
+  if (f.team) parts.push(sql`e."teamId" = ${f.team}::uuid`);
+  if (f.category === "none") parts.push(sql`e."accountId" IS NULL`);
+  else if (f.category) parts.push(sql`e."accountId" = ${f.category}::uuid`);
+  if (f.currency) parts.push(sql`e."transactionCurrency" = ${f.currency}`);
+  if (f.receipt === "missing") parts.push(sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`);
+  if (f.q) {
+    const p = containsPattern(f.q);
+    parts.push(sql`(e."note" ILIKE ${p} OR e."supplierName" ILIKE ${p})`);
+  }
+  return join(parts, " AND ");
+}
+
+/** Entries that count as spend (see definitions.ts). */
+export const spendCondition: Sql = sql` AND e."family" IN (${join([...SPEND_FAMILIES])}) AND e."status" NOT IN (${join([...NON_SPEND_STATUSES])})`;
+
+const waitingExpr = sql`e."reviewStatus" LIKE 'WAITING\\_FOR\\_%'`;
+const missingReceiptExpr = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`;
+
+/** KPI aggregates for the current and previous range in one pass, per bill currency. */
+export function kpiQuery(companyId: string, f: ExpenseFilters, current: DateRange | null, previous: DateRange | null): Sql {
+  const span: DateRange | null = current && previous ? { start: previous.start, end: current.end } : current;
+  const isCurrent = current ? sql`(e."performedAt" >= ${ts(current.start)}::timestamp)` : sql`true`;
+  return sql`SELECT ${isCurrent} AS "isCurrent", e."billCurrency" AS currency,
+      COALESCE(SUM(e."billMinors"), 0)::bigint AS total,
+      count(*)::int AS count,
+      (count(*) FILTER (WHERE ${waitingExpr}))::int AS waiting,
+      (count(*) FILTER (WHERE ${missingReceiptExpr}))::int AS "missingReceipt"
+    FROM "AccountingEntry" e
+    WHERE ${filterConditions(companyId, f)}${spendCondition}${rangeCondition(span)}
+    GROUP BY 1, 2`;
+}
+
+/** Spend per calendar month (UTC) over `range`. */
+export function monthlyQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
+  return sql`SELECT date_trunc('month', e."performedAt") AS month, COALESCE(SUM(e."billMinors"), 0)::bigint AS total, count(*)::int AS count
+    FROM "AccountingEntry" e
+    WHERE ${filterConditions(companyId, f)}${spendCondition}${rangeCondition(range)} AND e."billCurrency" = ${currency}
+    GROUP BY 1 ORDER BY 1`;
+}
+
+export type BreakdownDimension = "category" | "team" | "employee" | "family";
+
+const DIMENSIONS: Record<BreakdownDimension, { key: Sql; label: Sql; join: Sql }> = {
+  category: {
+    key: sql`e."accountId"`,
+    label: sql`CASE WHEN a."code" IS NOT NULL THEN a."code" || ' ' || a."name" ELSE a."name" END`,
+    join: sql`LEFT JOIN "LedgerAccount" a ON a."id" = g.key`,
+  },
+  team: { key: sql`e."teamId"`, label: sql`t."name"`, join: sql`LEFT JOIN "Team" t ON t."id" = g.key` },
+  employee: {
+    key: sql`e."employeeId"`,
+    label: sql`p."firstName" || ' ' || p."lastName"`,
+    join: sql`LEFT JOIN "Employee" p ON p."id" = g.key`,
+  },
+  family: { key: sql`e."family"`, label: sql`NULL::text`, join: empty },
+};
+
+/** Spend grouped by one dimension over the period, biggest first; names joined after aggregating. */
+export function breakdownQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, currency: string, dim: BreakdownDimension): Sql {
+  const d = DIMENSIONS[dim];
+  return sql`SELECT g.key::text AS key, ${d.label} AS label, g.total, g.count FROM (
+      SELECT ${d.key} AS key, COALESCE(SUM(e."billMinors"), 0)::bigint AS total, count(*)::int AS count
+      FROM "AccountingEntry" e
+      WHERE ${filterConditions(companyId, f)}${spendCondition}${rangeCondition(range)} AND e."billCurrency" = ${currency}
+      GROUP BY 1
+    ) g ${d.join}
+    ORDER BY g.total DESC, g.key`;
+}
+
+const ORDER_COLUMNS: Record<SortKey, Sql> = {
+  date: sql`e."performedAt"`,
+  amount: sql`e."billMinors"`,
+  supplier: sql`e."supplierName"`,
+  family: sql`e."family"`,
+  status: sql`e."status"`,
+};
+
+export const TABLE_COLUMNS = sql`e."id", e."performedAt", e."family", e."status", e."reviewStatus", e."supplierName", e."note",
+  e."billMinors", e."billCurrency", e."transactionMinors", e."transactionCurrency", e."receiptCount",
+  e."employeeId", e."teamId", e."accountId", e."exportStatus",
+  p."firstName" || ' ' || p."lastName" AS "employeeName", t."name" AS "teamName", a."name" AS "accountName", a."code" AS "accountCode"`;
+const TABLE_JOINS = sql`LEFT JOIN "Employee" p ON p."id" = e."employeeId"
+  LEFT JOIN "Team" t ON t."id" = e."teamId"
+  LEFT JOIN "LedgerAccount" a ON a."id" = e."accountId"`;
+
+/** One page of the table: every live entry matching the filters (not only spend), sorted, id as tie-break. */
+export function tablePageQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, limit: number, offset: number): Sql {
+  const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
+  const nulls = f.sort === "supplier" ? sql` NULLS LAST` : empty;
+  return sql`SELECT ${TABLE_COLUMNS}
+    FROM "AccountingEntry" e ${TABLE_JOINS}
+    WHERE ${filterConditions(companyId, f)}${rangeCondition(range)}
+    ORDER BY ${ORDER_COLUMNS[f.sort]} ${dir}${nulls}, e."id" ${dir}
+    LIMIT ${limit} OFFSET ${offset}`;
+}
+
+export function tableCountQuery(companyId: string, f: ExpenseFilters, range: DateRange | null): Sql {
+  return sql`SELECT count(*)::int AS count FROM "AccountingEntry" e WHERE ${filterConditions(companyId, f)}${rangeCondition(range)}`;
+}
+
+/**
+ * One batch of the CSV export, newest first, resuming strictly after the last row of the previous
+ * batch (keyset pagination on (performedAt, id): constant cost per batch at any depth).
+ */
+export function exportBatchQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, after: { performedAt: Date; id: string } | null, limit: number): Sql {
+  const resume = after
+    ? sql` AND (e."performedAt", e."id") < (${ts(after.performedAt)}::timestamp, ${after.id}::uuid)`
+    : empty;
+  return sql`SELECT ${TABLE_COLUMNS}, e."subFamily", e."settledAt", e."tags"
+    FROM "AccountingEntry" e ${TABLE_JOINS}
+    WHERE ${filterConditions(companyId, f)}${rangeCondition(range)}${resume}
+    ORDER BY e."performedAt" DESC, e."id" DESC
+    LIMIT ${limit}`;
+}
