@@ -20,6 +20,9 @@ export default defineConfig({
     // Suites start their own sandbox and database on ephemeral ports/directories; files run in parallel
     // workers but each file is self-contained.
     pool: "forks",
+    // next-auth imports "next/server" without an extension, which Node's ESM resolver rejects; let Vite
+    // resolve its imports instead.
+    server: { deps: { inline: ["next-auth"] } },
     maxWorkers: 2,
   },
 });

@@ -1,0 +1,36 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AuthCard } from "@/components/auth/auth-card";
+import { ConnectPleoLink } from "@/components/auth/connect-link";
+import { FAILURE_MESSAGES } from "@/lib/auth/failure-messages";
+import { normalizeFailureCode } from "@/lib/auth/failures";
+
+export const metadata: Metadata = { title: "Connection not completed" };
+
+/** next-auth's `pages.error`: every failed connect ends here with a plain explanation and a way forward. */
+export default async function AuthErrorPage({
+  searchParams,
+}: {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  const raw = (await searchParams).error;
+  const code = normalizeFailureCode(Array.isArray(raw) ? raw[0] : raw);
+  const message = FAILURE_MESSAGES[code];
+  return (
+    <AuthCard eyebrow="Pleo connection" title={message.title} tone="error">
+      <p>{message.body}</p>
+      <div className="flex flex-wrap gap-3">
+        {message.canRetry && <ConnectPleoLink>Try again</ConnectPleoLink>}
+        <Link
+          href="/"
+          className="inline-flex items-center rounded-lg border border-black/10 bg-white px-4 py-2.5 text-sm font-semibold text-ink hover:bg-surface"
+        >
+          Back to home
+        </Link>
+      </div>
+      <p className="text-xs" data-testid="auth-error-code">
+        Reference: {code}
+      </p>
+    </AuthCard>
+  );
+}

@@ -1,0 +1,72 @@
+import "server-only";
+
+import type { NextAuthConfig } from "next-auth";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/log";
+import { portalAdapter } from "@/lib/auth/adapter";
+import { classifyAuthFailure } from "@/lib/auth/failures";
+import type { FailureSink } from "@/lib/auth/failure-sink";
+import { PleoProvider } from "@/lib/auth/pleo-provider";
+import { AUTH_ERROR_PAGE, decidePleoSignIn } from "@/lib/auth/sign-in";
+
+/** What next-auth's lazy configuration knows about the request it serves (nothing for `auth()` calls). */
+export type AuthRequestContext = { sessionToken: string | null; failures?: FailureSink };
+
+/**
+ * next-auth trusts the request's Host header only when told to: with AUTH_URL set (then every URL it
+ * builds, including the redirect_uri sent to Pleo, uses exactly that origin), with AUTH_TRUST_HOST=true
+ * (behind a proxy that sets Host), or outside production.
+ */
+export function shouldTrustHost(e: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(e.AUTH_URL) || e.AUTH_TRUST_HOST === "true" || e.NODE_ENV !== "production";
+}
+
+export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
+  const e = env();
+  return {
+    secret: e.AUTH_SECRET,
+    trustHost: shouldTrustHost(),
+    basePath: "/api/auth",
+    adapter: portalAdapter(e.PLEO_SCOPES),
+    session: { strategy: "database" },
+    providers: [
+      PleoProvider({
+        authUrl: e.PLEO_AUTH_URL,
+        apiUrl: e.PLEO_API_URL,
+        clientId: e.PLEO_CLIENT_ID,
+        clientSecret: e.PLEO_CLIENT_SECRET,
+        scopes: e.PLEO_SCOPES,
+      }),
+    ],
+    pages: { error: AUTH_ERROR_PAGE, signIn: "/" },
+    callbacks: {
+      signIn: ({ account, profile }) =>
+        decidePleoSignIn({
+          account: account as Record<string, unknown> | null,
+          profile,
+          sessionToken: ctx.sessionToken,
+          requestedScopes: e.PLEO_SCOPES,
+        }),
+      // The session the app sees: who, never tokens.
+      session: ({ session, user }) =>
+        ({ expires: session.expires, user: { id: user.id, name: user.name ?? null } }) as unknown as typeof session,
+    },
+    debug: false,
+    logger: {
+      // next-auth's errors can carry Pleo's response bodies (tokens included): log names and our
+      // classification only, and remember the error for the error page.
+      error(error) {
+        ctx.failures?.errors.push(error);
+        const inner = (error.cause as { err?: Error } | undefined)?.err;
+        logger().warn(
+          { type: (error as { type?: string }).type ?? error.name, reason: classifyAuthFailure(error), cause: inner?.name },
+          "sign-in failed",
+        );
+      },
+      warn(code) {
+        logger().warn({ code }, "next-auth warning");
+      },
+      debug() {},
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import "server-only";
+
+import { logger } from "@/lib/log";
+
+/**
+ * "A company was just connected (or reconnected)": other features attach work here (e.g. the sync
+ * engine starts the first sync) without the connect flow knowing them. Hooks run after the tokens are
+ * stored; a hook that throws or rejects is logged and never breaks sign-in. Hooks should return quickly
+ * (start long work in the background): the browser waits for them on the OAuth callback.
+ */
+
+export type ConnectedHook = (companyId: string) => void | Promise<void>;
+
+const globalForHooks = globalThis as unknown as { __portalConnectedHooks?: Set<ConnectedHook> };
+
+function hooks(): Set<ConnectedHook> {
+  // On globalThis so dev hot reloads and separate module instances share one list.
+  globalForHooks.__portalConnectedHooks ??= new Set();
+  return globalForHooks.__portalConnectedHooks;
+}
+
+/** Attach a hook; returns a function that detaches it (handy in tests). */
+export function registerConnectedHook(fn: ConnectedHook): () => void {
+  hooks().add(fn);
+  return () => {
+    hooks().delete(fn);
+  };
+}
+
+export async function onCompanyConnected(companyId: string): Promise<void> {
+  const results = await Promise.allSettled([...hooks()].map(async (fn) => fn(companyId)));
+  for (const r of results) {
+    if (r.status === "rejected") {
+      const err = r.reason instanceof Error ? r.reason : new Error(String(r.reason));
+      logger().error({ companyId, err: { name: err.name, message: err.message } }, "connected hook failed");
+    }
+  }
+}

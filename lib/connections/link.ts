@@ -1,0 +1,153 @@
+import "server-only";
+
+import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { Company } from "@/lib/pleo/types";
+import { onCompanyConnected } from "@/lib/connections/events";
+import { sealGrant, type GrantedTokens } from "@/lib/connections/grant";
+
+/**
+ * Writes of the connect flow: link a new company to a user, or reconnect one the user already has.
+ * The next-auth Account row only records the link (provider "pleo", providerAccountId = company id);
+ * the grant's tokens go, encrypted, to PleoConnection. Each write is one transaction.
+ */
+
+export const PLEO_PROVIDER_ID = "pleo";
+
+export class CompanyLinkedElsewhereError extends Error {
+  constructor(public readonly companyId: string) {
+    super(`Pleo company ${companyId} is already connected to another portal account`);
+    this.name = "CompanyLinkedElsewhereError";
+  }
+}
+
+export type LinkInput = {
+  userId: string;
+  company: Company;
+  tokens: GrantedTokens;
+  /** Configured PLEO_SCOPES, used when the token response names none. */
+  requestedScopes: string;
+  now?: Date;
+};
+
+/** Who the company is linked to, if anyone. */
+export async function findCompanyOwner(companyId: string): Promise<string | null> {
+  const account = await db.account.findUnique({
+    where: { provider_providerAccountId: { provider: PLEO_PROVIDER_ID, providerAccountId: companyId } },
+    select: { userId: true },
+  });
+  return account?.userId ?? null;
+}
+
+function companyData(company: Company) {
+  return {
+    name: company.name,
+    organizationId: company.organizationId,
+    registrationNumber: company.registrationNumber,
+    country: company.address?.country ?? null,
+    // Prisma wants an explicit JSON value; undefined leaves the column as it is.
+    address: (company.address ?? undefined) as Prisma.InputJsonValue | undefined,
+  };
+}
+
+async function upsertCompany(tx: Prisma.TransactionClient, company: Company) {
+  await tx.pleoCompany.upsert({
+    where: { id: company.id },
+    create: { id: company.id, ...companyData(company) },
+    // Keep `currency`: it is learnt by sync, not by the connect flow.
+    update: companyData(company),
+  });
+}
+
+/** A company no one has linked yet: create the Account link and its connection. */
+export async function linkCompany(input: LinkInput): Promise<{ accountId: string; connectionId: string }> {
+  const now = input.now ?? new Date();
+  const sealed = await sealGrant(input.tokens, input.requestedScopes, now);
+  const result = await db.$transaction(async (tx) => {
+    const taken = await tx.account.findUnique({
+      where: { provider_providerAccountId: { provider: PLEO_PROVIDER_ID, providerAccountId: input.company.id } },
+      select: { userId: true },
+    });
+    if (taken && taken.userId !== input.userId) throw new CompanyLinkedElsewhereError(input.company.id);
+    if (taken) throw new Error(`Pleo company ${input.company.id} is already linked to this user; reconnect it instead`);
+    await upsertCompany(tx, input.company);
+    const account = await tx.account.create({
+      data: {
+        userId: input.userId,
+        type: "oauth",
+        provider: PLEO_PROVIDER_ID,
+        providerAccountId: input.company.id,
+        // Tokens never live here (see schema): only non-secret grant facts.
+        token_type: "bearer",
+        scope: sealed.scopes.join(" "),
+      },
+      select: { id: true },
+    });
+    const connection = await tx.pleoConnection.create({
+      data: {
+        userId: input.userId,
+        accountId: account.id,
+        companyId: input.company.id,
+        status: "CONNECTED",
+        statusChangedAt: now,
+        connectedAt: now,
+        ...sealed,
+      },
+      select: { id: true },
+    });
+    return { accountId: account.id, connectionId: connection.id };
+  });
+  await onCompanyConnected(input.company.id);
+  return result;
+}
+
+/**
+ * A company this user already has: store the new grant (the old refresh token is dropped), mark it
+ * CONNECTED, clear any "needs reconnect" reason and bump tokenVersion so a refresh that started with
+ * the old tokens cannot overwrite the new ones. Synced data is untouched.
+ */
+export async function reconnectCompany(input: LinkInput): Promise<{ connectionId: string }> {
+  const now = input.now ?? new Date();
+  const sealed = await sealGrant(input.tokens, input.requestedScopes, now);
+  const result = await db.$transaction(async (tx) => {
+    const account = await tx.account.findUnique({
+      where: { provider_providerAccountId: { provider: PLEO_PROVIDER_ID, providerAccountId: input.company.id } },
+      select: { id: true, userId: true },
+    });
+    if (!account) throw new Error(`Pleo company ${input.company.id} is not linked; link it instead`);
+    if (account.userId !== input.userId) throw new CompanyLinkedElsewhereError(input.company.id);
+    await upsertCompany(tx, input.company);
+    await tx.account.update({ where: { id: account.id }, data: { scope: sealed.scopes.join(" ") } });
+    const current = await tx.pleoConnection.findUnique({
+      where: { accountId: account.id },
+      select: { id: true, status: true },
+    });
+    const grantState = {
+      ...sealed,
+      status: "CONNECTED" as const,
+      statusReason: null,
+      refreshStartedAt: null,
+      refreshFailures: 0,
+      nextRefreshAttemptAt: null,
+    };
+    if (!current) {
+      // An Account without its connection (should not happen; heal it rather than fail the sign-in).
+      const created = await tx.pleoConnection.create({
+        data: { userId: input.userId, accountId: account.id, companyId: input.company.id, statusChangedAt: now, connectedAt: now, ...grantState },
+        select: { id: true },
+      });
+      return { connectionId: created.id };
+    }
+    await tx.pleoConnection.update({
+      where: { id: current.id },
+      data: {
+        ...grantState,
+        ...(current.status !== "CONNECTED" ? { statusChangedAt: now } : {}),
+        tokenVersion: { increment: 1 },
+      },
+    });
+    return { connectionId: current.id };
+  });
+  await onCompanyConnected(input.company.id);
+  return result;
+}

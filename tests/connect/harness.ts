@@ -1,0 +1,151 @@
+/**
+ * Drives the real connect flow in-process: the portal's next-auth route handlers (called with Request
+ * objects, as Next.js does), the sandbox over HTTP (login + consent forms), and a real database.
+ * A `Browser` is a cookie jar, like a browser profile.
+ */
+import { NextRequest } from "next/server";
+import { startSandbox, type RunningSandbox } from "@/sandbox/server";
+import { authorizeViaForms } from "@/sandbox/testing";
+import { setDatabaseForProcess } from "@/lib/db";
+import { resetEnvForTests } from "@/lib/env";
+import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+
+export const PORTAL = "http://portal.test";
+export const CALLBACK_URL = `${PORTAL}/api/auth/callback/pleo`;
+
+export class Browser {
+  readonly cookies = new Map<string, string>();
+
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => {
+        const [k, v] = a.split("=").map((s) => s?.trim().toLowerCase());
+        return (k === "max-age" && Number(v) <= 0) || (k === "expires" && Date.parse(v) < Date.now());
+      });
+      if (expired || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  sessionToken(): string | undefined {
+    return this.cookies.get("authjs.session-token");
+  }
+
+  clone(): Browser {
+    const b = new Browser();
+    for (const [k, v] of this.cookies) b.cookies.set(k, v);
+    return b;
+  }
+}
+
+type Handlers = { GET: (req: NextRequest) => Promise<Response>; POST: (req: NextRequest) => Promise<Response> };
+
+export type Harness = {
+  sandbox: RunningSandbox;
+  db: TestDatabase;
+  handlers: Handlers;
+  /** GET/POST a portal auth route as `browser`, storing the cookies it sets. */
+  request(browser: Browser, path: string, init?: { method?: string; form?: Record<string, string> }): Promise<Response>;
+  /** Start the flow (what /connect/pleo does): returns Pleo's authorize URL. */
+  startConnect(browser: Browser, callbackUrl?: string): Promise<string>;
+  /** The whole flow; returns where the portal finally sends the browser. */
+  connect(browser: Browser, opts: ConnectOptions): Promise<string>;
+  close(): Promise<void>;
+};
+
+export type ConnectOptions = { email: string; password: string; companyId?: string; deny?: boolean };
+
+export const TEST_ENV = {
+  AUTH_SECRET: "vitest-auth-secret-vitest-auth-secret-0123456789",
+  TOKEN_ENCRYPTION_KEYS: "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
+  PLEO_CLIENT_ID: "sandbox-portal",
+  PLEO_CLIENT_SECRET: "sandbox-portal-secret",
+  AUTH_URL: PORTAL,
+  LOG_LEVEL: "silent",
+};
+
+export function configurePortal(sandboxUrl: string, overrides: Record<string, string> = {}): void {
+  Object.assign(process.env, TEST_ENV, { PLEO_AUTH_URL: sandboxUrl, PLEO_API_URL: sandboxUrl }, overrides);
+  delete process.env.DATABASE_URL;
+  resetEnvForTests();
+}
+
+export async function startHarness(kind: "pglite" | "postgres" = "pglite"): Promise<Harness> {
+  const sandbox = await startSandbox({ port: 0, redirectUris: [CALLBACK_URL], entries: 50 });
+  const db = await createTestDatabase(kind);
+  setDatabaseForProcess(db);
+  configurePortal(sandbox.url);
+  const handlers = (await import("@/lib/auth/route-handlers")) as Handlers;
+
+  const request: Harness["request"] = async (browser, path, init = {}) => {
+    const headers = new Headers();
+    const cookie = browser.header();
+    if (cookie) headers.set("cookie", cookie);
+    let body: string | undefined;
+    if (init.form) {
+      headers.set("content-type", "application/x-www-form-urlencoded");
+      body = new URLSearchParams(init.form).toString();
+    }
+    const method = init.method ?? (init.form ? "POST" : "GET");
+    const req = new NextRequest(new URL(path, PORTAL), { method, headers, body });
+    const res = await (method === "POST" ? handlers.POST(req) : handlers.GET(req));
+    browser.store(res);
+    return res;
+  };
+
+  const startConnect: Harness["startConnect"] = async (browser, callbackUrl = "/dashboard") => {
+    const csrf = await request(browser, "/api/auth/csrf");
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const res = await request(browser, "/api/auth/signin/pleo", { form: { csrfToken, callbackUrl } });
+    const location = res.headers.get("location");
+    if (res.status !== 302 || !location) throw new Error(`sign-in did not redirect (HTTP ${res.status})`);
+    return location;
+  };
+
+  const connect: Harness["connect"] = async (browser, opts) => {
+    const authorizeUrl = await startConnect(browser);
+    const result = await authorizeViaForms({ authorizeUrl, ...opts });
+    if (!result.location.startsWith(CALLBACK_URL)) throw new Error(`sandbox did not redirect back: ${result.error}`);
+    const res = await request(browser, result.location.slice(PORTAL.length));
+    return res.headers.get("location") ?? "";
+  };
+
+  return {
+    sandbox,
+    db,
+    handlers,
+    request,
+    startConnect,
+    connect,
+    async close() {
+      setDatabaseForProcess(undefined);
+      await db.drop();
+      await sandbox.close();
+    },
+  };
+}
+
+/** `?error=` of a redirect to the auth error page, or null when it went elsewhere. */
+export function errorCodeOf(location: string): string | null {
+  const url = new URL(location, PORTAL);
+  return url.pathname === "/auth/error" ? url.searchParams.get("error") : null;
+}
+
+export async function countRows(db: TestDatabase) {
+  const [users, accounts, connections, sessions, companies] = await Promise.all([
+    db.prisma.user.count(),
+    db.prisma.account.count(),
+    db.prisma.pleoConnection.count(),
+    db.prisma.session.count(),
+    db.prisma.pleoCompany.count(),
+  ]);
+  return { users, accounts, connections, sessions, companies };
+}
