@@ -1,0 +1,72 @@
+import "server-only";
+
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { NOW_UTC, type SqlRunner } from "@/lib/sync/sql";
+
+/**
+ * The per-company sync lease in SyncState: exactly one holder across all portal processes. Taking it
+ * is one atomic UPDATE … WHERE (free or expired), so two processes racing for it cannot both win; the
+ * holder renews it on every page (and on a heartbeat), and a holder that dies simply stops renewing,
+ * so the lease expires and another process takes over (resuming from the saved cursor).
+ */
+
+export class LeaseLostError extends Error {
+  constructor(companyId: string) {
+    super(`sync lease for company ${companyId} was lost (expired and taken by another process)`);
+    this.name = "LeaseLostError";
+  }
+}
+
+/** A lease owner id unique to this process (and to each run, so two runs in one process are distinct). */
+export function newLeaseOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+const expiry = (ttlMs: number) => `${NOW_UTC} + make_interval(secs => ${Math.max(1, ttlMs) / 1000})`;
+
+/** Ensure the company's SyncState row exists (it carries the lease). */
+export async function ensureSyncState(sql: SqlRunner, companyId: string): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `INSERT INTO "SyncState" ("companyId", "updatedAt") VALUES ($1::uuid, ${NOW_UTC}) ON CONFLICT ("companyId") DO NOTHING`,
+    companyId,
+  );
+}
+
+/** Take the lease if it is free or expired. True when `owner` now holds it. */
+export async function acquireLease(sql: SqlRunner, companyId: string, owner: string, ttlMs: number): Promise<boolean> {
+  await ensureSyncState(sql, companyId);
+  const taken = await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET "leaseOwner" = $2, "leaseExpiresAt" = ${expiry(ttlMs)}, "updatedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid AND ("leaseOwner" IS NULL OR "leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${NOW_UTC})`,
+    companyId,
+    owner,
+  );
+  return taken === 1;
+}
+
+/** Extend the lease; throws LeaseLostError when `owner` no longer holds it. */
+export async function renewLease(sql: SqlRunner, companyId: string, owner: string, ttlMs: number): Promise<void> {
+  const renewed = await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET "leaseExpiresAt" = ${expiry(ttlMs)}, "updatedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
+    companyId,
+    owner,
+  );
+  if (renewed !== 1) throw new LeaseLostError(companyId);
+}
+
+/** Give the lease back (no-op if someone else holds it by now). */
+export async function releaseLease(sql: SqlRunner, companyId: string, owner: string): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "updatedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
+    companyId,
+    owner,
+  );
+}
+
+/** True while some live process holds the lease. */
+export function leaseIsLive(state: { leaseOwner: string | null; leaseExpiresAt: Date | null } | null, now = new Date()): boolean {
+  return Boolean(state?.leaseOwner && state.leaseExpiresAt && state.leaseExpiresAt > now);
+}

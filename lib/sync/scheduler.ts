@@ -1,0 +1,76 @@
+import "server-only";
+
+import { db } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { SYNC_DEFAULTS } from "@/lib/sync/config";
+import { NOW_UTC } from "@/lib/sync/sql";
+import { requestSync, runningSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
+
+/**
+ * The schedule: every tick, each portal process looks for connected companies whose next run is due
+ * and whose lease is free, and starts runs for them (a few at a time). Every process may tick; the
+ * lease decides which one does a company's run, so N instances need no coordination beyond the
+ * database. A company with no SyncState yet (never synced) is due at once.
+ */
+
+/** Companies due for a run now (connected, sync on, next run due, nobody holding the lease). */
+export async function dueCompanies(limit: number): Promise<string[]> {
+  const rows = await db.$queryRawUnsafe<{ companyId: string }[]>(
+    `SELECT c."companyId"::text AS "companyId"
+     FROM "PleoConnection" c LEFT JOIN "SyncState" s ON s."companyId" = c."companyId"
+     WHERE c."status" = 'CONNECTED' AND c."syncEnabled"
+       AND (s."companyId" IS NULL OR s."nextRunAt" IS NULL OR s."nextRunAt" <= $1::timestamp(3))
+       AND (s."leaseOwner" IS NULL OR s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" <= ${NOW_UTC})
+     ORDER BY s."nextRunAt" ASC NULLS FIRST
+     LIMIT $2::int`,
+    new Date().toISOString(),
+    limit,
+  );
+  return rows.map((r) => r.companyId);
+}
+
+/** One scheduling pass; returns the companies it started. */
+export async function scheduleDueSyncs(maxConcurrent: number = SYNC_DEFAULTS.maxConcurrentRuns): Promise<string[]> {
+  const free = maxConcurrent - runningSyncCount();
+  if (free <= 0) return [];
+  const started: string[] = [];
+  for (const companyId of await dueCompanies(free * 2)) {
+    if (started.length >= free) break;
+    if (runningSync(companyId)) continue;
+    const r = await requestSync(companyId, "schedule");
+    if (r.started) started.push(companyId);
+  }
+  return started;
+}
+
+export type Scheduler = { stop(): Promise<void> };
+
+export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: number } = {}): Scheduler {
+  const tickMs = opts.tickMs ?? SYNC_DEFAULTS.schedulerTickMs;
+  let ticking = false;
+  let stopped = false;
+  const tick = async () => {
+    if (ticking || stopped) return;
+    ticking = true;
+    try {
+      await scheduleDueSyncs(opts.maxConcurrent);
+    } catch (err) {
+      logger().error({ module: "sync", err: err instanceof Error ? err.message : String(err) }, "sync: scheduling pass failed");
+    } finally {
+      ticking = false;
+    }
+  };
+  const timer = setInterval(tick, tickMs);
+  timer.unref?.();
+  // First pass soon after start, not a full tick later (resumes backfills interrupted by a restart).
+  const first = setTimeout(tick, Math.min(2_000, tickMs));
+  first.unref?.();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      clearTimeout(first);
+      await stopAllSyncs();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import "server-only";
+
+import { db } from "@/lib/db";
+import { logger } from "@/lib/log";
+import { SYNC_DEFAULTS, type SyncTrigger } from "@/lib/sync/config";
+import { acquireLease, newLeaseOwner } from "@/lib/sync/lease";
+import { runSync, type RunSyncOptions, type RunSyncResult } from "@/lib/sync/run";
+
+/**
+ * Start a sync in the background of this process. Returns as soon as the run owns the company's lease
+ * (or it is clear it will not start); the run itself continues after the caller has its answer.
+ */
+
+type Running = { promise: Promise<RunSyncResult | undefined>; controller: AbortController };
+
+const globalForSync = globalThis as unknown as { __portalSyncRuns?: Map<string, Running> };
+const running = (): Map<string, Running> => (globalForSync.__portalSyncRuns ??= new Map());
+
+export type RequestSyncResult = { started: boolean; reason?: string };
+
+export async function requestSync(
+  companyId: string,
+  trigger: "connect" | "manual" | "schedule",
+  // Tests and scripts inject a source or logger; the portal uses the defaults.
+  overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage"> = {},
+): Promise<RequestSyncResult> {
+  if (running().has(companyId)) return { started: false, reason: "A sync is already running" };
+  const connection = await db.pleoConnection.findUnique({
+    where: { companyId },
+    select: { status: true, syncEnabled: true },
+  });
+  if (!connection) return { started: false, reason: "This company is not connected" };
+  if (connection.status !== "CONNECTED") return { started: false, reason: "The Pleo connection needs to be reconnected" };
+  if (trigger === "schedule" && !connection.syncEnabled) return { started: false, reason: "Sync is turned off" };
+
+  const owner = newLeaseOwner();
+  const ttl = overrides.leaseTtlMs ?? SYNC_DEFAULTS.leaseTtlMs;
+  // Re-check after the await above: two requests in this process may have raced to here.
+  if (running().has(companyId)) return { started: false, reason: "A sync is already running" };
+  const controller = new AbortController();
+  const slot: Running = { promise: Promise.resolve(undefined), controller };
+  running().set(companyId, slot);
+  try {
+    if (!(await acquireLease(db, companyId, owner, ttl))) {
+      running().delete(companyId);
+      return { started: false, reason: "A sync is already running" };
+    }
+  } catch (err) {
+    running().delete(companyId);
+    throw err;
+  }
+  const trig: SyncTrigger = trigger;
+  slot.promise = runSync({ companyId, trigger: trig, owner, leaseHeld: true, signal: controller.signal, ...overrides })
+    .catch((err) => {
+      logger().error({ module: "sync", companyId, err: err instanceof Error ? err.message : String(err) }, "sync: run crashed");
+      return undefined;
+    })
+    .finally(() => running().delete(companyId));
+  return { started: true };
+}
+
+/** The run this process is doing for a company, if any (tests and shutdown wait on it). */
+export function runningSync(companyId: string): Promise<RunSyncResult | undefined> | undefined {
+  return running().get(companyId)?.promise;
+}
+
+/** How many runs this process is doing now. */
+export function runningSyncCount(): number {
+  return running().size;
+}
+
+/** Ask every run in this process to stop after its current page, and wait for them. */
+export async function stopAllSyncs(): Promise<void> {
+  const all = [...running().values()];
+  for (const r of all) r.controller.abort();
+  await Promise.all(all.map((r) => r.promise));
+}

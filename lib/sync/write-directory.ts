@@ -1,0 +1,127 @@
+import "server-only";
+
+import { PleoApiError } from "@/lib/pleo/errors";
+import { collectAll } from "@/lib/pleo/paginate";
+import type { Company, Employee, LedgerAccount, Tag, TagGroup, Team } from "@/lib/pleo/types";
+import type { Logger } from "@/lib/log";
+import type { SyncSource } from "@/lib/sync/source";
+import { bulkUpsert, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
+
+/**
+ * Company details and the lookup tables entries refer to (employees, teams, chart of accounts, tag
+ * groups and tags). Small lists: fetched whole on each run, then written in one transaction with one
+ * batch statement per table. Rows are never deleted here (entries keep their ids; an employee who left
+ * still names their old expenses).
+ */
+
+export type Directory = {
+  company: Company;
+  employees: Employee[];
+  teams: Team[];
+  accounts: LedgerAccount[];
+  tagGroups: TagGroup[];
+  tags: Tag[];
+};
+
+const PAGE = { limit: 100 };
+
+/**
+ * A list the connection cannot read (403: scope not granted) or that this Pleo does not offer (404:
+ * teams are a sandbox extension) must not stop the expense sync: it is logged and left empty.
+ */
+async function optional<T>(what: string, log: Logger, fetch: () => Promise<T[]>): Promise<T[]> {
+  try {
+    return await fetch();
+  } catch (err) {
+    if (err instanceof PleoApiError && (err.status === 403 || err.status === 404)) {
+      log.warn({ list: what, status: err.status, type: err.type }, "sync: list not available, skipped");
+      return [];
+    }
+    throw err;
+  }
+}
+
+export async function fetchDirectory(source: SyncSource, log: Logger): Promise<Directory> {
+  const company = await source.getCompany();
+  const employees = await optional("employees", log, () => collectAll((after) => source.listEmployees({ ...PAGE, after })));
+  const teams = await optional("teams", log, () => collectAll((after) => source.listTeams({ ...PAGE, after })));
+  const accounts = await optional("accounts", log, () => collectAll((after) => source.listAccounts({ ...PAGE, after })));
+  const tagGroups = await optional("tagGroups", log, () => collectAll((after) => source.listTagGroups({ ...PAGE, after })));
+  const tags: Tag[] = [];
+  for (const g of tagGroups) {
+    tags.push(...(await optional("tags", log, () => collectAll((after) => source.listTags(g.id, { ...PAGE, after })))));
+  }
+  return { company, employees, teams, accounts, tagGroups, tags };
+}
+
+const EMPLOYEE: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "email", type: "text" },
+  { name: "firstName", type: "text" },
+  { name: "lastName", type: "text" },
+  { name: "code", type: "text" },
+  { name: "jobTitle", type: "text" },
+];
+const TEAM: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "name", type: "text" },
+  { name: "code", type: "text" },
+];
+const ACCOUNT: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "code", type: "text" },
+  { name: "name", type: "text" },
+  { name: "externalId", type: "text" },
+  { name: "archived", type: "boolean" },
+];
+const TAG_GROUP: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "name", type: "text" },
+  { name: "code", type: "text" },
+  { name: "archived", type: "boolean" },
+];
+const TAG: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "tagGroupId", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "name", type: "text" },
+  { name: "code", type: "text" },
+  { name: "archived", type: "boolean" },
+];
+
+const synced = [`"syncedAt" = ${NOW_UTC}`];
+
+/** Write the directory (the PleoCompany row already exists: the connection references it). */
+export async function writeDirectory(sql: SqlRunner, companyId: string, d: Directory): Promise<void> {
+  const a = d.company.address;
+  await sql.$executeRawUnsafe(
+    `UPDATE "PleoCompany" SET "name" = $2, "organizationId" = $3, "registrationNumber" = $4, "country" = $5,
+       "address" = $6::jsonb, "updatedAt" = ${NOW_UTC}
+     WHERE "id" = $1::uuid AND ("name", "organizationId", "registrationNumber", "country", "address")
+       IS DISTINCT FROM ($2, $3, $4, $5, $6::jsonb)`,
+    companyId,
+    d.company.name,
+    d.company.organizationId,
+    d.company.registrationNumber,
+    a?.country ?? null,
+    a ? JSON.stringify(a) : null,
+  );
+  const own = <T extends { companyId: string }>(rows: T[]) => rows.filter((r) => r.companyId === companyId);
+  await bulkUpsert(sql, "Employee", EMPLOYEE, own(d.employees), { extraSet: synced });
+  await bulkUpsert(sql, "Team", TEAM, own(d.teams), { extraSet: synced });
+  await bulkUpsert(sql, "LedgerAccount", ACCOUNT, own(d.accounts), { extraSet: synced });
+  const groups = own(d.tagGroups);
+  await bulkUpsert(sql, "TagGroup", TAG_GROUP, groups, { extraSet: synced });
+  const groupIds = new Set(groups.map((g) => g.id));
+  await bulkUpsert(
+    sql,
+    "Tag",
+    TAG,
+    d.tags.filter((t) => groupIds.has(t.tagGroupId)).map((t) => ({ ...t, companyId })),
+    { extraSet: synced },
+  );
+}

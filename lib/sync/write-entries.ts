@@ -1,0 +1,203 @@
+import "server-only";
+
+import type { AccountingEntry } from "@/lib/pleo/types";
+import { quoteIdent, recordset, toRecordsetJson, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
+
+/** What one page changed in our copy. */
+export type WriteCounts = { created: number; updated: number; deleted: number };
+
+export const emptyCounts = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0 });
+
+export function addCounts(into: WriteCounts, more: WriteCounts): WriteCounts {
+  into.created += more.created;
+  into.updated += more.updated;
+  into.deleted += more.deleted;
+  return into;
+}
+
+const ENTRY_COLUMNS: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "employeeId", type: "uuid" },
+  { name: "teamId", type: "uuid" },
+  { name: "accountId", type: "uuid" },
+  { name: "accountCode", type: "text" },
+  { name: "taxCodeId", type: "text" },
+  { name: "family", type: "text" },
+  { name: "subFamily", type: "text" },
+  { name: "status", type: "text" },
+  { name: "exportStatus", type: "text" },
+  { name: "reviewStatus", type: "text" },
+  { name: "performedAt", type: "timestamp" },
+  { name: "settledAt", type: "timestamp" },
+  { name: "bookkeepingDate", type: "timestamp" },
+  { name: "pleoCreatedAt", type: "timestamp" },
+  { name: "pleoUpdatedAt", type: "timestamp" },
+  { name: "deletedAt", type: "timestamp" },
+  { name: "transactionCurrency", type: "text" },
+  { name: "transactionMinors", type: "bigint" },
+  { name: "billCurrency", type: "text" },
+  { name: "billMinors", type: "bigint" },
+  { name: "note", type: "text" },
+  { name: "supplierName", type: "text" },
+  { name: "receiptCount", type: "integer" },
+  { name: "tags", type: "jsonb" },
+  { name: "attendeeCount", type: "integer" },
+];
+
+const SPLIT_COLUMNS: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "entryId", type: "uuid" },
+  { name: "accountId", type: "uuid" },
+  { name: "accountCode", type: "text" },
+  { name: "taxCodeId", type: "text" },
+  { name: "billCurrency", type: "text" },
+  { name: "billMinors", type: "bigint" },
+  { name: "transactionCurrency", type: "text" },
+  { name: "transactionMinors", type: "bigint" },
+  { name: "tags", type: "jsonb" },
+];
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function entryRow(companyId: string, e: AccountingEntry): Record<string, unknown> {
+  return {
+    id: e.id,
+    companyId,
+    employeeId: e.employeeId,
+    teamId: e.teamId,
+    accountId: e.accountId,
+    accountCode: e.accountCode,
+    taxCodeId: e.taxCodeId,
+    family: e.family,
+    subFamily: e.subFamily,
+    status: e.status,
+    exportStatus: e.exportStatus,
+    reviewStatus: e.reviewStatus,
+    performedAt: iso(e.performedAt),
+    settledAt: iso(e.settledAt),
+    bookkeepingDate: iso(e.bookkeepingDate),
+    pleoCreatedAt: iso(e.createdAt),
+    pleoUpdatedAt: iso(e.updatedAt),
+    deletedAt: iso(e.deletedAt),
+    transactionCurrency: e.transactionValue.currency,
+    transactionMinors: e.transactionValue.minors,
+    // Pleo marks totalBillValue optional; without it the purchase amount is the best we have.
+    billCurrency: (e.totalBillValue ?? e.transactionValue).currency,
+    billMinors: (e.totalBillValue ?? e.transactionValue).minors,
+    note: e.note,
+    supplierName: e.supplierName,
+    receiptCount: e.receiptIds.length,
+    tags: e.tags,
+    attendeeCount: e.attendeeCount,
+  };
+}
+
+function splitRows(e: AccountingEntry): Record<string, unknown>[] {
+  return e.splitItems.map((s) => ({
+    id: s.id,
+    entryId: e.id,
+    accountId: s.accountId,
+    accountCode: s.accountCode,
+    taxCodeId: s.taxCodeId,
+    billCurrency: s.totalBillValue?.currency ?? null,
+    billMinors: s.totalBillValue?.minors ?? null,
+    transactionCurrency: s.transactionValue?.currency ?? null,
+    transactionMinors: s.transactionValue?.minors ?? null,
+    tags: s.tags,
+  }));
+}
+
+const names = (cols: Column[]) => cols.map((c) => quoteIdent(c.name)).join(", ");
+const updatable = ENTRY_COLUMNS.filter((c) => c.name !== "id");
+
+/**
+ * One statement upserts the whole page. Unchanged rows are not rewritten (the DO UPDATE has a WHERE),
+ * so they are not RETURNed; `prev` (same snapshot, before the write) tells newly deleted rows apart.
+ * Entries that arrive already deleted and were unknown to us count as deleted, not created.
+ */
+const UPSERT_ENTRIES = `
+WITH incoming AS (SELECT * FROM ${recordset(ENTRY_COLUMNS)}),
+prev AS (
+  SELECT e."id", e."deletedAt" FROM "AccountingEntry" e WHERE e."id" IN (SELECT "id" FROM incoming)
+),
+written AS (
+  INSERT INTO "AccountingEntry" (${names(ENTRY_COLUMNS)}, "syncedAt")
+  SELECT ${names(ENTRY_COLUMNS)}, ${NOW_UTC} FROM incoming
+  ON CONFLICT ("id") DO UPDATE SET
+    ${updatable.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(",\n    ")},
+    "syncedAt" = EXCLUDED."syncedAt"
+  WHERE (${updatable.map((c) => `"AccountingEntry".${quoteIdent(c.name)}`).join(", ")})
+    IS DISTINCT FROM (${updatable.map((c) => `EXCLUDED.${quoteIdent(c.name)}`).join(", ")})
+  RETURNING "id", "deletedAt"
+)
+SELECT w."id"::text AS id,
+       (p."id" IS NULL) AS inserted,
+       (w."deletedAt" IS NOT NULL AND (p."id" IS NULL OR p."deletedAt" IS NULL)) AS "newlyDeleted"
+FROM written w LEFT JOIN prev p ON p."id" = w."id"`;
+
+const DELETE_SPLITS = `DELETE FROM "SplitItem" WHERE "entryId" IN (SELECT (value #>> '{}')::uuid FROM jsonb_array_elements($1::jsonb))`;
+
+const INSERT_SPLITS = `INSERT INTO "SplitItem" (${names(SPLIT_COLUMNS)}) SELECT ${names(SPLIT_COLUMNS)} FROM ${recordset(SPLIT_COLUMNS)}
+ON CONFLICT ("id") DO UPDATE SET ${SPLIT_COLUMNS.filter((c) => c.name !== "id")
+  .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
+  .join(", ")}`;
+
+/**
+ * Idempotent write of one page of entries (and, for entries that changed, their split items) — at
+ * most three statements per page whatever its size. Run it inside the page's transaction.
+ */
+export async function writeEntryPage(sql: SqlRunner, companyId: string, entries: AccountingEntry[]): Promise<WriteCounts> {
+  const counts = emptyCounts();
+  if (entries.length === 0) return counts;
+  // A page can repeat an id if the data moved under the cursor; ON CONFLICT cannot touch a row twice.
+  const unique = [...new Map(entries.map((e) => [e.id, e])).values()];
+  const written = await sql.$queryRawUnsafe<{ id: string; inserted: boolean; newlyDeleted: boolean }[]>(
+    UPSERT_ENTRIES,
+    toRecordsetJson(unique.map((e) => entryRow(companyId, e))),
+  );
+  if (written.length === 0) return counts;
+  for (const w of written) {
+    if (w.newlyDeleted) counts.deleted++;
+    else if (w.inserted) counts.created++;
+    else counts.updated++;
+  }
+  // Split items follow their entry: replace them for entries that were written.
+  const changed = new Set(written.map((w) => w.id));
+  const changedEntries = unique.filter((e) => changed.has(e.id));
+  await sql.$executeRawUnsafe(DELETE_SPLITS, JSON.stringify([...changed]));
+  const splits = changedEntries.flatMap(splitRows);
+  if (splits.length > 0) await sql.$executeRawUnsafe(INSERT_SPLITS, toRecordsetJson(splits));
+  return counts;
+}
+
+/**
+ * Full reconcile: our live entries that a complete scan (includeDeleted) did not return no longer exist
+ * in Pleo, so they are marked deleted. Returns how many were marked.
+ */
+export async function markMissingAsDeleted(sql: SqlRunner, companyId: string, seen: Set<string>): Promise<number> {
+  const live = await sql.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT "id"::text AS id FROM "AccountingEntry" WHERE "companyId" = $1::uuid AND "deletedAt" IS NULL`,
+    companyId,
+  );
+  const missing = live.map((r) => r.id).filter((id) => !seen.has(id));
+  if (missing.length === 0) return 0;
+  return sql.$executeRawUnsafe(
+    `UPDATE "AccountingEntry" SET "deletedAt" = ${NOW_UTC}, "syncedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid AND "deletedAt" IS NULL
+       AND "id" IN (SELECT (value #>> '{}')::uuid FROM jsonb_array_elements($2::jsonb))`,
+    companyId,
+    JSON.stringify(missing),
+  );
+}
+
+/** The wallet currency: the most common totalBillValue currency on a page (Pleo's company has none). */
+export function walletCurrencyOf(entries: AccountingEntry[]): string | null {
+  const counts = new Map<string, number>();
+  for (const e of entries) {
+    if (e.totalBillValue) counts.set(e.totalBillValue.currency, (counts.get(e.totalBillValue.currency) ?? 0) + 1);
+  }
+  let best: string | null = null;
+  for (const [c, n] of counts) if (best === null || n > counts.get(best)!) best = c;
+  return best;
+}
