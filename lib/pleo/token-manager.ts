@@ -161,8 +161,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const use = { kind: "use", accessTokenEnc: row.accessTokenEnc, tokenVersion: row.tokenVersion, refreshed: false } as const;
 
         if (intent.mode === "expiry" && isFresh(row.accessTokenExpiresAt)) return use;
-        // Someone stored new tokens after this caller looked: theirs are newer than the one that failed.
-        if (intent.mode === "force" && row.tokenVersion !== intent.seenVersion && notExpired(row.accessTokenExpiresAt)) return use;
+        // Someone stored new tokens after the one that failed: use theirs instead of rotating again.
+        if (intent.mode === "force" && notExpired(row.accessTokenExpiresAt)) {
+          const replaced =
+            intent.rejectedToken !== undefined
+              ? (await open(row.accessTokenEnc)) !== intent.rejectedToken
+              : row.tokenVersion !== intent.seenVersion;
+          if (replaced) return use;
+        }
         if (intent.mode === "keepalive" && row.refreshTokenIssuedAt >= intent.idleBefore) return use;
 
         const t = now();
@@ -378,6 +384,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       if (!opts.forceRefresh) {
         if (isFresh(row.accessTokenExpiresAt)) return open(row.accessTokenEnc);
         return (await singleFlight(companyId, () => refreshUnderLock(companyId, { mode: "expiry" }))).token;
+      }
+      if (opts.rejectedToken !== undefined && isFresh(row.accessTokenExpiresAt)) {
+        // A 401 storm: callers refused an older token find the replacement without taking the lock.
+        const stored = await open(row.accessTokenEnc);
+        if (stored !== opts.rejectedToken) return stored;
       }
       const intent: Intent = { mode: "force", seenVersion: row.tokenVersion, rejectedToken: opts.rejectedToken };
       const first = await singleFlight(companyId, () => refreshUnderLock(companyId, intent));
