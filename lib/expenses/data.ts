@@ -256,3 +256,10 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
     })),
   };
 }
+
+/** Which company an entry belongs to (the detail page checks the caller owns it before reading more). */
+export async function fetchEntryCompanyId(entryId: string): Promise<string | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(entryId)) return null;
+  const row = await db.accountingEntry.findUnique({ where: { id: entryId.toLowerCase() }, select: { companyId: true } });
+  return row?.companyId ?? null;
+}

@@ -1,0 +1,29 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import type { SyncNowState } from "@/components/dashboard/sync-now-button";
+import { getCurrentUser } from "@/lib/auth/session";
+import { getConnectionForUser } from "@/lib/connections/queries";
+import { requestSync } from "@/lib/sync/trigger";
+
+const SyncNowInput = z.object({ companyId: z.uuid() });
+
+/** "Sync now": validate, check the caller owns the connection, then start a manual sync. */
+export async function syncNowAction(_prev: SyncNowState, formData: FormData): Promise<SyncNowState> {
+  const user = await getCurrentUser();
+  if (!user) return { status: "error", message: "Your session has ended. Sign in again." };
+  const parsed = SyncNowInput.safeParse({ companyId: formData.get("companyId") });
+  if (!parsed.success) return { status: "error", message: "That company is not known." };
+  const connection = await getConnectionForUser(user.id, parsed.data.companyId);
+  if (!connection) return { status: "error", message: "That company is not connected to your account." };
+  if (connection.status !== "CONNECTED") return { status: "error", message: "Reconnect the company to Pleo before syncing." };
+  try {
+    const result = await requestSync(connection.companyId, "manual");
+    revalidatePath("/dashboard");
+    return result.started ? { status: "started", message: "Sync started." } : { status: "info", message: result.reason ?? "A sync is already running." };
+  } catch (err) {
+    console.error("[dashboard] sync now failed", err);
+    return { status: "error", message: "The sync could not be started. Try again in a moment." };
+  }
+}

@@ -1,0 +1,27 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect } from "react";
+import { buttonStyles } from "@/components/ui/button";
+
+/** A read failed (database unavailable, …): say so plainly and offer a retry; no stack traces. */
+export default function DashboardError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
+  useEffect(() => {
+    console.error(error);
+  }, [error]);
+  return (
+    <main className="mx-auto max-w-2xl px-6 py-16">
+      <div role="alert" className="rounded-xl border border-red-200 bg-white p-8">
+        <h1 className="text-xl font-semibold">The dashboard could not be loaded</h1>
+        <p className="mt-2 text-muted">
+          Something went wrong while reading this company&apos;s expenses. Your data is safe; try again in a moment.
+          {error.digest && <span className="mt-1 block text-xs">Reference: {error.digest}</span>}
+        </p>
+        <div className="mt-6 flex gap-3">
+          <button type="button" onClick={() => reset()} className={buttonStyles.primary}>Try again</button>
+          <Link href="/dashboard" className={buttonStyles.secondary}>Reset filters</Link>
+        </div>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,105 @@
+import Link from "next/link";
+import { fetchFilterOptions } from "@/lib/expenses/data";
+import { FAMILIES, REVIEW_STATUSES, STATUSES, familyLabel, humanize } from "@/lib/expenses/definitions";
+import { DEFAULT_FILTERS, activeFilterCount, hrefFor } from "@/lib/expenses/filters";
+import { PERIODS, PERIOD_LABELS } from "@/lib/expenses/period";
+import { buttonStyles } from "@/components/ui/button";
+import { Skeleton } from "@/components/ui/skeleton";
+import { FilterFormShell } from "./filter-form-client";
+import type { DashboardView } from "./view";
+
+const COMMON_CURRENCIES = ["DKK", "EUR", "SEK", "NOK", "GBP", "USD", "ISK", "CHF", "PLN"];
+const fieldClass = "mt-1 block w-full rounded-md border border-black/15 bg-white px-2 py-1.5 text-sm";
+
+function Field({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
+  return (
+    <div className="min-w-0">
+      <label htmlFor={id} className="block text-xs font-medium text-muted">{label}</label>
+      {children}
+    </div>
+  );
+}
+
+function Select({ id, name, value, options, allLabel }: { id: string; name: string; value: string | undefined; options: { value: string; label: string }[]; allLabel: string }) {
+  return (
+    <select id={id} name={name} defaultValue={value ?? ""} className={fieldClass}>
+      <option value="">{allLabel}</option>
+      {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+    </select>
+  );
+}
+
+/** Every filter of the view, as a GET form: submitting changes the URL (and so the whole page). */
+export async function FilterForm({ view }: { view: DashboardView }) {
+  const options = await fetchFilterOptions(view.scope.companyId);
+  const f = view.filters;
+  const active = activeFilterCount(f) > 0 || f.period !== DEFAULT_FILTERS.period;
+  return (
+    <FilterFormShell action="/dashboard">
+      {view.companyParam && <input type="hidden" name="company" value={view.companyParam} />}
+      {(f.sort !== DEFAULT_FILTERS.sort || f.dir !== DEFAULT_FILTERS.dir) && (
+        <>
+          <input type="hidden" name="sort" value={f.sort} />
+          <input type="hidden" name="dir" value={f.dir} />
+        </>
+      )}
+      <Field id="f-period" label="Period">
+        <select id="f-period" name="period" defaultValue={f.period} className={fieldClass}>
+          {PERIODS.map((p) => <option key={p} value={p}>{PERIOD_LABELS[p]}</option>)}
+        </select>
+      </Field>
+      <Field id="f-from" label="From">
+        <input id="f-from" name="from" type="date" defaultValue={f.from ?? ""} className={fieldClass} />
+      </Field>
+      <Field id="f-to" label="To">
+        <input id="f-to" name="to" type="date" defaultValue={f.to ?? ""} className={fieldClass} />
+      </Field>
+      <div className="col-span-2 md:col-span-1 xl:col-span-3">
+        <label htmlFor="f-q" className="block text-xs font-medium text-muted">Search note or supplier</label>
+        <input id="f-q" name="q" type="search" defaultValue={f.q ?? ""} maxLength={100} placeholder="e.g. coffee, Adobe" className={fieldClass} />
+      </div>
+      <Field id="f-family" label="Type">
+        <Select id="f-family" name="family" value={f.family} allLabel="All types" options={FAMILIES.map((x) => ({ value: x, label: familyLabel(x) }))} />
+      </Field>
+      <Field id="f-status" label="Status">
+        <Select id="f-status" name="status" value={f.status} allLabel="All statuses" options={STATUSES.map((x) => ({ value: x, label: humanize(x) }))} />
+      </Field>
+      <Field id="f-review" label="Review status">
+        <Select id="f-review" name="review" value={f.review} allLabel="Any review status"
+          options={[{ value: "WAITING", label: "Waiting for review (any)" }, ...REVIEW_STATUSES.map((x) => ({ value: x, label: humanize(x) }))]} />
+      </Field>
+      <Field id="f-employee" label="Employee">
+        <Select id="f-employee" name="employee" value={f.employee} allLabel="All employees" options={options.employees.map((e) => ({ value: e.id, label: e.name }))} />
+      </Field>
+      <Field id="f-team" label="Team">
+        <Select id="f-team" name="team" value={f.team} allLabel="All teams" options={options.teams.map((t) => ({ value: t.id, label: t.name }))} />
+      </Field>
+      <Field id="f-category" label="Category">
+        <Select id="f-category" name="category" value={f.category} allLabel="All categories"
+          options={[{ value: "none", label: "Uncategorised" }, ...options.categories.map((c) => ({ value: c.id, label: c.name }))]} />
+      </Field>
+      <Field id="f-currency" label="Purchase currency">
+        <input id="f-currency" name="currency" list="f-currency-list" defaultValue={f.currency ?? ""} maxLength={3} placeholder="Any" className={`${fieldClass} uppercase`} />
+        <datalist id="f-currency-list">{COMMON_CURRENCIES.map((c) => <option key={c} value={c} />)}</datalist>
+      </Field>
+      <div className="flex items-end pb-1.5">
+        <label className="flex items-center gap-2 text-sm">
+          <input type="checkbox" name="receipt" value="missing" defaultChecked={f.receipt === "missing"} className="h-4 w-4 accent-[var(--color-brand)]" />
+          Missing receipt only
+        </label>
+      </div>
+      <div className="col-span-2 flex items-end gap-2 md:col-span-4 xl:col-span-2 xl:justify-end">
+        <button type="submit" className={buttonStyles.primary}>Apply filters</button>
+        {active && <Link href={hrefFor("/dashboard", DEFAULT_FILTERS, { company: view.companyParam })} className={buttonStyles.secondary}>Clear</Link>}
+      </div>
+    </FilterFormShell>
+  );
+}
+
+export function FilterFormSkeleton() {
+  return (
+    <div role="status" aria-label="Loading filters" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-6">
+      {Array.from({ length: 12 }, (_, i) => <Skeleton key={i} className="h-12" />)}
+    </div>
+  );
+}
