@@ -38,7 +38,9 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
         scopes: e.PLEO_SCOPES,
       }),
     ],
-    pages: { error: AUTH_ERROR_PAGE, signIn: "/" },
+    // Sign-in errors (e.g. the user pressed Deny) go to pages.signIn: same page, which also serves as the
+    // "please connect to continue" prompt when it has no ?error.
+    pages: { error: AUTH_ERROR_PAGE, signIn: AUTH_ERROR_PAGE },
     callbacks: {
       signIn: ({ account, profile }) =>
         decidePleoSignIn({

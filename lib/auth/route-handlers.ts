@@ -18,7 +18,12 @@ export function withFailureReasons(handler: Handler): Handler {
     attachFailureSink(req, sink);
     const res = await handler(req);
     const location = res.headers.get("location");
-    const reason = sink.reason();
+    let reason = sink.reason();
+    // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
+    // next-auth only gets to that error after the state check passed.
+    if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied") {
+      reason = "access_denied";
+    }
     if (!location || !reason) return res;
     const target = new URL(location, req.url);
     if (target.pathname !== AUTH_ERROR_PAGE) return res;

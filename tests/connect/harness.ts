@@ -56,6 +56,10 @@ export type Harness = {
   request(browser: Browser, path: string, init?: { method?: string; form?: Record<string, string> }): Promise<Response>;
   /** Start the flow (what /connect/pleo does): returns Pleo's authorize URL. */
   startConnect(browser: Browser, callbackUrl?: string): Promise<string>;
+  /** Start the flow and walk Pleo's login + consent: returns the callback path Pleo redirected to. */
+  authorize(browser: Browser, opts: ConnectOptions): Promise<string>;
+  /** Deliver Pleo's redirect to the portal's callback: returns where the portal sends the browser. */
+  finish(browser: Browser, callbackPath: string): Promise<string>;
   /** The whole flow; returns where the portal finally sends the browser. */
   connect(browser: Browser, opts: ConnectOptions): Promise<string>;
   close(): Promise<void>;
@@ -110,13 +114,19 @@ export async function startHarness(kind: "pglite" | "postgres" = "pglite"): Prom
     return location;
   };
 
-  const connect: Harness["connect"] = async (browser, opts) => {
+  const authorize: Harness["authorize"] = async (browser, opts) => {
     const authorizeUrl = await startConnect(browser);
     const result = await authorizeViaForms({ authorizeUrl, ...opts });
     if (!result.location.startsWith(CALLBACK_URL)) throw new Error(`sandbox did not redirect back: ${result.error}`);
-    const res = await request(browser, result.location.slice(PORTAL.length));
+    return result.location.slice(PORTAL.length);
+  };
+
+  const finish: Harness["finish"] = async (browser, callbackPath) => {
+    const res = await request(browser, callbackPath);
     return res.headers.get("location") ?? "";
   };
+
+  const connect: Harness["connect"] = async (browser, opts) => finish(browser, await authorize(browser, opts));
 
   return {
     sandbox,
@@ -124,6 +134,8 @@ export async function startHarness(kind: "pglite" | "postgres" = "pglite"): Prom
     handlers,
     request,
     startConnect,
+    authorize,
+    finish,
     connect,
     async close() {
       setDatabaseForProcess(undefined);

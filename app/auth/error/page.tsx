@@ -14,7 +14,9 @@ export default async function AuthErrorPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const raw = (await searchParams).error;
-  const code = normalizeFailureCode(Array.isArray(raw) ? raw[0] : raw);
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (!first) return <SignInPrompt />;
+  const code = normalizeFailureCode(first);
   const message = FAILURE_MESSAGES[code];
   return (
     <AuthCard eyebrow="Pleo connection" title={message.title} tone="error">
@@ -31,6 +33,18 @@ export default async function AuthErrorPage({
       <p className="text-xs" data-testid="auth-error-code">
         Reference: {code}
       </p>
+    </AuthCard>
+  );
+}
+
+/** next-auth also sends visitors here to sign in (pages.signIn); Pleo is the only way in. */
+function SignInPrompt() {
+  return (
+    <AuthCard eyebrow="Pleo Partner Portal" title="Connect Pleo to continue">
+      <p>Sign in by connecting one of your Pleo companies. You will log in at Pleo and choose the company.</p>
+      <div>
+        <ConnectPleoLink />
+      </div>
     </AuthCard>
   );
 }

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { classifyAuthFailure, normalizeFailureCode, AUTH_FAILURE_CODES } from "@/lib/auth/failures";
+import { FAILURE_MESSAGES } from "@/lib/auth/failure-messages";
+import { safeReturnTo } from "@/lib/auth/return-to";
+import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
+import { grantFromTokenResponse, parseScopes } from "@/lib/connections/grant";
+import { shouldTrustHost } from "@/lib/auth/config";
+
+describe("failure codes", () => {
+  it("maps next-auth's own codes and unknown values to ours", () => {
+    expect(normalizeFailureCode("OAuthAccountNotLinked")).toBe("company_linked_elsewhere");
+    expect(normalizeFailureCode("Configuration")).toBe("server_error");
+    expect(normalizeFailureCode("pkce_missing")).toBe("pkce_missing");
+    expect(normalizeFailureCode("<script>")).toBe("server_error");
+  });
+
+  it("has a message with a title and body for every code", () => {
+    for (const code of AUTH_FAILURE_CODES) {
+      expect(FAILURE_MESSAGES[code].title.length).toBeGreaterThan(5);
+      expect(FAILURE_MESSAGES[code].body.length).toBeGreaterThan(20);
+    }
+  });
+
+  it("classifies wrapped errors by their innermost cause", () => {
+    const wrap = (err: Error) => Object.assign(new Error("callback"), { type: "CallbackRouteError", cause: { err } });
+    const body = (error: string, status: number) =>
+      Object.assign(new Error("x"), { name: "ResponseBodyError", error, status });
+    expect(classifyAuthFailure(wrap(body("invalid_grant", 400)))).toBe("code_rejected");
+    expect(classifyAuthFailure(wrap(body("invalid_client", 401)))).toBe("client_rejected");
+    expect(classifyAuthFailure(wrap(body("temporarily_unavailable", 503)))).toBe("pleo_unavailable");
+    expect(classifyAuthFailure(wrap(new TypeError("fetch failed")))).toBe("pleo_unavailable");
+    expect(classifyAuthFailure(Object.assign(new Error("PKCE code_verifier cookie was missing"), { type: "InvalidCheck" }))).toBe("pkce_missing");
+    expect(classifyAuthFailure(Object.assign(new Error("state cookie was missing"), { type: "InvalidCheck" }))).toBe("state_mismatch");
+    expect(classifyAuthFailure(new Error("disk full"))).toBe("server_error");
+  });
+});
+
+describe("helpers", () => {
+  it("only returns to same-site paths", () => {
+    expect(safeReturnTo("/settings/integrations/pleo")).toBe("/settings/integrations/pleo");
+    for (const bad of [null, "", "https://evil.test", "//evil.test", "/\\evil.test", "/api/auth/signout", "/connect/pleo"]) {
+      expect(safeReturnTo(bad)).toBe("/dashboard");
+    }
+  });
+
+  it("reads the session cookie, secure name first", () => {
+    expect(sessionTokenFromCookieHeader("a=1; authjs.session-token=abc%3D")).toBe("abc=");
+    expect(sessionTokenFromCookieHeader("__Secure-authjs.session-token=s; authjs.session-token=p")).toBe("s");
+    expect(sessionTokenFromCookieHeader(null)).toBeNull();
+    expect(sessionTokenFromCookieHeader("other=1")).toBeNull();
+  });
+
+  it("accepts only token responses that can keep a connection alive", () => {
+    const ok = { access_token: "a", refresh_token: "r", expires_in: 600, scope: "x y" };
+    expect(grantFromTokenResponse(ok)).toEqual({ accessToken: "a", refreshToken: "r", expiresInSeconds: 600, scope: "x y" });
+    expect(grantFromTokenResponse({ ...ok, expires_in: undefined, expires_at: 1_000 }, 400_000)).toMatchObject({ expiresInSeconds: 600 });
+    expect(grantFromTokenResponse({ ...ok, refresh_token: undefined })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, expires_in: 0 })).toBeNull();
+    expect(parseScopes(" a  b a ")).toEqual(["a", "b"]);
+  });
+
+  it("trusts the Host header only when configured to (or outside production)", () => {
+    expect(shouldTrustHost({ NODE_ENV: "production" } as NodeJS.ProcessEnv)).toBe(false);
+    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_URL: "https://portal.example" } as NodeJS.ProcessEnv)).toBe(true);
+    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_TRUST_HOST: "true" } as NodeJS.ProcessEnv)).toBe(true);
+    expect(shouldTrustHost({ NODE_ENV: "development" } as NodeJS.ProcessEnv)).toBe(true);
+  });
+});

@@ -1,0 +1,3 @@
+import { defineLinkingSuite } from "./linking-suite";
+
+defineLinkingSuite("pglite");
