@@ -14,6 +14,9 @@ if (!url || !companyId) {
   process.exit(2);
 }
 const database = createDatabase({ kind: "postgres", url });
+// Several children started together wait for one shared instant, so they really race for the lease.
+const startAt = Number(process.env.SYNC_CHILD_START_AT ?? 0);
+if (startAt > Date.now()) await new Promise((r) => setTimeout(r, startAt - Date.now()));
 setDatabaseForProcess(database);
 const result = await runSync({
   companyId,
