@@ -1,0 +1,177 @@
+/**
+ * The expense dashboard end to end: connect the demo user's large company through the real OAuth
+ * flow, watch the first sync's progress bar, then check the page against the sandbox's own data
+ * (fetched over HTTP with a separate real token, never from our database).
+ */
+import fs from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+import { isSpend, isWaitingForReview, RECEIPT_FAMILIES } from "@/lib/expenses/definitions";
+import { formatMoney } from "@/lib/expenses/money";
+import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
+import { getTokensForCompany } from "@/sandbox/testing";
+import { PORTAL_URL, SANDBOX_URL } from "./env";
+import { connectCompany } from "./support/connect";
+
+test.describe.configure({ mode: "serial" });
+test.use({ locale: "en-US" });
+
+type SandboxEntry = {
+  id: string;
+  family: string;
+  status: string;
+  reviewStatus: string;
+  performedAt: string;
+  deletedAt: string | null;
+  totalBillValue: { currency: string; minors: number };
+  receiptIds: string[];
+  supplier?: { name?: string };
+  note?: string;
+};
+
+const SEARCH_PATH = "/v1/accounting-entries:search";
+
+async function sandbox(path: string, init: RequestInit = {}) {
+  const res = await fetch(`${SANDBOX_URL}${path}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** This calendar month (UTC), as the dashboard's default period defines it. */
+function thisMonth(now = new Date()) {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return { start, end };
+}
+
+/** Every entry of the company performed in [start, end), straight from the sandbox's search API. */
+async function sandboxEntries(accessToken: string, start: Date, end: Date): Promise<SandboxEntry[]> {
+  const out: SandboxEntry[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const qs = new URLSearchParams({ company_id: COMPANY_NORDLYS.id, limit: "100" });
+    if (after) qs.set("after", after);
+    const res = await fetch(`${SANDBOX_URL}${SEARCH_PATH}?${qs}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ performedAtStart: start.toISOString(), performedAtEnd: end.toISOString() }),
+    });
+    if (!res.ok) throw new Error(`sandbox search: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { data: SandboxEntry[]; pagination: { hasNextPage: boolean; endCursor?: string } };
+    out.push(...body.data);
+    if (!body.pagination.hasNextPage) break;
+    after = body.pagination.endCursor;
+  }
+  return out.filter((e) => !e.deletedAt && new Date(e.performedAt) >= start && new Date(e.performedAt) < end);
+}
+
+/** Sandbox login + consent through the real forms (the same steps a user takes). */
+async function connectLargeCompany(page: Page) {
+  await connectCompany(page, { email: DEMO_USER.email, password: DEMO_USER.password, companyName: COMPANY_NORDLYS.name });
+  await page.waitForURL(/\/dashboard/);
+}
+
+let expected: SandboxEntry[] = [];
+
+test.beforeAll(async () => {
+  // A slow search path makes the first sync last long enough to see its progress bar.
+  await sandbox("/__sandbox/faults", { method: "POST", body: JSON.stringify({ path: SEARCH_PATH, latencyMs: 400 }) });
+});
+
+test.afterAll(async () => {
+  await sandbox("/__sandbox/faults", { method: "DELETE" }).catch(() => undefined);
+});
+
+test("connecting shows the first sync's progress, then the data as of the sync", async ({ page }) => {
+  await connectLargeCompany(page);
+  const progress = page.getByTestId("sync-progress");
+  await expect(progress).toBeVisible({ timeout: 20_000 });
+  await expect(progress).toContainText(/Syncing expenses from Pleo… [\d,]+ of [\d,]+/);
+  await expect(page.getByRole("progressbar", { name: "Expenses synced" })).toBeAttached();
+
+  // Let the rest of the backfill run at full speed.
+  await sandbox("/__sandbox/faults", { method: "DELETE" });
+  await expect(progress).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId("data-as-of")).toContainText("Data as of", { timeout: 15_000 });
+});
+
+test("KPIs for this month match the sandbox's entries", async ({ page }) => {
+  const tokens = await getTokensForCompany({ sandboxUrl: SANDBOX_URL, companyId: COMPANY_NORDLYS.id, redirectUri: `${PORTAL_URL}/api/auth/callback/pleo` });
+  const { start, end } = thisMonth();
+  expected = await sandboxEntries(tokens.access_token, start, end);
+  const spend = expected.filter(isSpend);
+  expect(spend.length).toBeGreaterThan(0);
+  const total = spend.reduce((s, e) => s + BigInt(e.totalBillValue.minors), 0n);
+
+  await page.goto("/dashboard");
+  await expect(page.getByTestId("kpi-total-value")).toHaveText(formatMoney(total, COMPANY_NORDLYS.currency, { locale: "en-US" }));
+  await expect(page.getByTestId("kpi-count-value")).toHaveText(new Intl.NumberFormat("en-US").format(spend.length));
+  await expect(page.getByTestId("kpi-waiting-value")).toHaveText(String(spend.filter((e) => isWaitingForReview(e.reviewStatus)).length));
+  const missing = spend.filter((e) => e.receiptIds.length === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(e.family)).length;
+  await expect(page.getByTestId("kpi-missing-value")).toHaveText(String(missing));
+  await expect(page.getByTestId("table-summary")).toContainText(`${new Intl.NumberFormat("en-US").format(expected.length)} entries`);
+  await expect(page.getByRole("heading", { name: "Spend per month" })).toBeVisible();
+});
+
+test("filters change the table and the URL, and the back button restores the view", async ({ page }) => {
+  await page.goto("/dashboard");
+  const summary = page.getByTestId("table-summary");
+  await expect(summary).toContainText(`${expected.length} entries`);
+
+  await page.getByLabel("Type").selectOption("CARD_PURCHASE");
+  await page.getByLabel("Review status").selectOption("WAITING");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/family=CARD_PURCHASE/);
+  await expect(page).toHaveURL(/review=WAITING/);
+  const filtered = expected.filter((e) => e.family === "CARD_PURCHASE" && isWaitingForReview(e.reviewStatus));
+  await expect(summary).toContainText(filtered.length === 1 ? "1 entry" : `${filtered.length} entries`);
+  const rows = page.locator("tbody tr");
+  await expect(rows).toHaveCount(Math.min(filtered.length, 25));
+  for (const text of await rows.locator("td:nth-child(5)").allInnerTexts()) expect(text).toBe("Card purchase");
+
+  // Sorting is a link too: largest amount first.
+  await page.getByRole("link", { name: /^Amount/ }).click();
+  await expect(page).toHaveURL(/sort=amount/);
+  const largest = filtered.reduce((m, e) => (e.totalBillValue.minors > m.totalBillValue.minors ? e : m));
+  await expect(rows.first().locator("td").last()).toContainText(formatMoney(largest.totalBillValue.minors, "DKK", { locale: "en-US" }));
+
+  await page.goBack();
+  await expect(page).not.toHaveURL(/sort=amount/);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/family=/);
+  await expect(summary).toContainText(`${expected.length} entries`);
+
+  // A bad value in the URL is explained, not fatal.
+  await page.goto("/dashboard?family=SHOPPING&page=zero");
+  await expect(page.getByRole("alert").filter({ hasText: "could not be used" })).toContainText('"SHOPPING" is not a valid family');
+  await expect(summary).toContainText(`${expected.length} entries`);
+});
+
+test("a row opens the entry's detail", async ({ page }) => {
+  await page.goto("/dashboard?sort=amount&dir=desc");
+  const firstLink = page.locator("tbody tr").first().getByRole("link");
+  await firstLink.focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/dashboard\/expenses\/[0-9a-f-]{36}/);
+  const id = page.url().match(/expenses\/([0-9a-f-]{36})/)![1];
+  const entry = expected.find((e) => e.id === id)!;
+  expect(entry).toBeDefined();
+  await expect(page.getByTestId("detail-amount")).toHaveText(formatMoney(entry.totalBillValue.minors, "DKK", { locale: "en-US" }));
+  await expect(page.getByRole("link", { name: /Open in Pleo/ })).toHaveAttribute("href", `https://app.pleo.io/expenses/${id}`);
+  await page.getByRole("link", { name: "← Back to expenses" }).click();
+  await expect(page).toHaveURL(/sort=amount/);
+});
+
+test("CSV export downloads exactly the filtered rows", async ({ page }) => {
+  await page.goto("/dashboard?family=MILEAGE");
+  const downloadPromise = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download CSV" }).click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toMatch(/^expenses-nordlys-design-aps-\d{4}-\d{2}-01_\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = fs.readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
+  const lines = text.trimEnd().split("\r\n");
+  expect(lines[0].split(",").slice(0, 4)).toEqual(["id", "performed_at", "settled_at", "family"]);
+  const ids = lines.slice(1).map((l) => l.split(",")[0]).sort();
+  const want = expected.filter((e) => e.family === "MILEAGE").map((e) => e.id).sort();
+  expect(want.length).toBeGreaterThan(0);
+  expect(ids).toEqual(want);
+});

@@ -1,0 +1,308 @@
+/**
+ * `npm run bench:dashboard` — how fast the expense dashboard answers, on a company with 100,000
+ * synced entries (BENCH_ENTRIES to change), on PGlite and (with TEST_DATABASE_URL) PostgreSQL.
+ *
+ * What is measured, per view, as p50/p95 over repeated requests:
+ *   ours  – the server-side work of the page: every read the page's widgets issue, run concurrently as
+ *           their Suspense boundaries do, through the real data module (Prisma + driver adapter).
+ *           React rendering and HTTP are not included (they do not depend on the data size).
+ *   floor – the same SQL statements sent straight to the driver (PGlite.query / pg.Pool), no Prisma.
+ *   live  – the naive design: the same view computed on each request by calling the sandbox's
+ *           External API through our Pleo client (paging the search, aggregating in JS). Rate limit
+ *           off, so this is the live design's best case.
+ * Data is filled through the real sync engine (sandbox → Pleo client → runSync → database).
+ */
+import pg from "pg";
+import { setDatabaseForProcess } from "@/lib/db";
+import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
+import { migratePGlite } from "@/lib/db/migrate";
+import { resetEnvForTests } from "@/lib/env";
+import { listConnectionsForUser } from "@/lib/connections/queries";
+import {
+  fetchBreakdown,
+  fetchCompanyCurrency,
+  fetchEntriesPage,
+  fetchFilterOptions,
+  fetchKpis,
+  fetchMonthlySpend,
+  type DashboardScope,
+} from "@/lib/expenses/data";
+import { isSpend } from "@/lib/expenses/definitions";
+import { DEFAULT_FILTERS, PAGE_SIZE, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { last12Months } from "@/lib/expenses/period";
+import { breakdownQuery, kpiQuery, monthlyQuery, tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
+import { createPleoClient, type PleoClient } from "@/lib/pleo/client";
+import { collectAll, paginate } from "@/lib/pleo/paginate";
+import type { AccountingEntry, AccountingEntrySearch } from "@/lib/pleo/types";
+import { getSyncProgress } from "@/lib/sync/progress";
+import { runSync } from "@/lib/sync/run";
+import { startSandbox } from "@/sandbox/server";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { createTestDatabase } from "@/tests/support/db";
+import { seedConnection } from "@/tests/pleo/support";
+
+process.env.LOG_LEVEL = "warn";
+const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
+const LIVE_SAMPLES = Number(process.env.BENCH_LIVE_SAMPLES ?? 3);
+const COMPANY = LARGE_COMPANY_ID;
+
+type Stats = { p50: number; p95: number; n: number };
+type ViewDef = {
+  name: string;
+  filters: ExpenseFilters;
+  ours: (scope: DashboardScope) => Promise<unknown>;
+  sql: (scope: DashboardScope) => Sql[];
+  live: (client: PleoClient, scope: DashboardScope) => Promise<unknown>;
+};
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i];
+}
+
+async function measure(n: number, fn: () => Promise<unknown>, warmup = 2): Promise<Stats> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: quantile(times, 0.5), p95: quantile(times, 0.95), n };
+}
+
+// ---- the live design: everything from the API on each request ------------------------------------
+
+async function liveEntries(client: PleoClient, q: Omit<AccountingEntrySearch, "companyId" | "after">): Promise<AccountingEntry[]> {
+  const out: AccountingEntry[] = [];
+  for await (const page of paginate((after) => client.searchAccountingEntries({ ...q, after, limit: 100 }))) out.push(...page.items);
+  return out;
+}
+
+const spendOf = (e: AccountingEntry) => isSpend({ family: e.family, status: e.status, deletedAt: e.deletedAt });
+const bill = (e: AccountingEntry) => e.totalBillValue?.minors ?? 0n;
+
+function groupTotals(entries: AccountingEntry[], key: (e: AccountingEntry) => string | null) {
+  const m = new Map<string | null, bigint>();
+  for (const e of entries) m.set(key(e), (m.get(key(e)) ?? 0n) + bill(e));
+  return [...m].sort((a, b) => (b[1] > a[1] ? 1 : b[1] < a[1] ? -1 : 0));
+}
+
+function tablePage(entries: AccountingEntry[], f: ExpenseFilters) {
+  const dir = f.dir === "asc" ? 1 : -1;
+  const sorted = [...entries].sort((a, b) =>
+    f.sort === "amount" ? (bill(a) > bill(b) ? dir : bill(a) < bill(b) ? -dir : 0) : (a.performedAt.getTime() - b.performedAt.getTime()) * dir,
+  );
+  return { total: sorted.length, rows: sorted.slice((f.page - 1) * PAGE_SIZE, f.page * PAGE_SIZE) };
+}
+
+async function liveDashboard(client: PleoClient, scope: DashboardScope) {
+  const months = last12Months(scope.now);
+  const { current, previous } = scope.period;
+  const [entries, employees, accounts, teams] = await Promise.all([
+    liveEntries(client, { performedAtStart: months[0].start, performedAtEnd: months[11].end }),
+    collectAll((after) => client.listEmployees({ after })),
+    collectAll((after) => client.listAccounts({ after })),
+    collectAll((after) => client.listTeams({ after })),
+  ]);
+  const inRange = (e: AccountingEntry, r: { start: Date; end: Date }) => e.performedAt >= r.start && e.performedAt < r.end;
+  const cur = entries.filter((e) => inRange(e, current!));
+  const spend = cur.filter(spendOf);
+  const prevSpend = entries.filter((e) => inRange(e, previous!) && spendOf(e));
+  return {
+    kpis: [spend, prevSpend].map((xs) => ({ total: xs.reduce((s, e) => s + bill(e), 0n), count: xs.length })),
+    monthly: months.map((m) => entries.filter((e) => spendOf(e) && inRange(e, m)).reduce((s, e) => s + bill(e), 0n)),
+    byCategory: groupTotals(spend, (e) => e.accountId),
+    byTeam: groupTotals(spend, (e) => e.teamId),
+    byEmployee: groupTotals(spend, (e) => e.employeeId).slice(0, 10),
+    byFamily: groupTotals(spend, (e) => e.family),
+    table: tablePage(cur, DEFAULT_FILTERS),
+    names: employees.length + accounts.length + teams.length,
+  };
+}
+
+// ---- views -------------------------------------------------------------------------------------------
+
+function dashboardSql(scope: DashboardScope, f: ExpenseFilters, userId: string): Sql[] {
+  const months = last12Months(scope.now);
+  const { current, previous } = scope.period;
+  return [
+    rawSql`SELECT c."companyId", c.status, p.name, p.currency FROM "PleoConnection" c JOIN "PleoCompany" p ON p.id = c."companyId" WHERE c."userId" = ${userId} ORDER BY p.name`,
+    rawSql`SELECT * FROM "SyncState" WHERE "companyId" = ${scope.companyId}::uuid`,
+    rawSql`SELECT kind, status, "startedAt" FROM "SyncRun" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY "startedAt" DESC LIMIT 1`,
+    rawSql`SELECT id, "firstName", "lastName" FROM "Employee" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY "firstName", "lastName"`,
+    rawSql`SELECT id, name FROM "Team" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY name`,
+    rawSql`SELECT id, name, code FROM "LedgerAccount" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY code, name`,
+    kpiQuery(scope.companyId, f, current, previous),
+    monthlyQuery(scope.companyId, f, { start: months[0].start, end: months[11].end }, scope.currency),
+    ...(["category", "team", "employee", "family"] as const).map((d) => breakdownQuery(scope.companyId, f, current, scope.currency, d)),
+    tablePageQuery(scope.companyId, f, current, PAGE_SIZE, 0),
+    tableCountQuery(scope.companyId, f, current),
+  ];
+}
+
+let rawSql: (s: TemplateStringsArray, ...v: unknown[]) => Sql;
+
+async function main() {
+  const { Prisma } = await import("@/lib/generated/prisma/client");
+  rawSql = (s, ...v) => Prisma.sql(s, ...v);
+
+  console.log(`Starting the sandbox with ${ENTRIES.toLocaleString("en")} entries for the large company…`);
+  const sandbox = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: false });
+  process.env.PLEO_API_URL = sandbox.url;
+  process.env.PLEO_AUTH_URL = sandbox.url;
+    resetEnvForTests();
+
+  const kinds: ("pglite" | "postgres")[] = ["pglite", ...(process.env.TEST_DATABASE_URL ? (["postgres"] as const) : [])];
+  if (!process.env.TEST_DATABASE_URL) console.log("TEST_DATABASE_URL not set: PostgreSQL columns are skipped.");
+  const results: Record<string, Record<string, Stats>> = {};
+  let liveResults: Record<string, Stats> | null = null;
+  let views: ViewDef[] = [];
+
+  for (const kind of kinds) {
+    let database: Database;
+    let floorRun: (q: Sql) => Promise<unknown>;
+    let floorParallel: boolean;
+    let closeFloor = async () => {};
+    if (kind === "pglite") {
+      const pglite = openPGlite(null);
+      await migratePGlite(pglite);
+      database = createDatabase({ kind: "pglite", dir: null }, pglite);
+      floorRun = (q) => pglite.query(q.text, q.values as unknown[]);
+      floorParallel = false; // one connection: the driver queues them anyway
+    } else {
+      const t = await createTestDatabase("postgres");
+      database = { ...t, close: t.drop };
+      const pool = new pg.Pool({ connectionString: t.url, max: 10 });
+      floorRun = (q) => pool.query(q.text, q.values as unknown[]);
+      floorParallel = true;
+      closeFloor = () => pool.end();
+    }
+    setDatabaseForProcess(database);
+    (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
+    await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
+    const tokens = await seedConnection(database.prisma, sandbox.url, COMPANY);
+    const conn = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
+
+    // The sync's own source without a client-side limiter (sandbox limit off): fill as fast as possible.
+    const source = createPleoClient({
+      apiUrl: sandbox.url,
+      companyId: COMPANY,
+      tokens: { get: async () => tokens.access_token, forceRefresh: async () => tokens.access_token },
+    });
+    const t0 = performance.now();
+    const sync = await runSync({ companyId: COMPANY, trigger: "connect", source });
+    const fillSeconds = (performance.now() - t0) / 1000;
+    const stored = await database.prisma.accountingEntry.count({ where: { companyId: COMPANY } });
+    console.log(`[${kind}] synced ${stored.toLocaleString("en")} entries in ${fillSeconds.toFixed(1)} s (${JSON.stringify({ status: sync.started && sync.status })})`);
+    // Fresh planner statistics, as autovacuum would have them on PostgreSQL (PGlite has no autovacuum).
+    await database.prisma.$executeRawUnsafe("ANALYZE");
+
+    const now = new Date();
+    const currency = (await fetchCompanyCurrency(COMPANY)) ?? "DKK";
+    const topAccount = await database.prisma.accountingEntry.groupBy({ by: ["accountId"], where: { companyId: COMPANY, accountId: { not: null } }, _count: true, orderBy: { _count: { accountId: "desc" } }, take: 1 });
+    const someEmployee = await database.prisma.employee.findFirstOrThrow({ where: { companyId: COMPANY }, orderBy: { id: "asc" } });
+    const scopeOf = (f: ExpenseFilters): DashboardScope => ({ companyId: COMPANY, currency, now, period: periodOf(f, now) });
+
+    const dashboardFilters = DEFAULT_FILTERS;
+    const t1: ExpenseFilters = { ...DEFAULT_FILTERS, period: "last-12-months", category: topAccount[0].accountId!, sort: "amount", dir: "desc", page: 3 };
+    const t2: ExpenseFilters = { ...DEFAULT_FILTERS, period: "all", q: "coffee" };
+    const t3: ExpenseFilters = { ...DEFAULT_FILTERS, period: "this-year", employee: someEmployee.id, status: "COMPLETED" };
+    const tableSql = (f: ExpenseFilters) => (s: DashboardScope) => [tablePageQuery(s.companyId, f, s.period.current, PAGE_SIZE, (f.page - 1) * PAGE_SIZE), tableCountQuery(s.companyId, f, s.period.current)];
+    views = [
+      {
+        name: "/dashboard (this month: KPIs, 12-month chart, 4 breakdowns, table, filters, sync status)",
+        filters: dashboardFilters,
+        ours: (s) =>
+          Promise.all([
+            listConnectionsForUser(conn.userId),
+            getSyncProgress(COMPANY),
+            fetchFilterOptions(COMPANY),
+            fetchKpis(s, dashboardFilters),
+            fetchMonthlySpend(s, dashboardFilters),
+            ...(["category", "team", "employee", "family"] as const).map((d) => fetchBreakdown(s, dashboardFilters, d)),
+            fetchEntriesPage(s, dashboardFilters),
+          ]),
+        sql: (s) => dashboardSql(s, dashboardFilters, conn.userId),
+        live: liveDashboard,
+      },
+      {
+        name: "table: last 12 months, top category, by amount, page 3",
+        filters: t1,
+        ours: (s) => fetchEntriesPage(s, t1),
+        sql: tableSql(t1),
+        // Our client's search filters by date, family and status only: the category is filtered here.
+        live: async (client, s) => tablePage((await liveEntries(client, { performedAtStart: s.period.current!.start, performedAtEnd: s.period.current!.end })).filter((e) => e.accountId === t1.category), t1),
+      },
+      {
+        name: 'table: all time, search "coffee" in note/supplier',
+        filters: t2,
+        ours: (s) => fetchEntriesPage(s, t2),
+        sql: tableSql(t2),
+        live: async (client) => tablePage((await liveEntries(client, {})).filter((e) => `${e.note ?? ""} ${e.supplierName ?? ""}`.toLowerCase().includes("coffee")), t2),
+      },
+      {
+        name: "table: this year, one employee, completed",
+        filters: t3,
+        ours: (s) => fetchEntriesPage(s, t3),
+        sql: tableSql(t3),
+        live: async (client, s) => tablePage((await liveEntries(client, { performedAtStart: s.period.current!.start, performedAtEnd: s.period.current!.end, status: ["COMPLETED"] })).filter((e) => e.employeeId === t3.employee), t3),
+      },
+    ];
+
+    results[kind] = {};
+    for (const v of views) {
+      const scope = scopeOf(v.filters);
+      const ours = await measure(SAMPLES, () => v.ours(scope));
+      const floor = await measure(SAMPLES, async () => {
+        const qs = v.sql(scope);
+        if (floorParallel) await Promise.all(qs.map(floorRun));
+        else for (const q of qs) await floorRun(q);
+      });
+      results[kind][`${v.name}|ours`] = ours;
+      results[kind][`${v.name}|floor`] = floor;
+      console.log(`[${kind}] ${v.name}: ours p50 ${ours.p50.toFixed(1)} ms p95 ${ours.p95.toFixed(1)} ms; floor p50 ${floor.p50.toFixed(1)} p95 ${floor.p95.toFixed(1)}`);
+    }
+
+    if (!liveResults) {
+      const client = createPleoClient({
+        apiUrl: sandbox.url,
+        companyId: COMPANY,
+        tokens: { get: async () => tokens.access_token, forceRefresh: async () => tokens.access_token },
+      });
+      liveResults = {};
+      for (const v of views) {
+        const scope = scopeOf(v.filters);
+        liveResults[v.name] = await measure(LIVE_SAMPLES, () => v.live(client, scope), 1);
+        console.log(`[live] ${v.name}: p50 ${liveResults[v.name].p50.toFixed(0)} ms p95 ${liveResults[v.name].p95.toFixed(0)} ms`);
+      }
+    }
+    setDatabaseForProcess(undefined);
+    await closeFloor();
+    await database.close();
+  }
+  await sandbox.close();
+
+  // ---- one table ----
+  const fmt = (s?: Stats) => (s ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)}` : "–");
+  const header = ["view", ...kinds.flatMap((k) => [`${k} ours p50/p95 ms`, `${k} SQL floor`]), "live (sandbox API)", ...kinds.map((k) => `${k}: ×faster than live (p95)`), ...kinds.map((k) => `${k}: ours/floor (p95)`)];
+  const rows = views.map((v) => [
+    v.name,
+    ...kinds.flatMap((k) => [fmt(results[k][`${v.name}|ours`]), fmt(results[k][`${v.name}|floor`])]),
+    fmt(liveResults?.[v.name]),
+    ...kinds.map((k) => `${(liveResults![v.name].p95 / results[k][`${v.name}|ours`].p95).toFixed(0)}×`),
+    ...kinds.map((k) => `${(results[k][`${v.name}|ours`].p95 / results[k][`${v.name}|floor`].p95).toFixed(2)}`),
+  ]);
+  console.log(`\nDashboard benchmark: ${ENTRIES.toLocaleString("en")} entries, ${SAMPLES} samples (live: ${LIVE_SAMPLES}), Node ${process.version}, ${(await import("node:os")).cpus().length} CPUs\n`);
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`|${header.map(() => "---").join("|")}|`);
+  for (const r of rows) console.log(`| ${r.join(" | ")} |`);
+  console.log("\nTargets: p95 < 300 ms on PGlite and < 150 ms on PostgreSQL; ≥ 10× faster than live; ours/floor ≤ 2.");
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
