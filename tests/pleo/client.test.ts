@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createLogger } from "@/lib/log";
 import { createPleoClient, type PleoClient, type PleoClientOptions } from "@/lib/pleo/client";
 import { NeedsReauthError, PleoApiError, PleoRateLimitError, PleoResponseError, PleoUnavailableError } from "@/lib/pleo/errors";
-import { createRateLimiter } from "@/lib/pleo/limiter";
+import { createRateLimiter, limiterForCompany } from "@/lib/pleo/limiter";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
 import type { TokenManager } from "@/lib/pleo/token-manager";
 import type { AccountingEntry } from "@/lib/pleo/types";
@@ -49,7 +49,7 @@ beforeEach(async () => {
   await control(sb.url, "/__sandbox/reset");
   await resetConnections(tdb.prisma);
   clock = new TestClock(sb.url);
-  await seedConnection(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+  await seedConnection(tdb, sb.url, COMPANY, new Date(clock.now()));
   manager = managerFor(tdb.prisma, sb.url, clock);
 });
 afterEach(async () => {
@@ -136,7 +136,7 @@ describe("typed endpoints (validated and reshaped)", () => {
   });
 
   it("deleting the installation revokes the grant: the next call needs a reconnect", async () => {
-    await seedConnection(tdb.prisma, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
+    await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
     const client = clientFor(DEMO_SECOND_COMPANY_ID);
     await client.deleteInstallation();
     await expect(client.getInstallation()).rejects.toBeInstanceOf(NeedsReauthError);
@@ -211,15 +211,6 @@ describe("faults injected through /__sandbox/faults", () => {
 
     await fault(sb.url, { path: "/v1/installations/me:activate", status: 503, times: 1 });
     expect((await clientFor(COMPANY).activateInstallation()).status).toBe("ACTIVATED");
-  });
-
-  it("the sandbox's own 600/min limit is never hit with the client limiter on", async () => {
-    const limiter = createRateLimiter({ perMinute: 500, burst: 20 });
-    const client = clientFor(COMPANY, { limiter });
-    const started = Date.now();
-    await Promise.all(Array.from({ length: 25 }, () => client.listTeams()));
-    expect(Date.now() - started).toBeGreaterThan(0);
-    expect((await stats(sb.url)).rateLimited).toBe(0);
   });
 });
 
@@ -331,6 +322,12 @@ describe("limiter and paginate (units)", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(admitted).toBeLessThanOrEqual(500);
     expect(admitted).toBeGreaterThanOrEqual(495);
+  });
+
+  it("one limiter per connection is shared by every client of that company", () => {
+    expect(limiterForCompany(COMPANY)).toBe(limiterForCompany(COMPANY));
+    expect(limiterForCompany(COMPANY)).not.toBe(limiterForCompany(DEMO_SECOND_COMPANY_ID));
+    expect(limiterForCompany(COMPANY).perMinute).toBe(500);
   });
 
   it("paginate stops on hasNextPage=false and refuses a cursor that does not advance", async () => {

@@ -85,7 +85,7 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
     await control(sb.url, "/__sandbox/reset");
     await resetConnections(tdb.prisma);
     clock = new TestClock(sb.url);
-    await seedConnection(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+    await seedConnection(tdb, sb.url, COMPANY, new Date(clock.now()));
   });
 
   const workerEnv = (mode: string, extra: Record<string, string> = {}) => ({
@@ -155,7 +155,7 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
     expect(row.refreshStartedAt).toBeNull();
 
     // Reconnecting restores it.
-    await reconnect(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
     expect(await tokenWorks(sb.url, await survivor.getAccessToken(COMPANY))).toBe(true);
   }, 90_000);
 });

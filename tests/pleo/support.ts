@@ -10,8 +10,13 @@ export const TEST_ENCRYPTION_KEYS = `test1:${randomBytes(32).toString("base64url
 process.env.TOKEN_ENCRYPTION_KEYS ??= TEST_ENCRYPTION_KEYS;
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 
-import { encryptToken } from "@/lib/crypto";
+import { linkCompany, reconnectCompany } from "@/lib/connections/link";
+import type { GrantedTokens } from "@/lib/connections/grant";
+import { setDatabaseForProcess } from "@/lib/db";
+import type { Database } from "@/lib/db/connect";
+import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
+import type { Company } from "@/lib/pleo/types";
 import { createLogger, type Logger } from "@/lib/log";
 import { createTokenManager, type TokenManagerOptions } from "@/lib/pleo/token-manager";
 import { startSandbox, type RunningSandbox } from "@/sandbox/server";
@@ -83,61 +88,39 @@ export async function sandboxTokens(sandboxUrl: string, companyId: string): Prom
   return getTokensForCompany({ sandboxUrl, companyId, email: user.email, password: user.password });
 }
 
-/** Token fields exactly as the connect flow stores a fresh grant (lib/connections/grant.ts sealGrant). */
-async function grantFields(tokens: SandboxTokenResponse, now: Date) {
-  return {
-    accessTokenEnc: await encryptToken(tokens.access_token),
-    refreshTokenEnc: await encryptToken(tokens.refresh_token),
-    accessTokenExpiresAt: new Date(now.getTime() + tokens.expires_in * 1000),
-    refreshTokenIssuedAt: now,
-    refreshTokenExpiresAt: new Date(now.getTime() + 60 * 24 * 3600 * 1000),
-    scopes: tokens.scope.split(/\s+/).filter(Boolean),
-  };
+function companyFromFixture(companyId: string): Company {
+  const f = companyById(companyId)!;
+  return { id: f.id, name: f.name, organizationId: f.organizationId, registrationNumber: f.registrationNumber, address: f.address };
 }
 
-/** Connect a sandbox company: real tokens, plus the User / Account / PleoCompany rows a connection needs. */
+function granted(t: SandboxTokenResponse): GrantedTokens {
+  return { accessToken: t.access_token, refreshToken: t.refresh_token, expiresInSeconds: t.expires_in, scope: t.scope };
+}
+
+/**
+ * Connect a sandbox company the way the product does: real tokens through the sandbox's forms, then the
+ * connect flow's own write (lib/connections linkCompany: Account + PleoCompany + encrypted connection).
+ * Points the process `db` at `database` (the connect flow writes through it).
+ */
 export async function seedConnection(
-  prisma: PrismaClient,
+  database: Database,
   sandboxUrl: string,
   companyId: string,
   now = new Date(),
 ): Promise<SandboxTokenResponse> {
+  setDatabaseForProcess(database);
   const tokens = await sandboxTokens(sandboxUrl, companyId);
-  const fixture = companyById(companyId)!;
-  const user = await prisma.user.create({ data: { email: `${randomBytes(4).toString("hex")}@portal.test`, name: "Test Admin" } });
-  await prisma.pleoCompany.upsert({
-    where: { id: companyId },
-    create: { id: companyId, name: fixture.name },
-    update: {},
-  });
-  const account = await prisma.account.create({
-    data: { userId: user.id, type: "oauth", provider: "pleo", providerAccountId: companyId, token_type: "bearer", scope: tokens.scope },
-  });
-  await prisma.pleoConnection.create({
-    data: { userId: user.id, accountId: account.id, companyId, status: "CONNECTED", statusChangedAt: now, connectedAt: now, ...(await grantFields(tokens, now)) },
-  });
+  const user = await database.prisma.user.create({ data: { email: `${randomBytes(4).toString("hex")}@portal.test`, name: "Test Admin" } });
+  await linkCompany({ userId: user.id, company: companyFromFixture(companyId), tokens: granted(tokens), requestedScopes: DEFAULT_PLEO_SCOPES, now });
   return tokens;
 }
 
-/**
- * Reconnect as the connect flow does (lib/connections/link.ts reconnectCompany): a new grant's tokens,
- * CONNECTED, reason and backoff cleared, tokenVersion bumped.
- */
-export async function reconnect(prisma: PrismaClient, sandboxUrl: string, companyId: string, now = new Date()): Promise<SandboxTokenResponse> {
+/** Reconnect through the connect flow (lib/connections reconnectCompany): new grant, CONNECTED, tokenVersion bumped. */
+export async function reconnect(database: Database, sandboxUrl: string, companyId: string, now = new Date()): Promise<SandboxTokenResponse> {
+  setDatabaseForProcess(database);
   const tokens = await sandboxTokens(sandboxUrl, companyId);
-  await prisma.pleoConnection.update({
-    where: { companyId },
-    data: {
-      ...(await grantFields(tokens, now)),
-      status: "CONNECTED",
-      statusReason: null,
-      statusChangedAt: now,
-      refreshStartedAt: null,
-      refreshFailures: 0,
-      nextRefreshAttemptAt: null,
-      tokenVersion: { increment: 1 },
-    },
-  });
+  const row = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId }, select: { userId: true } });
+  await reconnectCompany({ userId: row.userId, company: companyFromFixture(companyId), tokens: granted(tokens), requestedScopes: DEFAULT_PLEO_SCOPES, now });
   return tokens;
 }
 

@@ -40,7 +40,7 @@ beforeEach(async () => {
   await control(sb.url, "/__sandbox/reset");
   await resetConnections(tdb.prisma);
   clock = new TestClock(sb.url);
-  await seedConnection(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+  await seedConnection(tdb, sb.url, COMPANY, new Date(clock.now()));
   manager = managerFor(tdb.prisma, sb.url, clock, { leaseMs: 2_000, backoffBaseMs: 1_000, pollMs: 10 });
 });
 afterEach(async () => {
@@ -128,7 +128,7 @@ describe("revoked grants", () => {
     expect((await manager.keepAliveIdleConnections({ olderThanDays: 0 })).checked).toBe(0);
     expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
 
-    await reconnect(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
     const restored = await row();
     expect(restored.status).toBe("CONNECTED");
     const token = await manager.getAccessToken(COMPANY);
@@ -248,7 +248,7 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
     expect(marked.status).toBe("NEEDS_REAUTH");
     expect(marked.statusReason).toMatch(/^refresh_interrupted/);
 
-    await reconnect(tdb.prisma, sb.url, COMPANY, new Date(clock.now()));
+    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
     expect(await tokenWorks(sb.url, await manager.getAccessToken(COMPANY))).toBe(true);
   });
 
@@ -271,7 +271,7 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
 
 describe("keep-alive", () => {
   it("refreshes only connections whose refresh token is older than N days, and records its age", async () => {
-    await seedConnection(tdb.prisma, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
+    await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
     const eightDaysAgo = new Date(clock.now() - 8 * 24 * 3600 * 1000);
     await tdb.prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { refreshTokenIssuedAt: eightDaysAgo } });
 

@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe("pleoClient(companyId) and the token entry points", () => {
   it("reads through the DB token manager and refreshes on a 401 from Pleo", async () => {
-    await seedConnection(tdb.prisma, sb.url, LARGE_COMPANY_ID);
+    await seedConnection(tdb, sb.url, LARGE_COMPANY_ID);
     const { pleoClient } = await import("@/lib/pleo/client");
     const { getAccessToken } = await import("@/lib/pleo/tokens");
 
@@ -48,7 +48,7 @@ describe("pleoClient(companyId) and the token entry points", () => {
   });
 
   it("keep-alive uses TOKEN_KEEPALIVE_DAYS", async () => {
-    await seedConnection(tdb.prisma, sb.url, DEMO_SECOND_COMPANY_ID);
+    await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID);
     const { keepAliveIdleConnections } = await import("@/lib/pleo/tokens");
     const fourDaysAgo = new Date(Date.now() - 4 * 24 * 3600 * 1000);
     await tdb.prisma.pleoConnection.update({ where: { companyId: DEMO_SECOND_COMPANY_ID }, data: { refreshTokenIssuedAt: fourDaysAgo } });
