@@ -18,7 +18,7 @@ import {
   type DashboardScope,
 } from "@/lib/expenses/data";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { createTestDatabase, type TestDatabase } from "../support/db";
+import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
 import { seedCompany, seedEntries, type EntrySeed } from "../support/expense-seed";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";
@@ -55,223 +55,230 @@ const known: EntrySeed[] = [
   { id: "00000000-0000-4000-8000-000000000014", performedAt: "2025-11-30T23:59:59Z", billMinors: 5000 },
 ];
 
-let tdb: TestDatabase;
-const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({ companyId, currency, now: NOW, period: periodOf(filters, NOW) });
-const f = (over: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...over });
-
-beforeAll(async () => {
-  tdb = await createTestDatabase("pglite");
-  setDatabaseForProcess(tdb);
-  await seedCompany(tdb.prisma, {
-    id: A, name: "Nordlys", currency: "DKK",
-    employees: [{ id: E1, firstName: "Ada", lastName: "Lund" }, { id: E2, firstName: "Bo", lastName: "Holm" }, { id: E3, firstName: "Cai", lastName: "Berg" }],
-    teams: [{ id: T1, name: "Design" }, { id: T2, name: "Sales" }],
-    accounts: [{ id: ACC1, name: "Meals", code: "6010" }, { id: ACC2, name: "Software", code: "6500" }],
-    tagGroups: [{ id: G1, name: "Project", tags: [{ id: TAG1, name: "Apollo" }] }],
-  });
-  await seedCompany(tdb.prisma, { id: B, currency: "ISK" });
-  await seedEntries(tdb.prisma, A, "DKK", known);
-  await seedEntries(tdb.prisma, B, "ISK", [{ performedAt: "2026-11-02T10:00:00Z", billMinors: 777777, supplierName: "Adobe" }]);
-});
-
-afterAll(async () => {
-  setDatabaseForProcess(undefined);
-  await tdb?.drop();
-});
-
-describe("fetchKpis", () => {
-  it("sums spend of the period against the previous one", async () => {
-    const k = await fetchKpis(scopeFor(f()), f());
-    // Spend in November: #1 10000 + #2 25050 + #3 4999 + #4 12000 + #5 -3000 = 49049 over 5 entries.
-    // Not counted: wallet top-up (#6), cancelled (#7), deleted (#8), other bill currency (#9).
-    expect(k.current).toEqual({ total: 49049n, count: 5, average: 9810n, waiting: 2, missingReceipt: 2 });
-    // October: #10 20000 + #11 30001; average 25000.5 rounds to 25001.
-    expect(k.previous).toEqual({ total: 50001n, count: 2, average: 25001n, waiting: 1, missingReceipt: 1 });
-    expect(k.otherCurrencies).toEqual([{ currency: "EUR", count: 1 }]);
-  });
-
-  it("applies the other filters too", async () => {
-    const k = await fetchKpis(scopeFor(f({ employee: E1 })), f({ employee: E1 }));
-    expect(k.current).toMatchObject({ total: 14999n, count: 2 });
-    expect(k.previous).toMatchObject({ total: 20000n, count: 1 });
-  });
-
-  it("has no comparison for all time and is empty for an empty company", async () => {
-    const all = await fetchKpis(scopeFor(f({ period: "all" })), f({ period: "all" }));
-    expect(all.previous).toBeNull();
-    expect(all.current.total).toBe(49049n + 50001n + 12345n + 1000n + 5000n);
-    const other = await fetchKpis(scopeFor(f(), "cccccccc-0000-4000-8000-000000000003"), f());
-    expect(other.current).toEqual({ total: 0n, count: 0, average: 0n, waiting: 0, missingReceipt: 0 });
-  });
-});
-
-describe("averageMinors", () => {
-  it("rounds half away from zero", () => {
-    expect(averageMinors(5n, 2)).toBe(3n);
-    expect(averageMinors(-5n, 2)).toBe(-3n);
-    expect(averageMinors(4n, 3)).toBe(1n);
-    expect(averageMinors(7n, 0)).toBe(0n);
-  });
-});
-
-describe("fetchMonthlySpend", () => {
-  it("returns 12 calendar months ending this month, zero-filled", async () => {
-    const months = await fetchMonthlySpend(scopeFor(f()), f());
-    expect(months.map((m) => m.month)).toEqual(["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]);
-    const by = Object.fromEntries(months.map((m) => [m.month, m.total]));
-    expect(by["2025-12"]).toBe(1000n); // 2025-11-30 is outside the window
-    expect(by["2026-09"]).toBe(12345n);
-    expect(by["2026-10"]).toBe(50001n);
-    expect(by["2026-11"]).toBe(49049n);
-    expect(by["2026-05"]).toBe(0n);
-  });
-});
-
-describe("fetchBreakdown", () => {
-  it("groups spend by category, team, employee and family with names", async () => {
-    const s = scopeFor(f());
-    const cat = await fetchBreakdown(s, f(), "category");
-    expect(cat.map((c) => [c.label, c.total, c.count])).toEqual([
-      ["6500 Software", 22050n, 2], // 25050 - 3000
-      ["6010 Meals", 14999n, 2],
-      ["Uncategorised", 12000n, 1],
-    ]);
-    const team = await fetchBreakdown(s, f(), "team");
-    expect(team.map((t) => [t.label, t.total])).toEqual([["Sales", 25050n], ["Design", 14999n], ["No team", 9000n]]);
-    const fam = await fetchBreakdown(s, f(), "family");
-    expect(fam.map((x) => [x.label, x.total])).toEqual([["Card purchase", 35050n], ["Mileage", 12000n], ["Out of pocket", 4999n], ["Credit note", -3000n]]);
-  });
-
-  it("keeps the top N and sums the rest as Other", async () => {
-    const emp = await fetchBreakdown(scopeFor(f()), f(), "employee", 2);
-    expect(emp.map((e) => [e.label, e.total])).toEqual([["Bo Holm", 25050n], ["Ada Lund", 14999n], ["Other (2)", 9000n]]);
-    expect(emp.reduce((s, e) => s + e.total, 0n)).toBe(49049n);
-  });
-});
-
-describe("fetchEntriesPage", () => {
-  it("lists live entries of the period newest first with joined names", async () => {
-    const page = await fetchEntriesPage(scopeFor(f()), f());
-    // November, not deleted: #1–#7 and #9 (the table shows every live entry, spend or not)
-    expect(page.total).toBe(8);
-    expect(page.rows.map((r) => r.id.slice(-2))).toEqual(["09", "07", "06", "05", "04", "03", "02", "01"]);
-    const first = page.rows.find((r) => r.id.endsWith("01"))!;
-    expect(first).toMatchObject({ employeeName: "Ada Lund", teamName: "Design", accountName: "Meals", accountCode: "6010", billMinors: 10000n });
-  });
-
-  it("filters by family, review, category, currency, receipt and text (with LIKE wildcards taken literally)", async () => {
-    const ids = async (over: Partial<ExpenseFilters>) => (await fetchEntriesPage(scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
-    expect(await ids({ family: "CARD_PURCHASE" })).toEqual(["01", "02", "07", "09"]);
-    expect(await ids({ review: "WAITING" })).toEqual(["02", "03"]);
-    expect(await ids({ review: "OK" })).toEqual(["01"]);
-    expect(await ids({ category: "none" })).toEqual(["04", "06", "07", "09"]);
-    expect(await ids({ category: ACC2 })).toEqual(["02", "05"]);
-    expect(await ids({ currency: "USD" })).toEqual(["02"]);
-    expect(await ids({ receipt: "missing" })).toEqual(["02", "03"]);
-    expect(await ids({ q: "adobe" })).toEqual(["02", "05"]); // supplier, case-insensitive, company A only
-    expect(await ids({ q: "50%" })).toEqual(["03"]); // note; % is literal
-    expect(await ids({ q: "_" })).toEqual([]);
-    expect(await ids({ q: "café" })).toEqual(["01"]);
-    expect(await ids({ team: T1, status: "PENDING" })).toEqual(["03"]);
-  });
-
-  it("sorts and paginates on the server", async () => {
-    const asc = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc" })), f({ sort: "amount", dir: "asc" }), 3);
-    expect(asc.rows.map((r) => r.billMinors)).toEqual([-1000000n, -3000n, 500n]);
-    expect(asc.pageCount).toBe(3);
-    const p3 = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc", page: 3 })), f({ sort: "amount", dir: "asc", page: 3 }), 3);
-    expect(p3.rows.map((r) => r.billMinors)).toEqual([12000n, 25050n]);
-    const supplier = await fetchEntriesPage(scopeFor(f({ sort: "supplier", dir: "asc" })), f({ sort: "supplier", dir: "asc" }));
-    expect(supplier.rows.map((r) => r.supplierName).slice(0, 5)).toEqual(["Adobe", "Adobe", "Café Norden", "Cancelled Shop", "Odd Currency"]);
-    expect(supplier.rows.at(-1)?.supplierName).toBeNull(); // NULLS LAST
-  });
-});
-
-describe("fetchEntryDetail", () => {
-  it("returns all fields with split items, tags and names", async () => {
-    const d = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000002");
-    expect(d).toMatchObject({ supplierName: "Adobe", employeeName: "Bo Holm", teamName: "Sales", categoryName: "6500 Software", transactionCurrency: "USD", transactionMinors: 3600n });
-    expect(d!.splits.map((s) => [s.categoryName, s.billMinors])).toEqual(expect.arrayContaining([["6010 Meals", 20000n], ["6500 Software", 5050n]]));
-    const tagged = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000001");
-    expect(tagged!.tagNames).toEqual([{ group: "Project", name: "Apollo" }]);
-  });
-
-  it("does not show another company's entry", async () => {
-    expect(await fetchEntryDetail(B, "00000000-0000-4000-8000-000000000001")).toBeNull();
-  });
-});
-
-describe("fetchFilterOptions / fetchCompanyCurrency", () => {
-  it("lists the company's people, teams and categories", async () => {
-    const o = await fetchFilterOptions(A);
-    expect(o.employees.map((e) => e.name)).toEqual(["Ada Lund", "Bo Holm", "Cai Berg"]);
-    expect(o.categories.map((c) => c.name)).toEqual(["6010 Meals", "6500 Software"]);
-    expect(await fetchCompanyCurrency(B)).toBe("ISK");
-  });
-});
-
-describe("exportEntriesCsv", () => {
-  async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
-    // ignoreBOM keeps the byte-order mark in the text so the test can see it was sent.
-    return new TextDecoder("utf-8", { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
+// The same reads on the embedded database and (when TEST_DATABASE_URL is set) on PostgreSQL.
+describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
+  if (kind === "postgres" && !hasPostgres) {
+    it.skip("PostgreSQL: TEST_DATABASE_URL not set", () => {});
+    return;
   }
+  let tdb: TestDatabase;
+  const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({ companyId, currency, now: NOW, period: periodOf(filters, NOW) });
+  const f = (over: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...over });
 
-  it("streams every filtered row once, in batches, newest first", async () => {
-    const csv = await readAll(exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), 2));
-    const lines = csv.trimEnd().split("\r\n");
-    expect(lines[0]).toMatch(/^\uFEFFid,performed_at,/);
-    const ids = lines.slice(1).map((l) => l.slice(0, 36));
-    // 14 entries, one deleted
-    expect(ids).toHaveLength(13);
-    expect(new Set(ids).size).toBe(13);
-    expect(ids[0].slice(-2)).toBe("09");
-    expect(ids.at(-1)!.slice(-2)).toBe("14");
+  beforeAll(async () => {
+    tdb = await createTestDatabase(kind);
+    setDatabaseForProcess(tdb);
+    await seedCompany(tdb.prisma, {
+      id: A, name: "Nordlys", currency: "DKK",
+      employees: [{ id: E1, firstName: "Ada", lastName: "Lund" }, { id: E2, firstName: "Bo", lastName: "Holm" }, { id: E3, firstName: "Cai", lastName: "Berg" }],
+      teams: [{ id: T1, name: "Design" }, { id: T2, name: "Sales" }],
+      accounts: [{ id: ACC1, name: "Meals", code: "6010" }, { id: ACC2, name: "Software", code: "6500" }],
+      tagGroups: [{ id: G1, name: "Project", tags: [{ id: TAG1, name: "Apollo" }] }],
+    });
+    await seedCompany(tdb.prisma, { id: B, currency: "ISK" });
+    await seedEntries(tdb.prisma, A, "DKK", known);
+    await seedEntries(tdb.prisma, B, "ISK", [{ performedAt: "2026-11-02T10:00:00Z", billMinors: 777777, supplierName: "Adobe" }]);
   });
 
-  it("writes amounts in major units and quotes text", async () => {
-    const csv = await readAll(exportEntriesCsv(scopeFor(f({ q: "adobe" })), f({ q: "adobe" })));
-    const lines = csv.trimEnd().split("\r\n").slice(1);
-    expect(lines).toHaveLength(2);
-    expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000005"))).toContain(",-30.00,DKK,-30.00,DKK,");
-    expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toContain(",250.50,DKK,36.00,USD,0,0");
+  afterAll(async () => {
+    setDatabaseForProcess(undefined);
+    await tdb?.drop();
   });
-});
 
-describe("against a brute-force computation", () => {
-  it("KPIs and table counts agree with a JS reference on 2,000 random entries", async () => {
-    const C = "dddddddd-0000-4000-8000-000000000004";
-    await seedCompany(tdb.prisma, { id: C, currency: "SEK" });
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-    const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-    const fams = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "WALLET", "REIMBURSEMENT", "CASHBACK"];
-    const statuses = ["COMPLETED", "PENDING", "CANCELLED", "REJECTED", "DRAFT"];
-    const reviews = ["OK", "NOT_REQUIRED", "WAITING_FOR_REVIEWER", "WAITING_FOR_TAG_REVIEWER", "NOT_OK"];
-    const entries: EntrySeed[] = Array.from({ length: 2000 }, () => ({
-      performedAt: new Date(Date.UTC(2026, 8, 1) + Math.floor(rnd() * 90 * 86_400_000)),
-      billMinors: Math.floor(rnd() * 200000) - 20000,
-      family: pick(fams), status: pick(statuses), reviewStatus: pick(reviews),
-      receiptCount: rnd() < 0.3 ? 0 : 1, deletedAt: rnd() < 0.05 ? "2026-11-12T00:00:00Z" : null,
-    }));
-    await seedEntries(tdb.prisma, C, "SEK", entries);
+  describe("fetchKpis", () => {
+    it("sums spend of the period against the previous one", async () => {
+      const k = await fetchKpis(scopeFor(f()), f());
+      // Spend in November: #1 10000 + #2 25050 + #3 4999 + #4 12000 + #5 -3000 = 49049 over 5 entries.
+      // Not counted: wallet top-up (#6), cancelled (#7), deleted (#8), other bill currency (#9).
+      expect(k.current).toEqual({ total: 49049n, count: 5, average: 9810n, waiting: 2, missingReceipt: 2 });
+      // October: #10 20000 + #11 30001; average 25000.5 rounds to 25001.
+      expect(k.previous).toEqual({ total: 50001n, count: 2, average: 25001n, waiting: 1, missingReceipt: 1 });
+      expect(k.otherCurrencies).toEqual([{ currency: "EUR", count: 1 }]);
+    });
 
-    const inRange = (e: EntrySeed, s: string, t: string) => new Date(e.performedAt) >= new Date(s) && new Date(e.performedAt) < new Date(t);
-    const spend = (e: EntrySeed) => !e.deletedAt && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "CASHBACK"].includes(e.family!) && !["CANCELLED", "REJECTED"].includes(e.status!);
-    const expected = (s: string, t: string) => {
-      const xs = entries.filter((e) => spend(e) && inRange(e, s, t));
-      return {
-        total: xs.reduce((a, e) => a + BigInt(e.billMinors), 0n),
-        count: xs.length,
-        waiting: xs.filter((e) => e.reviewStatus!.startsWith("WAITING_FOR_")).length,
-        missingReceipt: xs.filter((e) => e.receiptCount === 0 && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE"].includes(e.family!)).length,
+    it("applies the other filters too", async () => {
+      const k = await fetchKpis(scopeFor(f({ employee: E1 })), f({ employee: E1 }));
+      expect(k.current).toMatchObject({ total: 14999n, count: 2 });
+      expect(k.previous).toMatchObject({ total: 20000n, count: 1 });
+    });
+
+    it("has no comparison for all time and is empty for an empty company", async () => {
+      const all = await fetchKpis(scopeFor(f({ period: "all" })), f({ period: "all" }));
+      expect(all.previous).toBeNull();
+      expect(all.current.total).toBe(49049n + 50001n + 12345n + 1000n + 5000n);
+      const other = await fetchKpis(scopeFor(f(), "cccccccc-0000-4000-8000-000000000003"), f());
+      expect(other.current).toEqual({ total: 0n, count: 0, average: 0n, waiting: 0, missingReceipt: 0 });
+    });
+  });
+
+  describe("averageMinors", () => {
+    it("rounds half away from zero", () => {
+      expect(averageMinors(5n, 2)).toBe(3n);
+      expect(averageMinors(-5n, 2)).toBe(-3n);
+      expect(averageMinors(4n, 3)).toBe(1n);
+      expect(averageMinors(7n, 0)).toBe(0n);
+    });
+  });
+
+  describe("fetchMonthlySpend", () => {
+    it("returns 12 calendar months ending this month, zero-filled", async () => {
+      const months = await fetchMonthlySpend(scopeFor(f()), f());
+      expect(months.map((m) => m.month)).toEqual(["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]);
+      const by = Object.fromEntries(months.map((m) => [m.month, m.total]));
+      expect(by["2025-12"]).toBe(1000n); // 2025-11-30 is outside the window
+      expect(by["2026-09"]).toBe(12345n);
+      expect(by["2026-10"]).toBe(50001n);
+      expect(by["2026-11"]).toBe(49049n);
+      expect(by["2026-05"]).toBe(0n);
+    });
+  });
+
+  describe("fetchBreakdown", () => {
+    it("groups spend by category, team, employee and family with names", async () => {
+      const s = scopeFor(f());
+      const cat = await fetchBreakdown(s, f(), "category");
+      expect(cat.map((c) => [c.label, c.total, c.count])).toEqual([
+        ["6500 Software", 22050n, 2], // 25050 - 3000
+        ["6010 Meals", 14999n, 2],
+        ["Uncategorised", 12000n, 1],
+      ]);
+      const team = await fetchBreakdown(s, f(), "team");
+      expect(team.map((t) => [t.label, t.total])).toEqual([["Sales", 25050n], ["Design", 14999n], ["No team", 9000n]]);
+      const fam = await fetchBreakdown(s, f(), "family");
+      expect(fam.map((x) => [x.label, x.total])).toEqual([["Card purchase", 35050n], ["Mileage", 12000n], ["Out of pocket", 4999n], ["Credit note", -3000n]]);
+    });
+
+    it("keeps the top N and sums the rest as Other", async () => {
+      const emp = await fetchBreakdown(scopeFor(f()), f(), "employee", 2);
+      expect(emp.map((e) => [e.label, e.total])).toEqual([["Bo Holm", 25050n], ["Ada Lund", 14999n], ["Other (2)", 9000n]]);
+      expect(emp.reduce((s, e) => s + e.total, 0n)).toBe(49049n);
+    });
+  });
+
+  describe("fetchEntriesPage", () => {
+    it("lists live entries of the period newest first with joined names", async () => {
+      const page = await fetchEntriesPage(scopeFor(f()), f());
+      // November, not deleted: #1–#7 and #9 (the table shows every live entry, spend or not)
+      expect(page.total).toBe(8);
+      expect(page.rows.map((r) => r.id.slice(-2))).toEqual(["09", "07", "06", "05", "04", "03", "02", "01"]);
+      const first = page.rows.find((r) => r.id.endsWith("01"))!;
+      expect(first).toMatchObject({ employeeName: "Ada Lund", teamName: "Design", accountName: "Meals", accountCode: "6010", billMinors: 10000n });
+    });
+
+    it("filters by family, review, category, currency, receipt and text (with LIKE wildcards taken literally)", async () => {
+      const ids = async (over: Partial<ExpenseFilters>) => (await fetchEntriesPage(scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
+      expect(await ids({ family: "CARD_PURCHASE" })).toEqual(["01", "02", "07", "09"]);
+      expect(await ids({ review: "WAITING" })).toEqual(["02", "03"]);
+      expect(await ids({ review: "OK" })).toEqual(["01"]);
+      expect(await ids({ category: "none" })).toEqual(["04", "06", "07", "09"]);
+      expect(await ids({ category: ACC2 })).toEqual(["02", "05"]);
+      expect(await ids({ currency: "USD" })).toEqual(["02"]);
+      expect(await ids({ receipt: "missing" })).toEqual(["02", "03"]);
+      expect(await ids({ q: "adobe" })).toEqual(["02", "05"]); // supplier, case-insensitive, company A only
+      expect(await ids({ q: "50%" })).toEqual(["03"]); // note; % is literal
+      expect(await ids({ q: "_" })).toEqual([]);
+      expect(await ids({ q: "café" })).toEqual(["01"]);
+      expect(await ids({ team: T1, status: "PENDING" })).toEqual(["03"]);
+    });
+
+    it("sorts and paginates on the server", async () => {
+      const asc = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc" })), f({ sort: "amount", dir: "asc" }), 3);
+      expect(asc.rows.map((r) => r.billMinors)).toEqual([-1000000n, -3000n, 500n]);
+      expect(asc.pageCount).toBe(3);
+      const p3 = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc", page: 3 })), f({ sort: "amount", dir: "asc", page: 3 }), 3);
+      expect(p3.rows.map((r) => r.billMinors)).toEqual([12000n, 25050n]);
+      const supplier = await fetchEntriesPage(scopeFor(f({ sort: "supplier", dir: "asc" })), f({ sort: "supplier", dir: "asc" }));
+      expect(supplier.rows.map((r) => r.supplierName).slice(0, 5)).toEqual(["Adobe", "Adobe", "Café Norden", "Cancelled Shop", "Odd Currency"]);
+      expect(supplier.rows.at(-1)?.supplierName).toBeNull(); // NULLS LAST
+    });
+  });
+
+  describe("fetchEntryDetail", () => {
+    it("returns all fields with split items, tags and names", async () => {
+      const d = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000002");
+      expect(d).toMatchObject({ supplierName: "Adobe", employeeName: "Bo Holm", teamName: "Sales", categoryName: "6500 Software", transactionCurrency: "USD", transactionMinors: 3600n });
+      expect(d!.splits.map((s) => [s.categoryName, s.billMinors])).toEqual(expect.arrayContaining([["6010 Meals", 20000n], ["6500 Software", 5050n]]));
+      const tagged = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000001");
+      expect(tagged!.tagNames).toEqual([{ group: "Project", name: "Apollo" }]);
+    });
+
+    it("does not show another company's entry", async () => {
+      expect(await fetchEntryDetail(B, "00000000-0000-4000-8000-000000000001")).toBeNull();
+    });
+  });
+
+  describe("fetchFilterOptions / fetchCompanyCurrency", () => {
+    it("lists the company's people, teams and categories", async () => {
+      const o = await fetchFilterOptions(A);
+      expect(o.employees.map((e) => e.name)).toEqual(["Ada Lund", "Bo Holm", "Cai Berg"]);
+      expect(o.categories.map((c) => c.name)).toEqual(["6010 Meals", "6500 Software"]);
+      expect(await fetchCompanyCurrency(B)).toBe("ISK");
+    });
+  });
+
+  describe("exportEntriesCsv", () => {
+    async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+      // ignoreBOM keeps the byte-order mark in the text so the test can see it was sent.
+      return new TextDecoder("utf-8", { ignoreBOM: true }).decode(await new Response(stream).arrayBuffer());
+    }
+
+    it("streams every filtered row once, in batches, newest first", async () => {
+      const csv = await readAll(exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), 2));
+      const lines = csv.trimEnd().split("\r\n");
+      expect(lines[0]).toMatch(/^\uFEFFid,performed_at,/);
+      const ids = lines.slice(1).map((l) => l.slice(0, 36));
+      // 14 entries, one deleted
+      expect(ids).toHaveLength(13);
+      expect(new Set(ids).size).toBe(13);
+      expect(ids[0].slice(-2)).toBe("09");
+      expect(ids.at(-1)!.slice(-2)).toBe("14");
+    });
+
+    it("writes amounts in major units and quotes text", async () => {
+      const csv = await readAll(exportEntriesCsv(scopeFor(f({ q: "adobe" })), f({ q: "adobe" })));
+      const lines = csv.trimEnd().split("\r\n").slice(1);
+      expect(lines).toHaveLength(2);
+      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000005"))).toContain(",-30.00,DKK,-30.00,DKK,");
+      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toContain(",250.50,DKK,36.00,USD,0,0");
+    });
+  });
+
+  describe("against a brute-force computation", () => {
+    it("KPIs and table counts agree with a JS reference on 2,000 random entries", async () => {
+      const C = "dddddddd-0000-4000-8000-000000000004";
+      await seedCompany(tdb.prisma, { id: C, currency: "SEK" });
+      let seed = 7;
+      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+      const fams = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "WALLET", "REIMBURSEMENT", "CASHBACK"];
+      const statuses = ["COMPLETED", "PENDING", "CANCELLED", "REJECTED", "DRAFT"];
+      const reviews = ["OK", "NOT_REQUIRED", "WAITING_FOR_REVIEWER", "WAITING_FOR_TAG_REVIEWER", "NOT_OK"];
+      const entries: EntrySeed[] = Array.from({ length: 2000 }, () => ({
+        performedAt: new Date(Date.UTC(2026, 8, 1) + Math.floor(rnd() * 90 * 86_400_000)),
+        billMinors: Math.floor(rnd() * 200000) - 20000,
+        family: pick(fams), status: pick(statuses), reviewStatus: pick(reviews),
+        receiptCount: rnd() < 0.3 ? 0 : 1, deletedAt: rnd() < 0.05 ? "2026-11-12T00:00:00Z" : null,
+      }));
+      await seedEntries(tdb.prisma, C, "SEK", entries);
+
+      const inRange = (e: EntrySeed, s: string, t: string) => new Date(e.performedAt) >= new Date(s) && new Date(e.performedAt) < new Date(t);
+      const spend = (e: EntrySeed) => !e.deletedAt && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "CASHBACK"].includes(e.family!) && !["CANCELLED", "REJECTED"].includes(e.status!);
+      const expected = (s: string, t: string) => {
+        const xs = entries.filter((e) => spend(e) && inRange(e, s, t));
+        return {
+          total: xs.reduce((a, e) => a + BigInt(e.billMinors), 0n),
+          count: xs.length,
+          waiting: xs.filter((e) => e.reviewStatus!.startsWith("WAITING_FOR_")).length,
+          missingReceipt: xs.filter((e) => e.receiptCount === 0 && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE"].includes(e.family!)).length,
+        };
       };
-    };
-    const k = await fetchKpis(scopeFor(f(), C, "SEK"), f());
-    expect(k.current).toMatchObject(expected("2026-11-01", "2026-12-01"));
-    expect(k.previous).toMatchObject(expected("2026-10-01", "2026-11-01"));
+      const k = await fetchKpis(scopeFor(f(), C, "SEK"), f());
+      expect(k.current).toMatchObject(expected("2026-11-01", "2026-12-01"));
+      expect(k.previous).toMatchObject(expected("2026-10-01", "2026-11-01"));
 
-    const q = f({ family: "CARD_PURCHASE", status: "COMPLETED" });
-    const page = await fetchEntriesPage(scopeFor(q, C, "SEK"), q);
-    expect(page.total).toBe(entries.filter((e) => !e.deletedAt && e.family === "CARD_PURCHASE" && e.status === "COMPLETED" && inRange(e, "2026-11-01", "2026-12-01")).length);
+      const q = f({ family: "CARD_PURCHASE", status: "COMPLETED" });
+      const page = await fetchEntriesPage(scopeFor(q, C, "SEK"), q);
+      expect(page.total).toBe(entries.filter((e) => !e.deletedAt && e.family === "CARD_PURCHASE" && e.status === "COMPLETED" && inRange(e, "2026-11-01", "2026-12-01")).length);
+    });
   });
 });
