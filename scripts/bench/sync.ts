@@ -83,7 +83,7 @@ async function benchOnce(kind: "pglite" | "postgres", limit: boolean): Promise<R
   const database = await openDatabase(kind);
   setDatabaseForProcess(database);
   try {
-    await seedConnection(database.prisma, sandbox.url, LARGE_COMPANY_ID);
+    await seedConnection(database, sandbox.url, LARGE_COMPANY_ID);
     const { logger, counts } = countingLogger();
     const tokens = createTokenManager({
       prisma: database.prisma,

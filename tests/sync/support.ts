@@ -71,7 +71,7 @@ export async function createSyncWorld(
   await control(sandbox.url, "/__sandbox/reset");
   setDatabaseForProcess(database);
   (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
-  for (const id of companyIds) await seedConnection(database.prisma, sandbox.url, id);
+  for (const id of companyIds) await seedConnection(database, sandbox.url, id);
   return {
     sandbox,
     database,
