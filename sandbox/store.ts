@@ -155,7 +155,7 @@ export function emptyStats() {
     introspections: 0,
     apiRequests: 0,
     apiRequestsByPath: {} as Record<string, number>,
-    apiErrors: {} as Record<string, number>,
+    apiResponsesByStatus: {} as Record<string, number>,
     rateLimited: 0,
     faultsApplied: 0,
   };

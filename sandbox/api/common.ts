@@ -75,7 +75,7 @@ export function bearerAuth(state: SandboxState): MiddlewareHandler<ApiEnv> {
     }
     c.set("token", token);
     await next();
-    bump(state.stats.apiErrors, String(c.res.status));
+    bump(state.stats.apiResponsesByStatus, String(c.res.status));
   };
 }
 

@@ -191,6 +191,7 @@ describe("grants, config and stats", () => {
     expect(s.apiRequests).toBe(2);
     expect(s.apiRequestsByPath["GET /v1/introspect"]).toBe(1);
     expect(s.apiRequestsByPath["POST /v1/accounting-entries:search"]).toBe(1);
+    expect(s.apiResponsesByStatus).toEqual({ "200": 2 });
     expect(s).toMatchObject({ refreshReuseDetected: 0, grantsRevoked: 0, rateLimited: 0, logins: 1, activeGrants: 1, installations: 1 });
   });
 });
