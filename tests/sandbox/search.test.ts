@@ -177,6 +177,46 @@ describe("filters", () => {
   });
 });
 
+describe("money", () => {
+  it("minor units follow the currency exponent (ISK 0 decimals); wallet currency is the company's", async () => {
+    const { entries } = await pageAll(token, LARGE, { limit: "100" }, { transactionValueCurrencies: ["ISK", "EUR"], families: ["CARD_PURCHASE"] });
+    const isk = entries.filter((e) => (e.transactionValue as { currency: string }).currency === "ISK");
+    const eur = entries.filter((e) => (e.transactionValue as { currency: string }).currency === "EUR");
+    expect(isk.length).toBeGreaterThan(0);
+    expect(eur.length).toBeGreaterThan(0);
+    const ratio = (e: Entry) =>
+      (e.totalBillValue as { minors: number }).minors / (e.transactionValue as { minors: number }).minors;
+    for (const e of [...isk, ...eur]) {
+      expect((e.totalBillValue as { currency: string }).currency).toBe("DKK");
+      expect(Number.isInteger((e.transactionValue as { minors: number }).minors)).toBe(true);
+    }
+    // 1 ISK ≈ 0.049 DKK → 1 ISK minor (a whole króna) ≈ 4.9 DKK minors (øre); 1 EUR cent ≈ 7.5 øre.
+    for (const e of isk) expect(ratio(e)).toBeGreaterThan(4.6);
+    for (const e of isk) expect(ratio(e)).toBeLessThan(5.3);
+    for (const e of eur) expect(ratio(e)).toBeGreaterThan(7.1);
+    for (const e of eur) expect(ratio(e)).toBeLessThan(7.9);
+  });
+
+  it("spend is positive; credit notes, cashback and wallet loads are negative", async () => {
+    const spend = await search(sb.url, token, LARGE, { limit: "100" }, { families: ["OUT_OF_POCKET", "MILEAGE"] });
+    for (const e of spend.json.data) expect(e.totalBillValue.minors).toBeGreaterThan(0);
+    const credits = await search(sb.url, token, LARGE, { limit: "100" }, { families: ["CREDIT_NOTE", "CASHBACK", "WALLET"] });
+    expect(credits.json.data.length).toBeGreaterThan(0);
+    for (const e of credits.json.data) expect(e.totalBillValue.minors).toBeLessThan(0);
+  });
+
+  it("split items sum to the entry amounts", async () => {
+    const { entries } = await pageAll(token, LARGE, { limit: "100" }, { families: ["CARD_PURCHASE", "BILL_INVOICE"] });
+    const split = entries.filter((e) => (e.splitItems as unknown[]).length > 0);
+    expect(split.length).toBeGreaterThan(0);
+    for (const e of split) {
+      const items = e.splitItems as { totalBillValue: { minors: number }; transactionValue: { minors: number } }[];
+      expect(items.reduce((n, i) => n + i.totalBillValue.minors, 0)).toBe((e.totalBillValue as { minors: number }).minors);
+      expect(items.reduce((n, i) => n + i.transactionValue.minors, 0)).toBe((e.transactionValue as { minors: number }).minors);
+    }
+  });
+});
+
 describe("validation → 400 BAD_REQUEST", () => {
   const bad: [string, Record<string, string | string[]>, unknown][] = [
     ["limit 0", { limit: "0" }, {}],
