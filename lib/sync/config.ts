@@ -14,6 +14,8 @@ export const SYNC_DEFAULTS = {
   schedulerTickMs: 30_000,
   /** Runs one process does at once (others wait for the next tick or another process). */
   maxConcurrentRuns: 3,
+  /** SyncRun rows kept per company (the settings page shows recent ones). */
+  keepRuns: 500,
   /** First retry after a failed run; doubles per consecutive failure, capped at the interval. */
   failureBackoffMs: 30_000,
 } as const;

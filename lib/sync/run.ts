@@ -327,6 +327,7 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
       },
     });
     await finishRun(ctx, "succeeded", null);
+    await pruneRuns(companyId).catch((err) => log.warn({ err: describe(err) }, "sync: pruning old runs failed"));
     log.info({ runId: ctx.runId, kind, pages: ctx.pages, entries: ctx.entries, ...ctx.counts, ms: finishedAt.getTime() - startedAt.getTime() }, "sync: run succeeded");
     return result(ctx, "succeeded", null);
   } catch (err) {
@@ -370,6 +371,16 @@ async function finishRun(ctx: RunContext, status: SyncRunStatus, error: string |
     where: { id: ctx.runId },
     data: { status, error, finishedAt: new Date(), pages: ctx.pages, ...ctx.counts },
   });
+}
+
+/** Keep the newest runs per company (a run every 15 minutes adds ~35,000 rows a year otherwise). */
+async function pruneRuns(companyId: string): Promise<void> {
+  await db.$executeRawUnsafe(
+    `DELETE FROM "SyncRun" WHERE "companyId" = $1::uuid AND "id" NOT IN (
+       SELECT "id" FROM "SyncRun" WHERE "companyId" = $1::uuid ORDER BY "startedAt" DESC LIMIT $2::int)`,
+    companyId,
+    SYNC_DEFAULTS.keepRuns,
+  );
 }
 
 async function recordFailure(companyId: string, message: string, backoff: boolean): Promise<void> {

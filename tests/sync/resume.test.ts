@@ -66,10 +66,10 @@ describe("resume after an interrupted backfill (pglite)", () => {
     await prisma.syncRun.create({ data: { companyId: LARGE_COMPANY_ID, kind: "incremental", trigger: "schedule", status: "running" } });
     await prisma.syncState.update({
       where: { companyId: LARGE_COMPANY_ID },
-      data: { leaseOwner: "dead-host:1:deadbeef", leaseExpiresAt: new Date(Date.now() + 1_500) },
+      data: { leaseOwner: "dead-host:1:deadbeef", leaseExpiresAt: new Date(Date.now() + 3_000) },
     });
     expect(await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" })).toEqual({ started: false, reason: "already_running" });
-    await new Promise((r) => setTimeout(r, 1_700));
+    await new Promise((r) => setTimeout(r, 3_200));
     const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" });
     expect(result).toMatchObject({ started: true, status: "succeeded" });
     const runs = await prisma.syncRun.findMany({ where: { companyId: LARGE_COMPANY_ID, status: "abandoned" } });

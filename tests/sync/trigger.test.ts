@@ -44,15 +44,13 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
       const tokens = await getTokensForCompany({ sandboxUrl: sandbox.url, companyId: LARGE_COMPANY_ID, email: DEMO_USER.email, password: DEMO_USER.password });
       const user = await world.prisma.user.create({ data: { email: `${randomBytes(4).toString("hex")}@portal.test` } });
       const fixture = companyById(LARGE_COMPANY_ID)!;
-      const started = Date.now();
       await linkCompany({
         userId: user.id,
         company: { id: fixture.id, name: fixture.name, organizationId: fixture.organizationId, registrationNumber: fixture.registrationNumber, address: null },
         tokens: grantFromTokenResponse(tokens as unknown as Record<string, unknown>)!,
         requestedScopes: tokens.scope,
       });
-      // The connect flow was not held up by the sync…
-      expect(Date.now() - started).toBeLessThan(5_000);
+      // The connect flow returned while its sync is still running…
       const run = runningSync(LARGE_COMPANY_ID);
       expect(run).toBeDefined();
       expect((await getSyncProgress(LARGE_COMPANY_ID)).running).toBe(true);
