@@ -1,15 +1,9 @@
 import NextAuth from "next-auth";
 import { buildAuthConfig } from "@/lib/auth/config";
-import { failureSinkFor } from "@/lib/auth/failure-sink";
-import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 
 /**
- * next-auth, configured per request: the signIn rules need to know who is signed in on the request
- * being served, and failures are recorded for the error page. See lib/auth/config.ts.
+ * next-auth for server code: `auth()` (who is signed in), `signIn()` (the Initiation URL) and `signOut()`.
+ * The /api/auth/* routes are served by lib/auth/route-handlers.ts with the same configuration.
+ * Lazy, so configuration is read and validated on first use, not at import (e.g. during `next build`).
  */
-export const { handlers, auth, signIn, signOut } = NextAuth((req) =>
-  buildAuthConfig({
-    sessionToken: sessionTokenFromCookieHeader(req?.headers.get("cookie")),
-    failures: failureSinkFor(req),
-  }),
-);
+export const { auth, signIn, signOut } = NextAuth(() => buildAuthConfig({ sessionToken: null }));

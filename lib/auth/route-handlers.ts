@@ -1,38 +1,55 @@
 import "server-only";
 
+import { Auth, setEnvDefaults } from "@auth/core";
 import type { NextRequest } from "next/server";
-import { handlers } from "@/auth";
-import { attachFailureSink, createFailureSink } from "@/lib/auth/failure-sink";
+import { buildAuthConfig } from "@/lib/auth/config";
+import { createFailureSink } from "@/lib/auth/failure-sink";
+import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { AUTH_ERROR_PAGE } from "@/lib/auth/sign-in";
 
-type Handler = (req: NextRequest) => Promise<Response>;
-
 /**
- * next-auth's route handlers, with one addition: when next-auth sends the browser to the error page,
- * the reason we classified from the logged error replaces its generic code (most callback failures
- * arrive as "Configuration"), so the page can say what actually happened.
+ * /api/auth/* — next-auth's core (`Auth`) with two additions:
+ *
+ * 1. The request handed to it carries the portal's public URL (AUTH_URL, else the Host header the browser
+ *    used). next-auth's own Next.js handler rebuilds the request as a NextRequest, and Next.js rewrites
+ *    127.0.0.1 to "localhost" in NextRequest URLs: the token exchange would then send a redirect_uri the
+ *    authorization request did not use, and redirects would leave the origin whose cookies hold the session.
+ * 2. When next-auth sends the browser to the error page, the reason we classified from the logged error
+ *    replaces its generic code (most callback failures arrive as "Configuration"), so the page can say
+ *    what actually happened.
  */
-export function withFailureReasons(handler: Handler): Handler {
-  return async (req) => {
-    const sink = createFailureSink();
-    attachFailureSink(req, sink);
-    const res = await handler(req);
-    const location = res.headers.get("location");
-    let reason = sink.reason();
-    // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
-    // next-auth only gets to that error after the state check passed.
-    if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied") {
-      reason = "access_denied";
-    }
-    if (!location || !reason) return res;
-    const target = new URL(location, req.url);
-    if (target.pathname !== AUTH_ERROR_PAGE) return res;
-    target.searchParams.set("error", reason);
-    const headers = new Headers(res.headers);
-    headers.set("location", target.toString());
-    return new Response(null, { status: res.status, headers });
-  };
+
+export function publicOrigin(req: NextRequest): string {
+  if (process.env.AUTH_URL) return new URL(process.env.AUTH_URL).origin;
+  const host = req.headers.get("host");
+  return host ? `${req.nextUrl.protocol}//${host}` : req.nextUrl.origin;
 }
 
-export const GET = withFailureReasons(handlers.GET);
-export const POST = withFailureReasons(handlers.POST);
+async function toPublicRequest(req: NextRequest): Promise<Request> {
+  const url = new URL(req.nextUrl.pathname + req.nextUrl.search, publicOrigin(req));
+  const hasBody = req.method !== "GET" && req.method !== "HEAD";
+  return new Request(url, { method: req.method, headers: req.headers, body: hasBody ? await req.arrayBuffer() : undefined });
+}
+
+export async function handleAuthRequest(req: NextRequest): Promise<Response> {
+  const sink = createFailureSink();
+  const config = buildAuthConfig({ sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")), failures: sink });
+  setEnvDefaults(process.env, config, true);
+  const res = await Auth(await toPublicRequest(req), config);
+
+  const location = res.headers.get("location");
+  let reason = sink.reason();
+  if (!location || !reason) return res;
+  // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
+  // next-auth only gets to that error after the state check passed.
+  if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied") reason = "access_denied";
+  const target = new URL(location);
+  if (target.pathname !== AUTH_ERROR_PAGE) return res;
+  target.searchParams.set("error", reason);
+  const headers = new Headers(res.headers);
+  headers.set("location", target.toString());
+  return new Response(null, { status: res.status, headers });
+}
+
+export const GET = handleAuthRequest;
+export const POST = handleAuthRequest;

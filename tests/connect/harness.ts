@@ -10,7 +10,9 @@ import { setDatabaseForProcess } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 
-export const PORTAL = "http://portal.test";
+// 127.0.0.1 on purpose: Next.js rewrites that host to "localhost" in NextRequest URLs, which must not leak
+// into the redirect URI or redirects (see lib/auth/route-handlers.ts). Nothing listens here.
+export const PORTAL = "http://127.0.0.1:3999";
 export const CALLBACK_URL = `${PORTAL}/api/auth/callback/pleo`;
 
 export class Browser {
