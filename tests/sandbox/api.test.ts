@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe("authentication", () => {
   it("missing, malformed or unknown bearer token → 401 UNAUTHORIZED with WWW-Authenticate", async () => {
-    for (const headers of [{}, { authorization: "Basic abc" }, { authorization: "Bearer not-a-token" }]) {
+    for (const headers of [{}, { authorization: "Basic abc" }, { authorization: "Bearer not-a-token" }] as Record<string, string>[]) {
       const r = await api(sb.url, null, "/v1/introspect", { headers });
       expect(r.status).toBe(401);
       expect(r.json.type).toBe("UNAUTHORIZED");
