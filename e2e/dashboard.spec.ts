@@ -68,9 +68,13 @@ async function sandboxEntries(accessToken: string, start: Date, end: Date): Prom
 async function connectLargeCompany(page: Page) {
   await connectCompany(page, { email: DEMO_USER.email, password: DEMO_USER.password, companyName: COMPANY_NORDLYS.name });
   await page.waitForURL(/\/dashboard/);
+  await page.goto(dash());
 }
 
 let expected: SandboxEntry[] = [];
+
+/** The large company's dashboard, named explicitly: other specs may have linked more companies. */
+const dash = (query = "") => `/dashboard?company=${COMPANY_NORDLYS.id}${query ? `&${query}` : ""}`;
 
 test.beforeAll(async () => {
   // A slow search path makes the first sync last long enough to see its progress bar.
@@ -84,14 +88,18 @@ test.afterAll(async () => {
 test("connecting shows the first sync's progress, then the data as of the sync", async ({ page }) => {
   await connectLargeCompany(page);
   const progress = page.getByTestId("sync-progress");
-  await expect(progress).toBeVisible({ timeout: 20_000 });
+  const asOf = page.getByTestId("data-as-of");
+  await expect(progress.or(asOf.filter({ hasText: "Data as of" }))).toBeVisible({ timeout: 20_000 });
+  // In a full `npm test` run an earlier spec may already have connected (and fully synced) this
+  // company; its first sync is then over and cannot be watched again. Say so rather than pass quietly.
+  test.skip(!(await progress.isVisible()), "The large company's first sync already finished in an earlier spec of this run; run e2e/dashboard.spec.ts alone to watch it.");
   await expect(progress).toContainText(/Syncing expenses from Pleo… [\d,]+ of [\d,]+/);
   await expect(page.getByRole("progressbar", { name: "Expenses synced" })).toBeAttached();
 
   // Let the rest of the backfill run at full speed.
   await sandbox("/__sandbox/faults", { method: "DELETE" });
   await expect(progress).toBeHidden({ timeout: 60_000 });
-  await expect(page.getByTestId("data-as-of")).toContainText("Data as of", { timeout: 15_000 });
+  await expect(asOf).toContainText("Data as of", { timeout: 15_000 });
 });
 
 test("KPIs for this month match the sandbox's entries", async ({ page }) => {
@@ -102,7 +110,11 @@ test("KPIs for this month match the sandbox's entries", async ({ page }) => {
   expect(spend.length).toBeGreaterThan(0);
   const total = spend.reduce((s, e) => s + BigInt(e.totalBillValue.minors), 0n);
 
-  await page.goto("/dashboard");
+  await page.goto(dash());
+  // Wait for the first sync to be complete (an earlier spec may have started it).
+  await expect(page.getByTestId("sync-progress")).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId("data-as-of")).toContainText("Data as of", { timeout: 30_000 });
+  await page.reload();
   await expect(page.getByTestId("kpi-total-value")).toHaveText(formatMoney(total, COMPANY_NORDLYS.currency, { locale: "en-US" }));
   await expect(page.getByTestId("kpi-count-value")).toHaveText(new Intl.NumberFormat("en-US").format(spend.length));
   await expect(page.getByTestId("kpi-waiting-value")).toHaveText(String(spend.filter((e) => isWaitingForReview(e.reviewStatus)).length));
@@ -113,7 +125,7 @@ test("KPIs for this month match the sandbox's entries", async ({ page }) => {
 });
 
 test("filters change the table and the URL, and the back button restores the view", async ({ page }) => {
-  await page.goto("/dashboard");
+  await page.goto(dash());
   const summary = page.getByTestId("table-summary");
   await expect(summary).toContainText(`${expected.length} entries`);
 
@@ -141,13 +153,13 @@ test("filters change the table and the URL, and the back button restores the vie
   await expect(summary).toContainText(`${expected.length} entries`);
 
   // A bad value in the URL is explained, not fatal.
-  await page.goto("/dashboard?family=SHOPPING&page=zero");
+  await page.goto(dash("family=SHOPPING&page=zero"));
   await expect(page.getByRole("alert").filter({ hasText: "could not be used" })).toContainText('"SHOPPING" is not a valid family');
   await expect(summary).toContainText(`${expected.length} entries`);
 });
 
 test("a row opens the entry's detail", async ({ page }) => {
-  await page.goto("/dashboard?sort=amount&dir=desc");
+  await page.goto(dash("sort=amount&dir=desc"));
   const firstLink = page.locator("tbody tr").first().getByRole("link");
   await firstLink.focus();
   await page.keyboard.press("Enter");
@@ -162,7 +174,7 @@ test("a row opens the entry's detail", async ({ page }) => {
 });
 
 test("CSV export downloads exactly the filtered rows", async ({ page }) => {
-  await page.goto("/dashboard?family=MILEAGE");
+  await page.goto(dash("family=MILEAGE"));
   const downloadPromise = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download CSV" }).click();
   const download = await downloadPromise;

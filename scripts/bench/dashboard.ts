@@ -183,7 +183,7 @@ async function main() {
     setDatabaseForProcess(database);
     (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
     await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
-    const tokens = await seedConnection(database.prisma, sandbox.url, COMPANY);
+    const tokens = await seedConnection(database, sandbox.url, COMPANY);
     const conn = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
 
     // The sync's own source without a client-side limiter (sandbox limit off): fill as fast as possible.
