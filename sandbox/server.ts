@@ -86,6 +86,12 @@ export async function startSandbox(opts: Partial<SandboxOptions> = {}): Promise<
     const s = serve({ fetch: app.fetch, port: state.config.port, hostname: host }, () => resolve(s));
     s.once("error", reject);
   });
+  if ("keepAliveTimeout" in server) {
+    // Node's 5 s default races clients that reuse an idle keep-alive socket just as the server closes
+    // it (seen as "other side closed" under load). Load balancers in front of APIs keep ~60 s.
+    server.keepAliveTimeout = 61_000;
+    server.headersTimeout = 62_000;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host}:${port}`;
   state.issuer = url;

@@ -10,12 +10,14 @@ let sb: RunningSandbox;
 let token: string;
 
 beforeAll(async () => {
-  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   sb = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: false });
-  // Seeding 200k entries must take seconds, not minutes.
-  expect(performance.now() - t0).toBeLessThan(20_000);
+  // Seeding 200k entries must take seconds, not minutes. CPU time (not wall time) so a busy
+  // machine running other suites does not fail it.
+  const cpu = process.cpuUsage(cpu0);
+  expect((cpu.user + cpu.system) / 1e6).toBeLessThan(15);
   token = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: LARGE_COMPANY_ID })).access_token;
-}, 60_000);
+}, 120_000);
 afterAll(async () => {
   await sb?.close();
 });
@@ -49,8 +51,8 @@ it("pages through every live entry of the 200,000-entry company exactly once", a
   expect({ repeated, outOfOrder, wrongTotals }).toEqual({ repeated: 0, outOfOrder: 0, wrongTotals: 0 });
   expect(seen.size).toBe(summary.count);
   expect(pages).toBe(Math.ceil(summary.count / 100));
-  const live = sb.state.company(LARGE_COMPANY_ID)!.data.entries.filter((e) => e.deletedAt === null);
-  for (const e of live) expect(seen.has(e.id)).toBe(true);
+  const missing = sb.state.company(LARGE_COMPANY_ID)!.data.entries.filter((e) => e.deletedAt === null && !seen.has(e.id));
+  expect(missing).toHaveLength(0);
 }, 120_000);
 
 it("a deep page costs about the same as the first page (keyset cursor, binary search)", async () => {
