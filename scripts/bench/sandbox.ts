@@ -8,6 +8,8 @@
  *   BENCH_SECONDS=3 BENCH_CONCURRENCY=1,8,32 npm run bench:sandbox
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import os from "node:os";
 import { LARGE_COMPANY_ID } from "../../sandbox/seed/fixtures";
 import { getTokensForCompany } from "../../sandbox/testing";
 
@@ -34,6 +36,19 @@ function startSandboxProcess(entries: number): Promise<Sandbox> {
     });
     child.once("exit", (code) => reject(new Error(`sandbox exited early (${code}): ${out}`)));
   });
+}
+
+/**
+ * CPU seconds the sandbox process has used (Linux /proc; clock ticks assumed 100/s). Requests/s depend
+ * on how busy the machine is; server CPU per request does not, so both are printed.
+ */
+function serverCpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 interface Scenario {
@@ -90,7 +105,10 @@ async function main() {
       for (const s of scenarios) await run(s, 4); // warm-up
       for (const s of scenarios) {
         for (const c of CONCURRENCY) {
+          const cpu0 = serverCpuSeconds(sb.child.pid);
           const r = await run(s, c);
+          const cpu1 = serverCpuSeconds(sb.child.pid);
+          const cpuPerReq = cpu0 !== null && cpu1 !== null ? (((cpu1 - cpu0) * 1000) / r.n).toFixed(2) : "n/a";
           rows.push([
             entries.toLocaleString("en-US"),
             s.name,
@@ -98,6 +116,7 @@ async function main() {
             r.rps.toFixed(0),
             r.p50.toFixed(2),
             r.p95.toFixed(2),
+            cpuPerReq,
             String(r.errors),
           ]);
           process.stderr.write(".");
@@ -108,10 +127,10 @@ async function main() {
     }
   }
   process.stderr.write("\n");
-  const header = ["entries", "request", "concurrency", "req/s", "p50 ms", "p95 ms", "non-200"];
+  const header = ["entries", "request", "concurrency", "req/s", "p50 ms", "p95 ms", "server CPU ms/req", "non-200"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
-  console.log(`Sandbox throughput (${SECONDS}s per cell, rate limit off, Node ${process.version})`);
+  console.log(`Sandbox throughput (${SECONDS}s per cell, rate limit off, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i >= 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")}|`);
   for (const r of rows) console.log(line(r));
