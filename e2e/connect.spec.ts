@@ -18,14 +18,26 @@ test.afterEach(async () => {
   await sandboxControl("/faults", { method: "DELETE" });
 });
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 test("landing → Connect Pleo → sandbox login → consent → signed in with the company shown (timed, 5 runs)", async ({ browser }) => {
-  const timings: number[] = [];
+  test.setTimeout(240_000);
+  const total: number[] = [];
+  const portalShare: number[] = [];
   for (let run = 0; run < 5; run++) {
     // A fresh browser profile each run: signed out at the portal and at the sandbox.
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto("/");
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    // Time spent in the portal's own connect steps: the Initiation URL and the OAuth callback.
+    let portalMs = 0;
+    const sent = new Map<string, number>();
+    page.on("request", (r) => sent.set(r.url(), Date.now()));
+    page.on("response", (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path === "/connect/pleo" || path === "/api/auth/callback/pleo") portalMs += Date.now() - (sent.get(r.url()) ?? Date.now());
+    });
     const started = Date.now();
     await connectCompany(page, {
       ...demo,
@@ -34,11 +46,15 @@ test("landing → Connect Pleo → sandbox login → consent → signed in with 
     });
     await expect(page).toHaveURL(/\/dashboard/);
     await expect(linkedCompanies(page).filter({ hasText: COMPANY_BRIGHTWAVE.name })).toBeVisible();
-    timings.push(Date.now() - started);
+    total.push(Date.now() - started);
+    portalShare.push(portalMs);
     await context.close();
   }
-  const median = [...timings].sort((a, b) => a - b)[2];
-  const note = `connect click → signed-in page: median ${median} ms of 5 (runs: ${timings.join(", ")} ms; run 1 links a new company, runs 2–5 are returning sign-ins)`;
+  const note =
+    `click "Connect Pleo" → signed-in page with the company shown: median ${median(total)} ms of 5 ` +
+    `(runs ${total.join(", ")} ms; includes the automated sandbox login + consent). ` +
+    `Portal's own steps (Initiation URL + callback): median ${median(portalShare)} ms (runs ${portalShare.join(", ")} ms). ` +
+    `Run 1 links a new company; runs 2–5 are returning sign-ins (reconnect).`;
   console.log(note);
   test.info().annotations.push({ type: "connect-time", description: note });
 });

@@ -27,7 +27,10 @@ export async function loginAndConsent(page: Page, opts: Omit<ConnectOptions, "st
   }
   await page.getByRole("radio", { name: opts.companyName }).check();
   await page.getByRole("button", { name: opts.decision ?? "Allow" }).click();
-  await page.waitForURL((url) => url.origin === PORTAL_URL && !url.pathname.startsWith("/api/auth/"));
+  // "commit": the landing page may stream for a while (dashboard widgets); callers assert what they need.
+  await page.waitForURL((url) => url.origin === PORTAL_URL && !url.pathname.startsWith("/api/auth/"), {
+    waitUntil: "commit",
+  });
 }
 
 /** Connect (or reconnect) a Pleo company through the real sandbox forms; resolves on the portal page it lands on. */

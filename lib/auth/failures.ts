@@ -64,33 +64,40 @@ function statusOf(e: Obj): number | null {
   return null;
 }
 
+/**
+ * Classifies by stable markers only: next-auth's static `type`, oauth4webapi's `code` (OAUTH_…), our own
+ * explicit error names, and built-in error names. Class names are not used: a production build minifies
+ * them (e.g. ResponseBodyError becomes "n_").
+ */
 export function classifyAuthFailure(error: unknown): AuthFailureCode {
   for (const e of chain(error)) {
     if (!isObj(e)) continue;
     const name = typeof e.name === "string" ? e.name : "";
     const type = typeof e.type === "string" ? e.type : "";
+    const code = typeof e.code === "string" ? e.code : "";
     const message = typeof e.message === "string" ? e.message : "";
 
     // The authorization server redirected back with ?error=… (RFC 6749 §4.1.2.1).
-    if (type === "OAuthCallbackError" || name === "AuthorizationResponseError") {
+    if (type === "OAuthCallbackError" || code === "OAUTH_AUTHORIZATION_RESPONSE_ERROR") {
       const providerError = isObj(e.cause) && typeof e.cause.error === "string" ? e.cause.error : e.error;
       return providerError === "access_denied" ? "access_denied" : "provider_error";
     }
     if (type === "InvalidCheck") {
       return /pkce|code_verifier/i.test(message) ? "pkce_missing" : "state_mismatch";
     }
-    if (name === "OperationProcessingError" && /"state"/.test(message)) return "state_mismatch";
+    if (code === "OAUTH_INVALID_RESPONSE" && /"state"/.test(message)) return "state_mismatch";
     if (name === "PleoIdentityError") {
       const status = statusOf(e);
       return status === null || status >= 500 || status === 429 ? "pleo_unavailable" : "profile_failed";
     }
     if (name === "CompanyLinkedElsewhereError") return "company_linked_elsewhere";
-    if (name === "ResponseBodyError" || name === "WWWAuthenticateChallengeError" || name === "OperationProcessingError") {
+    if (code.startsWith("OAUTH_")) {
+      // Token endpoint answers: an error body, a WWW-Authenticate challenge, or a non-conforming response.
       const status = statusOf(e);
       if (status !== null && (status >= 500 || status === 429)) return "pleo_unavailable";
       if (e.error === "invalid_grant") return "code_rejected";
       if (e.error === "invalid_client" || status === 401) return "client_rejected";
-      if (name !== "OperationProcessingError") return "provider_error";
+      if (code === "OAUTH_RESPONSE_BODY_ERROR") return "provider_error";
     }
     // fetch() failures: refused, reset, DNS, our timeout.
     if (name === "TimeoutError" || name === "AbortError" || (name === "TypeError" && /fetch failed/i.test(message))) {

@@ -23,14 +23,18 @@ describe("failure codes", () => {
 
   it("classifies wrapped errors by their innermost cause", () => {
     const wrap = (err: Error) => Object.assign(new Error("callback"), { type: "CallbackRouteError", cause: { err } });
+    // Names as a production build leaves them (minified): only `code`, `type` and our own names count.
     const body = (error: string, status: number) =>
-      Object.assign(new Error("x"), { name: "ResponseBodyError", error, status });
+      Object.assign(new Error("x"), { name: "n_", code: "OAUTH_RESPONSE_BODY_ERROR", error, status });
     expect(classifyAuthFailure(wrap(body("invalid_grant", 400)))).toBe("code_rejected");
     expect(classifyAuthFailure(wrap(body("invalid_client", 401)))).toBe("client_rejected");
     expect(classifyAuthFailure(wrap(body("temporarily_unavailable", 503)))).toBe("pleo_unavailable");
     expect(classifyAuthFailure(wrap(new TypeError("fetch failed")))).toBe("pleo_unavailable");
     expect(classifyAuthFailure(Object.assign(new Error("PKCE code_verifier cookie was missing"), { type: "InvalidCheck" }))).toBe("pkce_missing");
     expect(classifyAuthFailure(Object.assign(new Error("state cookie was missing"), { type: "InvalidCheck" }))).toBe("state_mismatch");
+    expect(classifyAuthFailure(wrap(Object.assign(new Error("unexpected \"state\" response parameter value"), { name: "x", code: "OAUTH_INVALID_RESPONSE" })))).toBe("state_mismatch");
+    const challenge = Object.assign(new Error("challenge"), { name: "q", code: "OAUTH_WWW_AUTHENTICATE_CHALLENGE", status: 401 });
+    expect(classifyAuthFailure(wrap(challenge))).toBe("client_rejected");
     expect(classifyAuthFailure(new Error("disk full"))).toBe("server_error");
   });
 });
