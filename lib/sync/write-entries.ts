@@ -113,14 +113,12 @@ const updatable = ENTRY_COLUMNS.filter((c) => c.name !== "id");
 
 /**
  * One statement upserts the whole page. Unchanged rows are not rewritten (the DO UPDATE has a WHERE),
- * so they are not RETURNed; `prev` (same snapshot, before the write) tells newly deleted rows apart.
+ * so they are not RETURNed; the lateral look-up (same snapshot, before the write) tells new and newly
+ * deleted rows apart.
  * Entries that arrive already deleted and were unknown to us count as deleted, not created.
  */
 const UPSERT_ENTRIES = `
 WITH incoming AS (SELECT * FROM ${recordset(ENTRY_COLUMNS)}),
-prev AS (
-  SELECT e."id", e."deletedAt" FROM "AccountingEntry" e WHERE e."id" IN (SELECT "id" FROM incoming)
-),
 written AS (
   INSERT INTO "AccountingEntry" (${names(ENTRY_COLUMNS)}, "syncedAt")
   SELECT ${names(ENTRY_COLUMNS)}, ${NOW_UTC} FROM incoming
@@ -134,7 +132,9 @@ written AS (
 SELECT w."id"::text AS id,
        (p."id" IS NULL) AS inserted,
        (w."deletedAt" IS NOT NULL AND (p."id" IS NULL OR p."deletedAt" IS NULL)) AS "newlyDeleted"
-FROM written w LEFT JOIN prev p ON p."id" = w."id"`;
+FROM written w
+-- Same snapshot as the INSERT, so this sees each row as it was before the write (one index probe each).
+LEFT JOIN LATERAL (SELECT e."id", e."deletedAt" FROM "AccountingEntry" e WHERE e."id" = w."id") p ON true`;
 
 const DELETE_SPLITS = `DELETE FROM "SplitItem" WHERE "entryId" IN (SELECT (value #>> '{}')::uuid FROM jsonb_array_elements($1::jsonb))`;
 
@@ -162,10 +162,12 @@ export async function writeEntryPage(sql: SqlRunner, companyId: string, entries:
     else if (w.inserted) counts.created++;
     else counts.updated++;
   }
-  // Split items follow their entry: replace them for entries that were written.
+  // Split items follow their entry: replace them for entries that were written. Entries new to us
+  // have none yet, so a backfill page skips the delete.
   const changed = new Set(written.map((w) => w.id));
   const changedEntries = unique.filter((e) => changed.has(e.id));
-  await sql.$executeRawUnsafe(DELETE_SPLITS, JSON.stringify([...changed]));
+  const existed = written.filter((w) => !w.inserted).map((w) => w.id);
+  if (existed.length > 0) await sql.$executeRawUnsafe(DELETE_SPLITS, JSON.stringify(existed));
   const splits = changedEntries.flatMap(splitRows);
   if (splits.length > 0) await sql.$executeRawUnsafe(INSERT_SPLITS, toRecordsetJson(splits));
   return counts;
