@@ -4,7 +4,7 @@
  * (fetched over HTTP with a separate real token, never from our database).
  */
 import fs from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { isSpend, isWaitingForReview, RECEIPT_FAMILIES } from "@/lib/expenses/definitions";
 import { formatMoney } from "@/lib/expenses/money";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
@@ -74,18 +74,28 @@ async function connectLargeCompany(page: Page) {
 let expected: SandboxEntry[] = [];
 
 /** The large company's dashboard, named explicitly: other specs may have linked more companies. */
+/** Rows of the expenses table (the monthly chart's fallback table has rows too). */
+const tableRows = () => page.getByRole("region", { name: "Expenses", exact: true }).locator("tbody tr");
 const dash = (query = "") => `/dashboard?company=${COMPANY_NORDLYS.id}${query ? `&${query}` : ""}`;
 
-test.beforeAll(async () => {
+// One signed-in browser context for the whole (serial) file: the connect in the first test signs in.
+let context: BrowserContext;
+let page: Page;
+
+test.beforeAll(async ({ browser }) => {
+  context = await browser.newContext({ locale: "en-US" });
+  page = await context.newPage();
   // A slow search path makes the first sync last long enough to see its progress bar.
   await sandbox("/__sandbox/faults", { method: "POST", body: JSON.stringify({ path: SEARCH_PATH, latencyMs: 400 }) });
 });
 
 test.afterAll(async () => {
+  await context?.close();
   await sandbox("/__sandbox/faults", { method: "DELETE" }).catch(() => undefined);
 });
 
-test("connecting shows the first sync's progress, then the data as of the sync", async ({ page }) => {
+test("connecting shows the first sync's progress, then the data as of the sync", async () => {
+  test.setTimeout(120_000);
   await connectLargeCompany(page);
   const progress = page.getByTestId("sync-progress");
   const asOf = page.getByTestId("data-as-of");
@@ -102,7 +112,7 @@ test("connecting shows the first sync's progress, then the data as of the sync",
   await expect(asOf).toContainText("Data as of", { timeout: 15_000 });
 });
 
-test("KPIs for this month match the sandbox's entries", async ({ page }) => {
+test("KPIs for this month match the sandbox's entries", async () => {
   const tokens = await getTokensForCompany({ sandboxUrl: SANDBOX_URL, companyId: COMPANY_NORDLYS.id, redirectUri: `${PORTAL_URL}/api/auth/callback/pleo` });
   const { start, end } = thisMonth();
   expected = await sandboxEntries(tokens.access_token, start, end);
@@ -124,19 +134,19 @@ test("KPIs for this month match the sandbox's entries", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Spend per month" })).toBeVisible();
 });
 
-test("filters change the table and the URL, and the back button restores the view", async ({ page }) => {
+test("filters change the table and the URL, and the back button restores the view", async () => {
   await page.goto(dash());
   const summary = page.getByTestId("table-summary");
   await expect(summary).toContainText(`${expected.length} entries`);
 
-  await page.getByLabel("Type").selectOption("CARD_PURCHASE");
-  await page.getByLabel("Review status").selectOption("WAITING");
+  await page.getByLabel("Type", { exact: true }).selectOption("CARD_PURCHASE");
+  await page.getByLabel("Review status", { exact: true }).selectOption("WAITING");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page).toHaveURL(/family=CARD_PURCHASE/);
   await expect(page).toHaveURL(/review=WAITING/);
   const filtered = expected.filter((e) => e.family === "CARD_PURCHASE" && isWaitingForReview(e.reviewStatus));
   await expect(summary).toContainText(filtered.length === 1 ? "1 entry" : `${filtered.length} entries`);
-  const rows = page.locator("tbody tr");
+  const rows = tableRows();
   await expect(rows).toHaveCount(Math.min(filtered.length, 25));
   for (const text of await rows.locator("td:nth-child(5)").allInnerTexts()) expect(text).toBe("Card purchase");
 
@@ -158,9 +168,9 @@ test("filters change the table and the URL, and the back button restores the vie
   await expect(summary).toContainText(`${expected.length} entries`);
 });
 
-test("a row opens the entry's detail", async ({ page }) => {
+test("a row opens the entry's detail", async () => {
   await page.goto(dash("sort=amount&dir=desc"));
-  const firstLink = page.locator("tbody tr").first().getByRole("link");
+  const firstLink = tableRows().first().getByRole("link");
   await firstLink.focus();
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/dashboard\/expenses\/[0-9a-f-]{36}/);
@@ -173,7 +183,7 @@ test("a row opens the entry's detail", async ({ page }) => {
   await expect(page).toHaveURL(/sort=amount/);
 });
 
-test("CSV export downloads exactly the filtered rows", async ({ page }) => {
+test("CSV export downloads exactly the filtered rows", async () => {
   await page.goto(dash("family=MILEAGE"));
   const downloadPromise = page.waitForEvent("download");
   await page.getByRole("link", { name: "Download CSV" }).click();
