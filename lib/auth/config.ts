@@ -57,13 +57,10 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
     logger: {
       // next-auth's errors can carry Pleo's response bodies (tokens included): log names and our
       // classification only, and remember the error for the error page.
+      // Inside /api/auth the route handler logs once with the final reason (lib/auth/route-handlers.ts).
       error(error) {
-        ctx.failures?.errors.push(error);
-        const inner = (error.cause as { err?: Error } | undefined)?.err;
-        logger().warn(
-          { type: (error as { type?: string }).type ?? error.name, reason: classifyAuthFailure(error), cause: inner?.name },
-          "sign-in failed",
-        );
+        if (ctx.failures) ctx.failures.errors.push(error);
+        else logger().warn({ type: (error as { type?: string }).type ?? error.name, reason: classifyAuthFailure(error) }, "auth error");
       },
       warn(code) {
         logger().warn({ code }, "next-auth warning");

@@ -3,6 +3,7 @@ import "server-only";
 import { Auth, setEnvDefaults } from "@auth/core";
 import type { NextRequest } from "next/server";
 import { buildAuthConfig } from "@/lib/auth/config";
+import { logger } from "@/lib/log";
 import { createFailureSink } from "@/lib/auth/failure-sink";
 import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { AUTH_ERROR_PAGE } from "@/lib/auth/sign-in";
@@ -43,6 +44,8 @@ export async function handleAuthRequest(req: NextRequest): Promise<Response> {
   // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
   // next-auth only gets to that error after the state check passed.
   if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied") reason = "access_denied";
+  const first = sink.errors[0] as { type?: string } | undefined;
+  logger().warn({ path: req.nextUrl.pathname, type: first?.type, reason }, "sign-in failed");
   const target = new URL(location);
   if (target.pathname !== AUTH_ERROR_PAGE) return res;
   target.searchParams.set("error", reason);
