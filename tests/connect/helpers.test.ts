@@ -70,3 +70,24 @@ describe("helpers", () => {
     expect(shouldTrustHost({ NODE_ENV: "development" } as NodeJS.ProcessEnv)).toBe(true);
   });
 });
+
+describe("the public origin of /api/auth requests", () => {
+  it("is AUTH_URL when set, else the Host the browser used (never Next's 127.0.0.1 → localhost rewrite)", async () => {
+    const { NextRequest } = await import("next/server");
+    const { publicOrigin } = await import("@/lib/auth/route-handlers");
+    const req = new NextRequest("http://127.0.0.1:3000/api/auth/callback/pleo?code=x", {
+      headers: { host: "127.0.0.1:3000" },
+    });
+    expect(req.url).toContain("localhost"); // the rewrite this guards against
+    const saved = process.env.AUTH_URL;
+    try {
+      delete process.env.AUTH_URL;
+      expect(publicOrigin(req)).toBe("http://127.0.0.1:3000");
+      process.env.AUTH_URL = "https://portal.example.com/";
+      expect(publicOrigin(req)).toBe("https://portal.example.com");
+    } finally {
+      if (saved === undefined) delete process.env.AUTH_URL;
+      else process.env.AUTH_URL = saved;
+    }
+  });
+});
