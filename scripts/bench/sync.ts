@@ -10,8 +10,14 @@
  *   limit off – no limit anywhere: the raw ingest rate (fetch + validate + write), the baseline that
  *               shows how much headroom the write path has under the limit-bound rate.
  * Each run's result is checked against the sandbox (count + checksum of live entries).
+ *
+ * The sandbox runs as its own process, as Pleo is a remote service: in one process its request
+ * handling would compete with the portal's for the same JavaScript thread and skew the figures.
+ * BENCH_SANDBOX=inprocess runs it in-process instead.
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import net from "node:net";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -78,8 +84,56 @@ async function openDatabase(kind: "pglite" | "postgres") {
   return { ...db, drop: async () => (await db.close(), fs.rmSync(dir, { recursive: true, force: true })) };
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The sandbox in a separate Node process (`sandbox/main.ts`), like a remote Pleo. */
+async function startSandboxProcess(opts: { entries: number; rateLimit: boolean }): Promise<{ url: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
+    env: {
+      ...process.env,
+      SANDBOX_PORT: String(port),
+      SANDBOX_ENTRIES: String(opts.entries),
+      SANDBOX_RATE_LIMIT: opts.rateLimit ? "on" : "off",
+      SANDBOX_QUIET: "1",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`sandbox process exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/__sandbox/stats`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (i > 600) throw new Error("sandbox process did not start within 60 s");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
 async function benchOnce(kind: "pglite" | "postgres", limit: boolean): Promise<Row> {
-  const sandbox = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: limit });
+  const sandbox =
+    process.env.BENCH_SANDBOX === "inprocess"
+      ? await startSandbox({ port: 0, entries: ENTRIES, rateLimit: limit })
+      : await startSandboxProcess({ entries: ENTRIES, rateLimit: limit });
   const database = await openDatabase(kind);
   setDatabaseForProcess(database);
   try {
