@@ -188,6 +188,12 @@ const kinds: Array<"pglite" | "postgres"> = ["pglite", ...(process.env.TEST_DATA
 if (!process.env.TEST_DATABASE_URL) console.log("TEST_DATABASE_URL not set: PostgreSQL rows skipped.");
 console.log(`Backfill of ${ENTRIES.toLocaleString("en")} entries (pages of 100); limit-bound rate = ${LIMIT_PER_MINUTE} req/min × 100 = ${LIMIT_BOUND_ENTRIES_PER_S.toLocaleString("en")} entries/s\n`);
 
+// Throughput here is CPU-bound on the portal side (validation, batch writes, PGlite's WASM engine):
+// figures from a machine busy with other work understate it, so the load is printed with them.
+const load = () => os.loadavg()[0].toFixed(1);
+const cpus = os.cpus().length;
+console.log(`CPU load average (1 min) at start: ${load()} on ${cpus} CPUs${os.loadavg()[0] > cpus ? " — machine busy, figures will be low and noisy" : ""}\n`);
+
 const rows: Row[] = [];
 for (const kind of kinds) {
   for (const limit of [true, false]) {
@@ -213,6 +219,7 @@ const table = rows.map((r) => [
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+console.log(`\nCPU load average (1 min) at end: ${load()} on ${cpus} CPUs`);
 console.log(`\n${line(header)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|\n${table.map(line).join("\n")}`);
 
 const bad = rows.filter((r) => !r.equal || (r.limit === "on" && (r.rateLimited > 0 || r.entriesPerS < 0.9 * LIMIT_BOUND_ENTRIES_PER_S)));
