@@ -12,7 +12,7 @@ import { last12Months, type DateRange, type ResolvedPeriod } from "./period";
 import {
   breakdownQuery,
   kpiQuery,
-  monthlyQuery,
+  monthlySpendQuery,
   tableCountQuery,
   tablePageQuery,
   type BreakdownDimension,
@@ -102,7 +102,7 @@ export async function fetchMonthlySpend(scope: DashboardScope, filters: ExpenseF
   const range: DateRange = { start: months[0].start, end: months[11].end };
   const rows = await run<{ month: Date; total: bigint; count: number }>(
     "monthly spend",
-    monthlyQuery(scope.companyId, filters, range, scope.currency),
+    monthlySpendQuery(scope.companyId, filters, range, scope.currency),
   );
   const byMonth = new Map(rows.map((r) => [new Date(r.month).toISOString().slice(0, 7), r]));
   return months.map(({ start }) => {

@@ -71,6 +71,32 @@ export function monthlyQuery(companyId: string, f: ExpenseFilters, range: DateRa
     GROUP BY 1 ORDER BY 1`;
 }
 
+/**
+ * Filters the monthly rollup ("SpendMonthly": per month, family, status, bill currency) can answer;
+ * any other filter needs the entries themselves.
+ */
+export function rollupCanAnswer(f: ExpenseFilters): boolean {
+  return !f.employee && !f.team && !f.category && !f.currency && !f.receipt && !f.q && !f.review;
+}
+
+/** Same result as monthlyQuery, from the trigger-maintained rollup (a few hundred rows, not every entry). */
+export function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
+  const extra: Sql[] = [];
+  if (f.family) extra.push(sql` AND r."family" = ${f.family}`);
+  if (f.status) extra.push(sql` AND r."status" = ${f.status}`);
+  return sql`SELECT r."month" AS month, COALESCE(SUM(r."total"), 0)::bigint AS total, COALESCE(SUM(r."count"), 0)::int AS count
+    FROM "SpendMonthly" r
+    WHERE r."companyId" = ${companyId}::uuid AND r."month" >= ${ts(range.start)}::timestamp AND r."month" < ${ts(range.end)}::timestamp
+      AND r."billCurrency" = ${currency}
+      AND r."family" IN (${join([...SPEND_FAMILIES])}) AND r."status" NOT IN (${join([...NON_SPEND_STATUSES])})${extra.length > 0 ? join(extra, "") : empty}
+    GROUP BY 1 HAVING SUM(r."count") <> 0 ORDER BY 1`;
+}
+
+/** The 12-month chart's query: the rollup when it can answer, the entries otherwise. */
+export function monthlySpendQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
+  return rollupCanAnswer(f) ? monthlyRollupQuery(companyId, f, range, currency) : monthlyQuery(companyId, f, range, currency);
+}
+
 export type BreakdownDimension = "category" | "team" | "employee" | "family";
 
 const DIMENSIONS: Record<BreakdownDimension, { key: Sql; label: Sql; join: Sql }> = {

@@ -30,7 +30,7 @@ import {
 import { isSpend } from "@/lib/expenses/definitions";
 import { DEFAULT_FILTERS, PAGE_SIZE, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months } from "@/lib/expenses/period";
-import { breakdownQuery, kpiQuery, monthlyQuery, tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
+import { breakdownQuery, kpiQuery, monthlySpendQuery, tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
 import { createPleoClient, type PleoClient } from "@/lib/pleo/client";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
 import type { AccountingEntry, AccountingEntrySearch } from "@/lib/pleo/types";
@@ -136,7 +136,7 @@ function dashboardSql(scope: DashboardScope, f: ExpenseFilters, userId: string):
     rawSql`SELECT id, name FROM "Team" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY name`,
     rawSql`SELECT id, name, code FROM "LedgerAccount" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY code, name`,
     kpiQuery(scope.companyId, f, current, previous),
-    monthlyQuery(scope.companyId, f, { start: months[0].start, end: months[11].end }, scope.currency),
+    monthlySpendQuery(scope.companyId, f, { start: months[0].start, end: months[11].end }, scope.currency),
     ...(["category", "team", "employee", "family"] as const).map((d) => breakdownQuery(scope.companyId, f, current, scope.currency, d)),
     tablePageQuery(scope.companyId, f, current, PAGE_SIZE, 0),
     tableCountQuery(scope.companyId, f, current),

@@ -1,0 +1,130 @@
+/**
+ * The monthly spend rollup ("SpendMonthly", kept by triggers) must always equal the live entries'
+ * sums: after every kind of write our code and the sync make, and after a real sync against the
+ * sandbox including its activity (new, changed, deleted entries).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setDatabaseForProcess } from "@/lib/db";
+import { fetchMonthlySpend } from "@/lib/expenses/data";
+import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { last12Months } from "@/lib/expenses/period";
+import { monthlyQuery, rollupCanAnswer } from "@/lib/expenses/sql";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { runSync } from "@/lib/sync/run";
+import type { RunningSandbox } from "@/sandbox/server";
+import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
+import { seedCompany, seedEntries } from "../support/expense-seed";
+import { LARGE_COMPANY_ID, activity, createSyncWorld, startSyncSandbox, type SyncWorld } from "../sync/support";
+
+type Row = { companyId: string; month: string; family: string; status: string; billCurrency: string; total: string; count: number };
+
+/** Both sides as sorted plain rows; rollup rows that netted to zero are the same as absent ones. */
+async function bothSides(prisma: PrismaClient) {
+  const norm = (rows: Row[]) =>
+    rows.map((r) => `${r.companyId}|${new Date(r.month).toISOString()}|${r.family}|${r.status}|${r.billCurrency}|${r.total}|${r.count}`).sort();
+  const truth = await prisma.$queryRawUnsafe<Row[]>(`SELECT "companyId"::text, date_trunc('month', "performedAt") AS month, family, status, "billCurrency", SUM("billMinors")::text AS total, COUNT(*)::int AS count
+    FROM "AccountingEntry" WHERE "deletedAt" IS NULL GROUP BY 1, 2, 3, 4, 5`);
+  const rollup = await prisma.$queryRawUnsafe<Row[]>(`SELECT "companyId"::text, month, family, status, "billCurrency", total::text, count FROM "SpendMonthly" WHERE count <> 0 OR total <> 0`);
+  return { truth: norm(truth), rollup: norm(rollup) };
+}
+
+const A = "aaaaaaaa-0000-4000-8000-00000000000a";
+const NOW = new Date("2026-11-15T12:00:00Z");
+
+describe.each(["pglite", "postgres"] as const)("SpendMonthly on %s", (kind) => {
+  if (kind === "postgres" && !hasPostgres) {
+    it.skip("PostgreSQL: TEST_DATABASE_URL not set", () => {});
+    return;
+  }
+  let tdb: TestDatabase;
+  beforeAll(async () => {
+    tdb = await createTestDatabase(kind);
+    setDatabaseForProcess(tdb);
+    await seedCompany(tdb.prisma, { id: A, currency: "DKK" });
+  });
+  afterAll(async () => {
+    setDatabaseForProcess(undefined);
+    await tdb?.drop();
+  });
+
+  it("follows inserts, updates of every keyed field, soft and hard deletes, and upserts", async () => {
+    const p = tdb.prisma;
+    const ids = await seedEntries(p, A, "DKK", [
+      { performedAt: "2026-11-02T10:00:00Z", billMinors: 1000 },
+      { performedAt: "2026-11-03T10:00:00Z", billMinors: 2000, family: "MILEAGE" },
+      { performedAt: "2026-10-31T23:59:59.999Z", billMinors: 3000 },
+      { performedAt: "2026-09-01T00:00:00Z", billMinors: -400, family: "CREDIT_NOTE" },
+      { performedAt: "2026-09-02T00:00:00Z", billMinors: 999, deletedAt: "2026-09-03T00:00:00Z" },
+    ]);
+    const check = async () => {
+      const { truth, rollup } = await bothSides(p);
+      expect(rollup).toEqual(truth);
+    };
+    await check();
+    await p.accountingEntry.update({ where: { id: ids[0] }, data: { billMinors: 1500n } });
+    await check();
+    await p.accountingEntry.update({ where: { id: ids[1] }, data: { family: "CARD_PURCHASE", status: "CANCELLED" } });
+    await check();
+    await p.accountingEntry.update({ where: { id: ids[2] }, data: { performedAt: new Date("2026-11-01T00:00:00Z") } });
+    await check();
+    await p.accountingEntry.update({ where: { id: ids[0] }, data: { deletedAt: new Date() } });
+    await check();
+    await p.accountingEntry.update({ where: { id: ids[4] }, data: { deletedAt: null } });
+    await check();
+    await p.accountingEntry.updateMany({ where: { companyId: A }, data: { syncedAt: new Date() } }); // nets to zero
+    await check();
+    await p.accountingEntry.delete({ where: { id: ids[3] } });
+    await check();
+    // The sync's shape of write: one INSERT … ON CONFLICT DO UPDATE for a page (one new, one changed).
+    await p.$executeRawUnsafe(`INSERT INTO "AccountingEntry" (id, "companyId", family, status, "exportStatus", "reviewStatus", "performedAt", "pleoCreatedAt", "pleoUpdatedAt", "transactionCurrency", "transactionMinors", "billCurrency", "billMinors")
+      VALUES ('${ids[2]}', '${A}', 'CARD_PURCHASE', 'COMPLETED', 'NOT_EXPORTED', 'OK', '2026-08-05 00:00:00', now(), now(), 'DKK', 7000, 'DKK', 7000),
+             ('bbbbbbbb-0000-4000-8000-0000000000bb', '${A}', 'OUT_OF_POCKET', 'PENDING', 'NOT_EXPORTED', 'OK', '2026-08-06 00:00:00', now(), now(), 'DKK', 50, 'DKK', 50)
+      ON CONFLICT (id) DO UPDATE SET "performedAt" = EXCLUDED."performedAt", "billMinors" = EXCLUDED."billMinors"`);
+    await check();
+    const { truth } = await bothSides(p);
+    expect(truth.length).toBeGreaterThan(2);
+  });
+
+  it("answers the 12-month chart exactly like the entries do, with and without filters it can answer", async () => {
+    const months = last12Months(NOW);
+    const range = { start: months[0].start, end: months[11].end };
+    for (const over of [{}, { family: "CARD_PURCHASE" }, { status: "PENDING" }, { family: "MILEAGE", status: "COMPLETED" }] as Partial<ExpenseFilters>[]) {
+      const f = { ...DEFAULT_FILTERS, ...over };
+      expect(rollupCanAnswer(f)).toBe(true);
+      const viaRollup = await fetchMonthlySpend({ companyId: A, currency: "DKK", now: NOW, period: periodOf(f, NOW) }, f);
+      const direct = await tdb.prisma.$queryRaw<{ month: Date; total: bigint }[]>(monthlyQuery(A, f, range, "DKK"));
+      const byMonth = new Map(direct.map((r) => [new Date(r.month).toISOString().slice(0, 7), BigInt(r.total)]));
+      expect(viaRollup.map((m) => [m.month, m.total])).toEqual(months.map((m) => [m.start.toISOString().slice(0, 7), byMonth.get(m.start.toISOString().slice(0, 7)) ?? 0n]));
+    }
+    expect(rollupCanAnswer({ ...DEFAULT_FILTERS, q: "x" })).toBe(false);
+    expect(rollupCanAnswer({ ...DEFAULT_FILTERS, employee: A })).toBe(false);
+  });
+});
+
+describe("SpendMonthly after a real sync and sandbox activity", () => {
+  let sandbox: RunningSandbox;
+  let world: SyncWorld;
+  beforeAll(async () => {
+    sandbox = await startSyncSandbox({ entries: 1500 });
+    world = await createSyncWorld(sandbox, "pglite", [LARGE_COMPANY_ID]);
+  });
+  afterAll(async () => {
+    await world?.close();
+    await sandbox?.close();
+  });
+
+  it("equals the entries after the backfill and after an incremental run with new, changed and deleted entries", async () => {
+    const first = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "connect" });
+    expect(first).toMatchObject({ started: true, status: "succeeded" });
+    let sides = await bothSides(world.prisma);
+    expect(sides.truth.length).toBeGreaterThan(20);
+    expect(sides.rollup).toEqual(sides.truth);
+
+    const changed = await activity(sandbox.url, LARGE_COMPANY_ID, { created: 20, updated: 20, deleted: 10 });
+    expect(changed.deleted).toHaveLength(10);
+    const second = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "manual", kind: "reconcile" });
+    expect(second).toMatchObject({ started: true, status: "succeeded" });
+    sides = await bothSides(world.prisma);
+    expect(sides.rollup).toEqual(sides.truth);
+  });
+});
