@@ -1,24 +1,34 @@
 import "server-only";
 
 import { PrismaAdapter } from "@auth/prisma-adapter";
-import type { Adapter, AdapterAccount } from "next-auth/adapters";
+import type { Adapter, AdapterAccount, AdapterSession } from "next-auth/adapters";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { TokenOwner } from "@/lib/pleo/identity";
 import { grantFromTokenResponse } from "@/lib/connections/grant";
 import { linkCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
+import { scopeForNewSession, type SignInProof } from "@/lib/auth/session-scope";
 
 /**
- * next-auth's Prisma adapter with one change: linking an account never writes tokens to Account.
- * linkAccount stores the company, the Account link (no tokens) and the PleoConnection with the tokens
- * encrypted, in one transaction (lib/connections/link.ts).
+ * next-auth's Prisma adapter with two changes:
+ * - linking an account never writes tokens to Account. linkAccount stores the company, the Account link
+ *   (no tokens) and the PleoConnection with the tokens encrypted, in one transaction
+ *   (lib/connections/link.ts); when the visitor was signed in, the company joins their session's scope
+ *   in that transaction;
+ * - a session is created scoped to the company this request proved (lib/auth/session-scope.ts).
+ *   next-auth calls createSession only at the end of a sign-in, after the signIn callback filled `proof`.
  */
-export function portalAdapter(requestedScopes: string): Adapter {
+export function portalAdapter(requestedScopes: string, proof?: SignInProof): Adapter {
   // Our generated client is the same Prisma client the adapter expects, under another import path.
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
   return {
     ...base,
+    createSession(session: AdapterSession) {
+      // Without a proven company (not expected) the session opens nothing: fail closed.
+      const data = { ...session, companyIds: scopeForNewSession(proof) } as AdapterSession;
+      return base.createSession!(data);
+    },
     async linkAccount(account: AdapterAccount) {
       const t = account as unknown as Record<string, unknown>;
       const owner = t[TOKEN_OWNER_KEY] as TokenOwner | undefined;
@@ -28,7 +38,13 @@ export function portalAdapter(requestedScopes: string): Adapter {
           throw new Error("linkAccount was called without the verified Pleo company of this grant");
         }
         if (!grant) throw new Error("linkAccount was called without a complete token response");
-        await linkCompany({ userId: account.userId, company: owner.company, tokens: grant, requestedScopes });
+        await linkCompany({
+          userId: account.userId,
+          company: owner.company,
+          tokens: grant,
+          requestedScopes,
+          addToSession: proof?.signedInSessionToken ?? null,
+        });
         logger().info({ companyId: owner.company.id }, "company connected");
       } catch (error) {
         await forgetUnusedNewUser(account.userId);

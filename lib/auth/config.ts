@@ -7,6 +7,7 @@ import { portalAdapter } from "@/lib/auth/adapter";
 import { classifyAuthFailure } from "@/lib/auth/failures";
 import type { FailureSink } from "@/lib/auth/failure-sink";
 import { PleoProvider } from "@/lib/auth/pleo-provider";
+import { companyIdsOf, createSignInProof } from "@/lib/auth/session-scope";
 import { AUTH_ERROR_PAGE, decidePleoSignIn } from "@/lib/auth/sign-in";
 
 /** What next-auth's lazy configuration knows about the request it serves (nothing for `auth()` calls). */
@@ -23,11 +24,13 @@ export function shouldTrustHost(e: NodeJS.ProcessEnv = process.env): boolean {
 
 export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
   const e = env();
+  // This request's proven company, passed from the signIn callback to the adapter (one per config).
+  const proof = createSignInProof();
   return {
     secret: e.AUTH_SECRET,
     trustHost: shouldTrustHost(),
     basePath: "/api/auth",
-    adapter: portalAdapter(e.PLEO_SCOPES),
+    adapter: portalAdapter(e.PLEO_SCOPES, proof),
     session: { strategy: "database" },
     providers: [
       PleoProvider({
@@ -48,10 +51,15 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
           profile,
           sessionToken: ctx.sessionToken,
           requestedScopes: e.PLEO_SCOPES,
+          proof,
         }),
-      // The session the app sees: who, never tokens.
+      // The session the app sees: who, and which companies this session may see; never tokens.
       session: ({ session, user }) =>
-        ({ expires: session.expires, user: { id: user.id, name: user.name ?? null } }) as unknown as typeof session,
+        ({
+          expires: session.expires,
+          user: { id: user.id, name: user.name ?? null },
+          companyIds: companyIdsOf(session),
+        }) as unknown as typeof session,
     },
     debug: false,
     logger: {

@@ -7,6 +7,7 @@ import { grantFromTokenResponse } from "@/lib/connections/grant";
 import { findCompanyOwner, reconnectCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import type { AuthFailureCode } from "@/lib/auth/failures";
+import type { SignInProof } from "@/lib/auth/session-scope";
 
 /**
  * The portal's rules for a completed Pleo authorisation, applied in next-auth's signIn callback (after
@@ -19,6 +20,10 @@ import type { AuthFailureCode } from "@/lib/auth/failures";
  *   Pleo is the portal's only sign-in, so this is also how a returning user signs in;
  * - company linked to a different account than the one signed in → refuse: nothing is stored, the
  *   current session stays, and the visitor sees why (never linked across accounts, never switched).
+ *
+ * Whatever is allowed only opens the proven company: a new session is scoped to it, a signed-in
+ * session gains it (lib/auth/session-scope.ts). Signing in via one company of an account never opens
+ * the account's other companies.
  */
 
 export const AUTH_ERROR_PAGE = "/auth/error";
@@ -47,6 +52,8 @@ export async function decidePleoSignIn(args: {
   profile: unknown;
   sessionToken: string | null;
   requestedScopes: string;
+  /** Filled here for the adapter: the proven company and the signed-in session, if any. */
+  proof: SignInProof;
 }): Promise<true | string> {
   const { account, profile } = args;
   if (!account || !isTokenOwner(profile)) return authErrorPath("profile_failed");
@@ -63,8 +70,19 @@ export async function decidePleoSignIn(args: {
     logger().warn({ companyId: company.id }, "connect refused: company belongs to another portal account");
     return authErrorPath("company_linked_elsewhere");
   }
+  // Signed in: the company joins this session's scope. Signed out: next-auth creates a session next,
+  // and the adapter scopes it to this company alone.
+  const signedInSessionToken = currentUserId ? args.sessionToken : null;
+  args.proof.companyId = company.id;
+  args.proof.signedInSessionToken = signedInSessionToken;
   if (ownerId) {
-    await reconnectCompany({ userId: ownerId, company, tokens: grant, requestedScopes: args.requestedScopes });
+    await reconnectCompany({
+      userId: ownerId,
+      company,
+      tokens: grant,
+      requestedScopes: args.requestedScopes,
+      addToSession: signedInSessionToken,
+    });
     logger().info({ companyId: company.id }, "company reconnected");
     return true;
   }

@@ -5,6 +5,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Company } from "@/lib/pleo/types";
 import { onCompanyConnected } from "@/lib/connections/events";
 import { sealGrant, type GrantedTokens } from "@/lib/connections/grant";
+import { addCompanyToSession } from "@/lib/auth/session-scope";
 
 /**
  * Writes of the connect flow: link a new company to a user, or reconnect one the user already has.
@@ -27,8 +28,19 @@ export type LinkInput = {
   tokens: GrantedTokens;
   /** Configured PLEO_SCOPES, used when the token response names none. */
   requestedScopes: string;
+  /**
+   * Token of the signed-in session this connect happened in: the company joins that session's scope
+   * in the same transaction (lib/auth/session-scope.ts). Null/absent when the visitor was signed out
+   * (the session next-auth creates afterwards gets its scope from the adapter).
+   */
+  addToSession?: string | null;
   now?: Date;
 };
+
+async function addToSessionScope(tx: Prisma.TransactionClient, input: LinkInput): Promise<void> {
+  if (!input.addToSession) return;
+  await addCompanyToSession(tx, { sessionToken: input.addToSession, userId: input.userId, companyId: input.company.id });
+}
 
 /** Who the company is linked to, if anyone. */
 export async function findCompanyOwner(companyId: string): Promise<string | null> {
@@ -95,6 +107,7 @@ export async function linkCompany(input: LinkInput): Promise<{ accountId: string
       },
       select: { id: true },
     });
+    await addToSessionScope(tx, input);
     return { accountId: account.id, connectionId: connection.id };
   });
   await onCompanyConnected(input.company.id);
@@ -130,6 +143,7 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
       refreshFailures: 0,
       nextRefreshAttemptAt: null,
     };
+    await addToSessionScope(tx, input);
     if (!current) {
       // An Account without its connection (should not happen; heal it rather than fail the sign-in).
       const created = await tx.pleoConnection.create({

@@ -2,6 +2,21 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import type { ConnectionStatus } from "@/lib/pleo/types";
+import { getCurrentUser } from "@/lib/auth/session";
+
+/**
+ * Company ids a read may return (lib/auth/session-scope.ts). Omitted: the current session's scope,
+ * and nothing when the current session is not this user's (scripts and tests pass it explicitly).
+ */
+export type CompanyScope = readonly string[];
+
+async function scopeOrCurrent(userId: string, scope: CompanyScope | undefined): Promise<string[]> {
+  if (scope) return scope.map((id) => id.toLowerCase());
+  const current = await getCurrentUser();
+  return current?.id === userId ? current.companyIds.map((id) => id.toLowerCase()) : [];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A linked company as pages show it. Never carries tokens. */
 export type ConnectionSummary = {
@@ -49,23 +64,40 @@ function toSummary(row: SummaryRow): ConnectionSummary {
   };
 }
 
-/** The user's linked companies, by company name. */
-export async function listConnectionsForUser(userId: string): Promise<ConnectionSummary[]> {
+/** The user's linked companies that the session may see, by company name. */
+export async function listConnectionsForUser(userId: string, scope?: CompanyScope): Promise<ConnectionSummary[]> {
+  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => UUID.test(id));
+  if (companyIds.length === 0) return [];
   const rows = await db.pleoConnection.findMany({
-    where: { userId },
+    where: { userId, companyId: { in: companyIds } },
     select: summarySelect,
     orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
   });
   return rows.map(toSummary);
 }
 
-/** One linked company, only if it belongs to this user (the ownership check for pages and actions). */
-export async function getConnectionForUser(userId: string, companyId: string): Promise<ConnectionSummary | null> {
+/**
+ * One linked company, only if it belongs to this user and is in the session's scope (the ownership
+ * check for pages and actions).
+ */
+export async function getConnectionForUser(
+  userId: string,
+  companyId: string,
+  scope?: CompanyScope,
+): Promise<ConnectionSummary | null> {
   // Malformed ids are "not yours", not a database error (companyId is a uuid column).
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(companyId)) return null;
+  if (!UUID.test(companyId)) return null;
+  const wanted = companyId.toLowerCase();
+  if (!(await scopeOrCurrent(userId, scope)).includes(wanted)) return null;
   const row = await db.pleoConnection.findFirst({
-    where: { userId, companyId: companyId.toLowerCase() },
+    where: { userId, companyId: wanted },
     select: summarySelect,
   });
   return row ? toSummary(row) : null;
+}
+
+/** How many of the user's linked companies lie outside the session's scope (settings shows the count only). */
+export async function countConnectionsOutsideScope(userId: string, scope?: CompanyScope): Promise<number> {
+  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => UUID.test(id));
+  return db.pleoConnection.count({ where: { userId, companyId: { notIn: companyIds } } });
 }

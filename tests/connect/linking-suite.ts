@@ -12,7 +12,7 @@ import {
 } from "@/sandbox/seed/fixtures";
 import { decryptToken } from "@/lib/crypto";
 import { registerConnectedHook } from "@/lib/connections/events";
-import { getConnectionForUser, listConnectionsForUser } from "@/lib/connections/queries";
+import { countConnectionsOutsideScope, getConnectionForUser, listConnectionsForUser } from "@/lib/connections/queries";
 import { Browser, countRows, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
 
 const demo = { email: DEMO_USER.email, password: DEMO_USER.password };
@@ -43,8 +43,13 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
   const connection = (companyId: string) => h.db.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId } });
   const sessionUser = async (b: Browser) => {
     const res = await h.request(b, "/api/auth/session");
-    return (await res.json()) as { user?: { id: string; name: string | null }; expires?: string } | null;
+    return (await res.json()) as { user?: { id: string; name: string | null }; expires?: string; companyIds?: string[] } | null;
   };
+  /** The companies the browser's session may see, as the app reads them (the session endpoint). */
+  const scopeOf = async (b: Browser) => (await sessionUser(b))?.companyIds ?? [];
+  /** The same scope, straight from the Session row. */
+  const storedScope = async (b: Browser) =>
+    (await h.db.prisma.session.findUniqueOrThrow({ where: { sessionToken: b.sessionToken()! } })).companyIds;
   /** Calls the sandbox's External API with a stored (decrypted) token: proves it is the real, working one. */
   const introspectWith = async (accessTokenEnc: string) => {
     const res = await fetch(`${h.sandbox.url}/v1/introspect`, {
@@ -64,9 +69,11 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
 
       const session = await sessionUser(alice);
       expect(session?.user?.name).toBe(COMPANY_NORDLYS.name);
-      // The session the browser can read names the user and nothing else (no tokens).
-      expect(Object.keys(session ?? {}).sort()).toEqual(["expires", "user"]);
+      // The session the browser can read names the user and the companies it may see; no tokens.
+      expect(Object.keys(session ?? {}).sort()).toEqual(["companyIds", "expires", "user"]);
       expect(Object.keys(session?.user ?? {}).sort()).toEqual(["id", "name"]);
+      expect(session?.companyIds).toEqual([COMPANY_NORDLYS.id]);
+      expect(await storedScope(alice)).toEqual([COMPANY_NORDLYS.id]);
       aliceId = session!.user!.id;
 
       const account = await h.db.prisma.account.findFirstOrThrow({ where: { providerAccountId: COMPANY_NORDLYS.id } });
@@ -97,11 +104,16 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect((await sessionUser(alice))?.user?.id).toBe(aliceId);
       expect(await h.db.prisma.user.count()).toBe(1);
 
-      const list = await listConnectionsForUser(aliceId);
+      // Connecting while signed in adds the company to this session's scope.
+      const scope = await scopeOf(alice);
+      expect(scope).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
+      expect(await storedScope(alice)).toEqual(scope);
+      const list = await listConnectionsForUser(aliceId, scope);
       expect(list.map((c) => c.companyName)).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
       expect(list[0]).toMatchObject({ companyId: COMPANY_BRIGHTWAVE.id, status: "CONNECTED", statusReason: null, currency: null });
       expect(list[0]).not.toHaveProperty("accessTokenEnc");
-      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id)).toMatchObject({ companyName: COMPANY_BRIGHTWAVE.name });
+      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).toMatchObject({ companyName: COMPANY_BRIGHTWAVE.name });
+      expect(await countConnectionsOutsideScope(aliceId, scope)).toBe(0);
       expect(connected.filter((id) => id === COMPANY_BRIGHTWAVE.id)).toHaveLength(1);
     });
 
@@ -127,7 +139,9 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await decryptToken(after.refreshTokenEnc)).not.toBe(await decryptToken(before.refreshTokenEnc));
       expect((await introspectWith(after.accessTokenEnc)).status).toBe(200);
 
-      expect((await getConnectionForUser(aliceId, COMPANY_NORDLYS.id))?.currency).toBe("DKK");
+      expect((await getConnectionForUser(aliceId, COMPANY_NORDLYS.id, await scopeOf(alice)))?.currency).toBe("DKK");
+      // Reconnecting a company already in scope does not duplicate it.
+      expect(await storedScope(alice)).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
       expect(await h.db.prisma.employee.count({ where: { companyId: COMPANY_NORDLYS.id } })).toBe(1);
       expect(await h.db.prisma.account.count()).toBe(2);
       expect(connected.filter((id) => id === COMPANY_NORDLYS.id)).toHaveLength(2);
@@ -145,6 +159,46 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await h.db.prisma.user.count()).toBe(1);
     });
 
+    it("a sign-in via one company opens only that company, not the account's others", async () => {
+      // Alice's account owns Nordlys and Brightwave. A new browser proves only Brightwave at Pleo.
+      const visitor = new Browser();
+      expect(await h.connect(visitor, { ...demo, companyId: COMPANY_BRIGHTWAVE.id })).toBe(`${PORTAL}/dashboard`);
+      expect((await sessionUser(visitor))?.user?.id).toBe(aliceId);
+      const scope = await scopeOf(visitor);
+      expect(scope).toEqual([COMPANY_BRIGHTWAVE.id]);
+      expect(await storedScope(visitor)).toEqual([COMPANY_BRIGHTWAVE.id]);
+
+      expect((await listConnectionsForUser(aliceId, scope)).map((c) => c.companyId)).toEqual([COMPANY_BRIGHTWAVE.id]);
+      expect(await getConnectionForUser(aliceId, COMPANY_NORDLYS.id, scope)).toBeNull();
+      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).not.toBeNull();
+      expect(await countConnectionsOutsideScope(aliceId, scope)).toBe(1);
+      // The first browser's session keeps its own, wider scope.
+      expect(await scopeOf(alice)).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
+
+      // Proving Nordlys in the same session adds it (a reconnect: same account, same tokens row).
+      const nordlysBefore = await connection(COMPANY_NORDLYS.id);
+      expect(await h.connect(visitor, { ...demo, companyId: COMPANY_NORDLYS.id })).toBe(`${PORTAL}/dashboard`);
+      const widened = await scopeOf(visitor);
+      expect(widened).toEqual([COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id]);
+      expect((await listConnectionsForUser(aliceId, widened)).map((c) => c.companyName)).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+      expect(await countConnectionsOutsideScope(aliceId, widened)).toBe(0);
+      expect((await connection(COMPANY_NORDLYS.id)).tokenVersion).toBe(nordlysBefore.tokenVersion + 1);
+      expect(await h.db.prisma.user.count()).toBe(1);
+    });
+
+    it("a session with an empty scope (e.g. created before scoping existed) sees none of the account's companies", async () => {
+      const stale = alice.clone();
+      await h.db.prisma.session.update({ where: { sessionToken: stale.sessionToken()! }, data: { companyIds: [] } });
+      expect((await sessionUser(stale))?.user?.id).toBe(aliceId);
+      expect(await scopeOf(stale)).toEqual([]);
+      expect(await listConnectionsForUser(aliceId, [])).toEqual([]);
+      expect(await countConnectionsOutsideScope(aliceId, [])).toBe(2);
+      await h.db.prisma.session.update({
+        where: { sessionToken: stale.sessionToken()! },
+        data: { companyIds: [COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id] },
+      });
+    });
+
     it("refuses to add a company that belongs to another account, storing nothing and keeping the session", async () => {
       const bob = new Browser();
       expect(await h.connect(bob, { ...solo, companyId: COMPANY_THISTLE.id })).toBe(`${PORTAL}/dashboard`);
@@ -154,6 +208,7 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       const nordlysBefore = await connection(COMPANY_NORDLYS.id);
       const rowsBefore = await countRows(h.db);
       const hooksBefore = connected.length;
+      const sessionsBefore = await h.db.prisma.session.findMany({ orderBy: { sessionToken: "asc" } });
 
       const to = await h.connect(bob, { ...demo, companyId: COMPANY_NORDLYS.id });
       expect(errorCodeOf(to)).toBe("company_linked_elsewhere");
@@ -162,11 +217,18 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(nordlysAfter).toEqual(nordlysBefore); // same owner, same tokens, same version
       expect(await countRows(h.db)).toEqual(rowsBefore);
       expect(connected.length).toBe(hooksBefore);
+      // No session gained the company: not Bob's, not any of Alice's.
+      expect(await h.db.prisma.session.findMany({ orderBy: { sessionToken: "asc" } })).toEqual(sessionsBefore);
       // Bob is still Bob, with only his own company.
       expect((await sessionUser(bob))?.user?.id).toBe(bobId);
-      expect((await listConnectionsForUser(bobId)).map((c) => c.companyId)).toEqual([COMPANY_THISTLE.id]);
-      expect(await getConnectionForUser(bobId, COMPANY_NORDLYS.id)).toBeNull();
-      expect(await getConnectionForUser(bobId, "not-a-uuid")).toBeNull();
+      const bobScope = await scopeOf(bob);
+      expect(bobScope).toEqual([COMPANY_THISTLE.id]);
+      expect((await listConnectionsForUser(bobId, bobScope)).map((c) => c.companyId)).toEqual([COMPANY_THISTLE.id]);
+      expect(await getConnectionForUser(bobId, COMPANY_NORDLYS.id, bobScope)).toBeNull();
+      // Even a scope naming Alice's company shows nothing of it to Bob: ownership is checked too.
+      expect(await getConnectionForUser(bobId, COMPANY_NORDLYS.id, [COMPANY_NORDLYS.id])).toBeNull();
+      expect(await listConnectionsForUser(bobId, [COMPANY_NORDLYS.id, COMPANY_THISTLE.id])).toHaveLength(1);
+      expect(await getConnectionForUser(bobId, "not-a-uuid", bobScope)).toBeNull();
     });
 
     it("never stores a plaintext token: raw rows of every auth table contain none of the issued tokens", async () => {
