@@ -217,7 +217,7 @@ async function main() {
         filters: dashboardFilters,
         ours: (s) =>
           Promise.all([
-            listConnectionsForUser(conn.userId),
+            listConnectionsForUser(conn.userId, [COMPANY]), // explicit session scope: no request here
             getSyncProgress(COMPANY),
             fetchFilterOptions(COMPANY),
             fetchKpis(s, dashboardFilters),
