@@ -197,3 +197,11 @@ test("CSV export downloads exactly the filtered rows", async () => {
   expect(want.length).toBeGreaterThan(0);
   expect(ids).toEqual(want);
 });
+
+test("Sync now starts a sync through the server action", async () => {
+  await page.goto(dash());
+  const button = page.getByRole("button", { name: "Sync now" });
+  await expect(button).toBeEnabled({ timeout: 30_000 });
+  await button.click();
+  await expect(page.getByText(/^(Sync started\.|A sync is already running)/)).toBeVisible();
+});

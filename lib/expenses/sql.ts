@@ -142,15 +142,22 @@ const TABLE_JOINS = sql`LEFT JOIN "Employee" p ON p."id" = e."employeeId"
   LEFT JOIN "Team" t ON t."id" = e."teamId"
   LEFT JOIN "LedgerAccount" a ON a."id" = e."accountId"`;
 
-/** One page of the table: every live entry matching the filters (not only spend), sorted, id as tie-break. */
+/**
+ * One page of the table: every live entry matching the filters (not only spend), sorted, id as
+ * tie-break. Sorting and paging happen on the entries alone; names are joined to the page's rows only.
+ */
 export function tablePageQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, limit: number, offset: number): Sql {
   const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
   const nulls = f.sort === "supplier" ? sql` NULLS LAST` : empty;
+  const order = sql`${ORDER_COLUMNS[f.sort]} ${dir}${nulls}, e."id" ${dir}`;
   return sql`SELECT ${TABLE_COLUMNS}
-    FROM "AccountingEntry" e ${TABLE_JOINS}
-    WHERE ${filterConditions(companyId, f)}${rangeCondition(range)}
-    ORDER BY ${ORDER_COLUMNS[f.sort]} ${dir}${nulls}, e."id" ${dir}
-    LIMIT ${limit} OFFSET ${offset}`;
+    FROM (
+      SELECT e.* FROM "AccountingEntry" e
+      WHERE ${filterConditions(companyId, f)}${rangeCondition(range)}
+      ORDER BY ${order}
+      LIMIT ${limit} OFFSET ${offset}
+    ) e ${TABLE_JOINS}
+    ORDER BY ${order}`;
 }
 
 export function tableCountQuery(companyId: string, f: ExpenseFilters, range: DateRange | null): Sql {
