@@ -1,7 +1,7 @@
 /**
  * The connect flow in real Chromium against the production build and the sandbox: first connect from
- * the landing page, Deny, a second company, reconnecting, signing out, the Initiation URL opened
- * directly, and failure pages. Also measures click → signed-in time (median of 5, printed).
+ * the landing page, Deny, a second company, reconnecting, signing out, session-scoped access to an
+ * account's companies, the Initiation URL opened directly, and failure pages. Also measures click → signed-in time (median of 5, printed).
  */
 import { expect, test, type Page } from "@playwright/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
@@ -102,6 +102,46 @@ test("links the demo user's second company, reconnects one, then signs out", asy
   expect(await (await page.request.get("/api/auth/session")).json()).toBeNull();
   await page.goto("/dashboard");
   await expect(page).toHaveURL(/\/$/);
+});
+
+test("a sign-in via one company does not open the account's other companies (session-scoped access)", async ({ browser }) => {
+  // Browser 1: the demo user's admin connects both companies in one session (links or reconnects them).
+  const first = await browser.newContext();
+  const p1 = await first.newPage();
+  await connectCompany(p1, { ...demo, companyName: COMPANY_NORDLYS.name });
+  await connectCompany(p1, { ...demo, companyName: COMPANY_BRIGHTWAVE.name });
+  await expect(linkedCompanies(p1)).toHaveText([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+
+  // Browser 2: someone who completes Pleo's consent for Brightwave only. Same portal account, but Pleo proved
+  // Brightwave alone, so Nordlys must stay invisible: not in the header, not in settings, not by URL.
+  const second = await browser.newContext();
+  const p2 = await second.newPage();
+  await connectCompany(p2, { ...demo, companyName: COMPANY_BRIGHTWAVE.name });
+  await expect(p2).toHaveURL(/\/dashboard/);
+  await expect(linkedCompanies(p2)).toHaveText([COMPANY_BRIGHTWAVE.name]);
+  await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
+
+  await p2.goto("/settings/integrations/pleo");
+  await expect(p2.getByRole("list", { name: "Connected companies" }).getByRole("listitem")).toHaveText([
+    new RegExp(COMPANY_BRIGHTWAVE.name),
+  ]);
+  const note = p2.getByRole("note");
+  await expect(note).toContainText("1 other company is linked to this portal account; connect it here to view it.");
+  await expect(note.getByRole("link", { name: "Connect" })).toHaveAttribute("href", /^\/connect\/pleo/);
+  await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
+
+  await p2.goto(`/dashboard?company=${COMPANY_NORDLYS.id}`);
+  await expect(p2.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
+  const session = await (await p2.request.get("/api/auth/session")).json();
+  expect(session.companyIds).toEqual([COMPANY_BRIGHTWAVE.id]);
+
+  // Browser 1 keeps both.
+  await p1.goto(`/dashboard?company=${COMPANY_NORDLYS.id}`);
+  await expect(linkedCompanies(p1)).toHaveText([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+  await expect(p1.getByRole("heading", { name: "Not found" })).toHaveCount(0);
+  await first.close();
+  await second.close();
 });
 
 test("opening the Initiation URL directly, signed out, goes straight to Pleo and back signed in", async ({ page }) => {
