@@ -36,10 +36,8 @@ export function filterConditions(companyId: string, f: ExpenseFilters): Sql {
   else if (f.category) parts.push(sql`e."accountId" = ${f.category}::uuid`);
   if (f.currency) parts.push(sql`e."transactionCurrency" = ${f.currency}`);
   if (f.receipt === "missing") parts.push(sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`);
-  if (f.q) {
-    const p = containsPattern(f.q);
-    parts.push(sql`(e."note" ILIKE ${p} OR e."supplierName" ILIKE ${p})`);
-  }
+  // "searchText" = lower(note || '\n' || supplierName), a generated column (migration entry_search_text).
+  if (f.q) parts.push(sql`e."searchText" LIKE ${containsPattern(f.q.toLowerCase())}`);
   return join(parts, " AND ");
 }
 
