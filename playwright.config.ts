@@ -1,6 +1,15 @@
 import { defineConfig } from "@playwright/test";
 import { findChromium } from "./e2e/chromium";
-import { E2E_PGLITE_DIR, E2E_PORTAL_PORT, E2E_SANDBOX_PORT, PORTAL_URL, SANDBOX_URL } from "./e2e/env";
+import {
+  DASHBOARD_PGLITE_DIR,
+  DASHBOARD_PORTAL_PORT,
+  DASHBOARD_PORTAL_URL,
+  E2E_PGLITE_DIR,
+  E2E_PORTAL_PORT,
+  E2E_SANDBOX_PORT,
+  PORTAL_URL,
+  SANDBOX_URL,
+} from "./e2e/env";
 
 // E2E runs the production build (`next build` happens in `npm run test:e2e`) against a real sandbox.
 // Secrets here are throwaway test values, not used anywhere else.
@@ -45,15 +54,20 @@ export default defineConfig({
       ],
     },
   },
-  projects: [{ name: "chromium" }],
+  // One portal per spec file, each on a fresh database: specs never see each other's connections.
+  projects: [
+    { name: "connect", testMatch: /connect\.spec\.ts$/, use: { baseURL: PORTAL_URL } },
+    { name: "dashboard", testMatch: /dashboard\.spec\.ts$/, use: { baseURL: DASHBOARD_PORTAL_URL } },
+  ],
   webServer: [
     {
       command: "npm run sandbox",
       url: `${SANDBOX_URL}/__sandbox/stats`,
       env: {
         SANDBOX_PORT: String(E2E_SANDBOX_PORT),
-        SANDBOX_REDIRECT_URIS: `${PORTAL_URL}/api/auth/callback/pleo`,
+        SANDBOX_REDIRECT_URIS: `${PORTAL_URL}/api/auth/callback/pleo,${DASHBOARD_PORTAL_URL}/api/auth/callback/pleo`,
         SANDBOX_ENTRIES: "3000",
+        SANDBOX_QUIET: "1",
       },
       reuseExistingServer: false,
       timeout: 60_000,
@@ -64,6 +78,14 @@ export default defineConfig({
       command: `rm -rf ${E2E_PGLITE_DIR} && npm run start`,
       url: `${PORTAL_URL}/`,
       env: portalEnv,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "pipe",
+    },
+    {
+      command: `rm -rf ${DASHBOARD_PGLITE_DIR} && npm run start`,
+      url: `${DASHBOARD_PORTAL_URL}/`,
+      env: { ...portalEnv, PORT: String(DASHBOARD_PORTAL_PORT), AUTH_URL: DASHBOARD_PORTAL_URL, PGLITE_DIR: DASHBOARD_PGLITE_DIR },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

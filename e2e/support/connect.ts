@@ -4,7 +4,7 @@
  * browser is back on the portal. Uses only what a user sees (labels and button names).
  */
 import { expect, type Page } from "@playwright/test";
-import { PORTAL_URL, SANDBOX_URL } from "../env";
+import { SANDBOX_URL } from "../env";
 
 export type ConnectOptions = {
   email: string;
@@ -28,7 +28,9 @@ export async function loginAndConsent(page: Page, opts: Omit<ConnectOptions, "st
   await page.getByRole("radio", { name: opts.companyName }).check();
   await page.getByRole("button", { name: opts.decision ?? "Allow" }).click();
   // "commit": the landing page may stream for a while (dashboard widgets); callers assert what they need.
-  await page.waitForURL((url) => url.origin === PORTAL_URL && !url.pathname.startsWith("/api/auth/"), {
+  // Back on whichever portal started the flow (specs may run against different portal instances).
+  const sandboxOrigin = new URL(SANDBOX_URL).origin;
+  await page.waitForURL((url) => url.origin !== sandboxOrigin && !url.pathname.startsWith("/api/auth/"), {
     waitUntil: "commit",
   });
 }
