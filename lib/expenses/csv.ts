@@ -57,7 +57,11 @@ export function csvLine(r: ExportRow): string {
 }
 
 /** The filtered entries (all live entries of the view, newest first) as a CSV byte stream. */
-export function exportEntriesCsv(scope: DashboardScope, filters: ExpenseFilters, batchSize = CSV_BATCH_SIZE): ReadableStream<Uint8Array> {
+export function exportEntriesCsv(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  { batchSize = CSV_BATCH_SIZE, onBatch }: { batchSize?: number; onBatch?: (rows: number) => void } = {},
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after: { performedAt: Date; id: string } | null = null;
   let headerSent = false;
@@ -74,6 +78,7 @@ export function exportEntriesCsv(scope: DashboardScope, filters: ExpenseFilters,
         if (done) return;
         try {
           const rows = await db.$queryRaw<ExportRow[]>(exportBatchQuery(scope.companyId, filters, scope.period.current, after, batchSize));
+          onBatch?.(rows.length);
           if (rows.length > 0) {
             controller.enqueue(encoder.encode(rows.map(csvLine).join("")));
             const last = rows[rows.length - 1];

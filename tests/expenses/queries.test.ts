@@ -223,7 +223,7 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
     }
 
     it("streams every filtered row once, in batches, newest first", async () => {
-      const csv = await readAll(exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), 2));
+      const csv = await readAll(exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), { batchSize: 2 }));
       const lines = csv.trimEnd().split("\r\n");
       expect(lines[0]).toMatch(/^\uFEFFid,performed_at,/);
       const ids = lines.slice(1).map((l) => l.slice(0, 36));
