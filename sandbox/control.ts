@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { parseJsonBody } from "./api/common";
 import { iso } from "./api/render";
 import { revokeCompanyGrants } from "./oauth/grants";
 import { applyActivity } from "./seed/activity";
@@ -39,20 +40,8 @@ const ConfigSchema = z
   .strict();
 
 async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
-  let raw: unknown = {};
-  const text = await c.req.text();
-  if (text.trim() !== "") {
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return c.json({ error: "invalid_json", message: "Body is not valid JSON" }, 400);
-    }
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return c.json({ error: "invalid_body", message: `${issue.path.join(".") || "(root)"}: ${issue.message}` }, 400);
-  }
+  const parsed = parseJsonBody(await c.req.text(), schema);
+  if (!parsed.ok) return c.json({ error: parsed.reason === "json" ? "invalid_json" : "invalid_body", message: parsed.message }, 400);
   return parsed.data;
 }
 

@@ -7,6 +7,7 @@ import {
   badRequest,
   forbidden,
   notFound,
+  parseJsonBody,
   parseLimit,
   requestParameters,
   requireCompany,
@@ -64,19 +65,9 @@ export function accountingEntriesRoutes(state: SandboxState) {
     const effective = keys.length === 2 && keys[1] === "id" && keys[0] !== "id" ? 1 : keys.length;
     if (effective > 1) return badRequest(c, "The sandbox supports one sorting key (optionally followed by id)");
 
-    let raw: unknown = {};
-    const text = await c.req.text();
-    if (text.trim() !== "") {
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        return badRequest(c, "Request body is not valid JSON");
-      }
-    }
-    const parsed = SearchBodySchema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return badRequest(c, `Invalid request body: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
+    const parsed = parseJsonBody(await c.req.text(), SearchBodySchema);
+    if (!parsed.ok) {
+      return badRequest(c, parsed.reason === "json" ? "Request body is not valid JSON" : `Invalid request body: ${parsed.message}`);
     }
     const range = dateRangeOf(parsed.data);
     if (range === "conflict") return badRequest(c, "Only one date filter pair may be used at a time");

@@ -169,3 +169,25 @@ export function paginateList<T extends { id: string }>(
     },
   });
 }
+
+/**
+ * An optional JSON body (empty means `{}`) validated with `schema`; the message names the first problem.
+ * Callers wrap it in their own error shape (API `{type,message}` or control-API `{error,message}`).
+ */
+export function parseJsonBody<T>(
+  text: string,
+  schema: z.ZodType<T>,
+): { ok: true; data: T } | { ok: false; reason: "json" | "schema"; message: string } {
+  let raw: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return { ok: false, reason: "json", message: "Body is not valid JSON" };
+    }
+  }
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reason: "schema", message: `${issue.path.join(".") || "(root)"}: ${issue.message}` };
+}
