@@ -6,7 +6,7 @@ import { runSync, type RunSyncResult } from "@/lib/sync/run";
 import { requestSync, runningSync } from "@/lib/sync/trigger";
 import { hasPostgres } from "@/tests/support/db";
 import type { RunningSandbox } from "@/sandbox/server";
-import { clearFaults, compareWithSandbox, createSyncWorld, fault, LARGE_COMPANY_ID, startSyncSandbox, type SyncWorld } from "./support";
+import { clearFaults, expectEqualToSandbox, createSyncWorld, fault, LARGE_COMPANY_ID, startSyncSandbox, type SyncWorld } from "./support";
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -16,10 +16,6 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-async function expectEqualToSandbox(world: SyncWorld) {
-  const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
-  expect(local).toEqual({ count: remote.count, checksum: remote.checksum, countIncludingDeleted: remote.countIncludingDeleted });
-}
 
 for (const kind of ["pglite", "postgres"] as const) {
   describe.skipIf(kind === "postgres" && !hasPostgres)(`one sync per company (${kind})`, () => {
@@ -53,7 +49,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(results.filter((r) => r.started)).toHaveLength(1);
       expect(results.filter((r) => !r.started)).toEqual([{ started: false, reason: "already_running" }]);
       expect(results.find((r) => r.started)).toMatchObject({ kind: "backfill", status: "succeeded" });
-      await expectEqualToSandbox(world);
+      await expectEqualToSandbox(world, LARGE_COMPANY_ID);
       expect(await world.prisma.syncRun.count()).toBe(1);
     });
 
@@ -146,7 +142,7 @@ describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)"
     const results = await Promise.all([runChild(), runChild()]).finally(() => clearFaults(sandbox.url));
     expect(results.filter((r) => r.started)).toHaveLength(1);
     expect(results.filter((r) => !r.started)).toEqual([{ started: false, reason: "already_running" }]);
-    await expectEqualToSandbox(world);
+    await expectEqualToSandbox(world, LARGE_COMPANY_ID);
     expect(await world.prisma.syncRun.count()).toBe(1);
   });
 });

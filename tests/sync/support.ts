@@ -4,6 +4,7 @@
  * obtained through the sandbox's login + consent forms. Syncs run through the production path
  * (pleoClient → DB token manager → sandbox).
  */
+import { expect } from "vitest";
 import { control, seedConnection } from "@/tests/pleo/support";
 import { setDatabaseForProcess } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
@@ -87,6 +88,12 @@ export async function createSyncWorld(
 export async function compareWithSandbox(world: SyncWorld, companyId: string) {
   const [remote, local] = await Promise.all([sandboxSummary(world.sandbox.url, companyId), localEntrySummary(world.prisma, companyId)]);
   return { remote, local };
+}
+
+/** Assert our copy of a company equals the sandbox's (count, checksum, deleted included). */
+export async function expectEqualToSandbox(world: SyncWorld, companyId: string) {
+  const { remote, local } = await compareWithSandbox(world, companyId);
+  expect(local).toEqual({ count: remote.count, checksum: remote.checksum, countIncludingDeleted: remote.countIncludingDeleted });
 }
 
 export function activity(sandboxUrl: string, companyId: string, change: { created?: number; updated?: number; deleted?: number }) {
