@@ -2,26 +2,24 @@ import "server-only";
 
 import { env } from "@/lib/env";
 import { createDatabase, resolveDatabaseTarget, type Database } from "@/lib/db/connect";
+import { processSlot } from "@/lib/process-singleton";
 
 /**
- * The process's one Prisma client. Kept on globalThis so dev hot reloads reuse it: PGlite allows a
- * single connection per data directory, and PostgreSQL pools should not multiply either.
+ * The process's one Prisma client, one per process (lib/process-singleton): PGlite allows a single
+ * connection per data directory, and PostgreSQL pools should not multiply either.
  */
-const globalForDb = globalThis as unknown as { __portalDb?: Database };
+const slot = processSlot<Database>("database");
 
 export function database(): Database {
-  if (!globalForDb.__portalDb) {
+  return slot.getOrCreate(() => {
     const e = env();
-    globalForDb.__portalDb = createDatabase(
-      resolveDatabaseTarget({ databaseUrl: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR }),
-    );
-  }
-  return globalForDb.__portalDb;
+    return createDatabase(resolveDatabaseTarget({ databaseUrl: e.DATABASE_URL, pgliteDir: e.PGLITE_DIR }));
+  });
 }
 
 /** Tests and scripts inject their own database (temporary PGlite or a test PostgreSQL). */
 export function setDatabaseForProcess(db: Database | undefined): void {
-  globalForDb.__portalDb = db;
+  slot.set(db);
 }
 
 export const db = new Proxy({} as Database["prisma"], {

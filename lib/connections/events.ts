@@ -1,6 +1,7 @@
 import "server-only";
 
 import { logger } from "@/lib/log";
+import { processSlot } from "@/lib/process-singleton";
 
 /**
  * "A company was just connected (or reconnected)": other features attach work here (e.g. the sync
@@ -11,13 +12,10 @@ import { logger } from "@/lib/log";
 
 export type ConnectedHook = (companyId: string) => void | Promise<void>;
 
-const globalForHooks = globalThis as unknown as { __portalConnectedHooks?: Set<ConnectedHook> };
+const slot = processSlot<Set<ConnectedHook>>("connected-hooks");
 
-function hooks(): Set<ConnectedHook> {
-  // On globalThis so dev hot reloads and separate module instances share one list.
-  globalForHooks.__portalConnectedHooks ??= new Set();
-  return globalForHooks.__portalConnectedHooks;
-}
+// One list per process, so dev hot reloads and separate module instances share it.
+const hooks = (): Set<ConnectedHook> => slot.getOrCreate(() => new Set());
 
 /** Attach a hook; returns a function that detaches it (handy in tests). */
 export function registerConnectedHook(fn: ConnectedHook): () => void {
@@ -31,8 +29,7 @@ export async function onCompanyConnected(companyId: string): Promise<void> {
   const results = await Promise.allSettled([...hooks()].map(async (fn) => fn(companyId)));
   for (const r of results) {
     if (r.status === "rejected") {
-      const err = r.reason instanceof Error ? r.reason : new Error(String(r.reason));
-      logger().error({ companyId, err: { name: err.name, message: err.message } }, "connected hook failed");
+      logger().error({ companyId, err: r.reason }, "connected hook failed");
     }
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Client-side request limiter: a token bucket per connection, FIFO. Pleo allows 600 requests/minute
- * and asks integrations to stay at or below 500 (pleo-api.md §6.3). A bucket of `burst` tokens that
+ * and asks integrations to stay at or below 500 (README → Token lifecycle → API client). A bucket of `burst` tokens that
  * refills at (perMinute − burst)/minute admits at most `perMinute` requests in any 60-second window
  * (burst + refill), so the guidance holds even for bursty callers.
  */
+
+import { processSlot } from "@/lib/process-singleton";
 
 export type RateLimiter = {
   /** Resolves when the caller may send one request. */
@@ -71,11 +73,11 @@ export function createRateLimiter(opts: RateLimiterOptions = {}): RateLimiter {
 /** No limit (benchmarks of the token path, tests that count requests). */
 export const unlimited: RateLimiter = { perMinute: Infinity, acquire: () => Promise.resolve() };
 
-const globalForLimiters = globalThis as unknown as { __pleoLimiters?: Map<string, RateLimiter> };
+const limiters = processSlot<Map<string, RateLimiter>>("pleo-limiters");
 
 /** The process's limiter for one connection (one bucket per company, shared by every caller). */
 export function limiterForCompany(companyId: string, perMinute = DEFAULT_REQUESTS_PER_MINUTE): RateLimiter {
-  const map = (globalForLimiters.__pleoLimiters ??= new Map());
+  const map = limiters.getOrCreate(() => new Map());
   let limiter = map.get(companyId);
   if (!limiter || limiter.perMinute !== perMinute) {
     limiter = createRateLimiter({ perMinute });

@@ -3,6 +3,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/log";
+import { processSlot } from "@/lib/process-singleton";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   createTokenManager,
@@ -20,7 +21,7 @@ import {
 
 export { createTokenManager, type KeepAliveReport, type RefreshResult, type TokenManager, type TokenManagerOptions };
 
-const globalForTokens = globalThis as unknown as { __pleoTokenManager?: TokenManager };
+const slot = processSlot<TokenManager>("pleo-token-manager");
 
 /** Build a manager on any Prisma client with the process configuration (scripts, tests). */
 export function tokenManagerFor(prisma: PrismaClient, overrides: Partial<TokenManagerOptions> = {}): TokenManager {
@@ -35,8 +36,12 @@ export function tokenManagerFor(prisma: PrismaClient, overrides: Partial<TokenMa
 
 /** The process-wide manager: one per process, so its single-flight map covers every caller. */
 export function tokenManager(): TokenManager {
-  globalForTokens.__pleoTokenManager ??= tokenManagerFor(db as unknown as PrismaClient);
-  return globalForTokens.__pleoTokenManager;
+  return slot.getOrCreate(() => tokenManagerFor(db as unknown as PrismaClient));
+}
+
+/** Tests and scripts: forget the process manager after changing the configuration or the database. */
+export function resetTokenManagerForProcess(): void {
+  slot.set(undefined);
 }
 
 export function getAccessToken(companyId: string, opts?: { forceRefresh?: boolean; rejectedToken?: string }): Promise<string> {

@@ -2,6 +2,7 @@ import "server-only";
 
 import { registerConnectedHook } from "@/lib/connections/events";
 import { logger } from "@/lib/log";
+import { processSlot } from "@/lib/process-singleton";
 import { keepAliveIdleConnections } from "@/lib/pleo/tokens";
 import { startSyncScheduler, type Scheduler } from "@/lib/sync/scheduler";
 import { requestSync } from "@/lib/sync/trigger";
@@ -14,7 +15,9 @@ import { requestSync } from "@/lib/sync/trigger";
 
 const KEEP_ALIVE_EVERY_MS = 60 * 60 * 1000;
 
-const globalForJobs = globalThis as unknown as { __portalBackgroundJobs?: { stop(): Promise<void> } };
+type BackgroundJobs = { stop(): Promise<void> };
+
+const slot = processSlot<BackgroundJobs>("background-jobs");
 
 /** Connect → first sync. Returns at once: the run continues in the background of this process. */
 export async function startSyncAfterConnect(companyId: string): Promise<void> {
@@ -22,15 +25,14 @@ export async function startSyncAfterConnect(companyId: string): Promise<void> {
   if (!r.started) logger().info({ module: "sync", companyId, reason: r.reason }, "sync: first sync not started");
 }
 
-export function startBackgroundJobs(): { stop(): Promise<void> } {
-  if (globalForJobs.__portalBackgroundJobs) return globalForJobs.__portalBackgroundJobs;
+export function startBackgroundJobs(): BackgroundJobs {
+  const existing = slot.get();
+  if (existing) return existing;
   const log = logger().child({ module: "background" });
   const unhook = registerConnectedHook(startSyncAfterConnect);
   const scheduler: Scheduler = startSyncScheduler();
   const keepAlive = setInterval(() => {
-    keepAliveIdleConnections().catch((err) =>
-      log.error({ err: err instanceof Error ? err.message : String(err) }, "token keep-alive pass failed"),
-    );
+    keepAliveIdleConnections().catch((err) => log.error({ err }, "token keep-alive pass failed"));
   }, KEEP_ALIVE_EVERY_MS);
   keepAlive.unref?.();
   log.info("background jobs started (sync scheduler, connect hook, token keep-alive)");
@@ -39,9 +41,9 @@ export function startBackgroundJobs(): { stop(): Promise<void> } {
       unhook();
       clearInterval(keepAlive);
       await scheduler.stop();
-      globalForJobs.__portalBackgroundJobs = undefined;
+      slot.set(undefined);
     },
   };
-  globalForJobs.__portalBackgroundJobs = jobs;
+  slot.set(jobs);
   return jobs;
 }

@@ -2,6 +2,7 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { processSlot } from "@/lib/process-singleton";
 import { SYNC_DEFAULTS, type SyncTrigger } from "@/lib/sync/config";
 import { acquireLease, newLeaseOwner } from "@/lib/sync/lease";
 import { runSync, type RunSyncOptions, type RunSyncResult } from "@/lib/sync/run";
@@ -13,8 +14,8 @@ import { runSync, type RunSyncOptions, type RunSyncResult } from "@/lib/sync/run
 
 type Running = { promise: Promise<RunSyncResult | undefined>; controller: AbortController };
 
-const globalForSync = globalThis as unknown as { __portalSyncRuns?: Map<string, Running> };
-const running = (): Map<string, Running> => (globalForSync.__portalSyncRuns ??= new Map());
+const runs = processSlot<Map<string, Running>>("sync-runs");
+const running = (): Map<string, Running> => runs.getOrCreate(() => new Map());
 
 export type RequestSyncResult = { started: boolean; reason?: string };
 
@@ -53,7 +54,7 @@ export async function requestSync(
   const trig: SyncTrigger = trigger;
   slot.promise = runSync({ companyId, trigger: trig, owner, leaseHeld: true, signal: controller.signal, ...overrides })
     .catch((err) => {
-      logger().error({ module: "sync", companyId, err: err instanceof Error ? err.message : String(err) }, "sync: run crashed");
+      logger().error({ module: "sync", companyId, err }, "sync: run crashed");
       return undefined;
     })
     .finally(() => running().delete(companyId));

@@ -43,6 +43,7 @@ import { last12Months } from "@/lib/expenses/period";
 import { breakdownQuery, kpiQuery, monthlySpendQuery, tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
 import { createPleoClient, type PleoClient } from "@/lib/pleo/client";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
+import { resetTokenManagerForProcess } from "@/lib/pleo/tokens";
 import type { AccountingEntry, AccountingEntrySearch } from "@/lib/pleo/types";
 import { getSyncProgress } from "@/lib/sync/progress";
 import { runSync } from "@/lib/sync/run";
@@ -302,7 +303,7 @@ async function main() {
       closeFloor = () => pool.end();
     }
     setDatabaseForProcess(database);
-    (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
+    resetTokenManagerForProcess();
     await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
     const tokens = await seedConnection(database, sandbox.url, COMPANY);
     const conn = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });

@@ -5,6 +5,7 @@
  * (pleoClient → DB token manager → sandbox).
  */
 import { expect } from "vitest";
+import { resetTokenManagerForProcess } from "@/lib/pleo/tokens";
 import { control, seedConnection } from "@/tests/pleo/support";
 import { setDatabaseForProcess } from "@/lib/db";
 import { resetEnvForTests } from "@/lib/env";
@@ -46,7 +47,7 @@ export async function startSyncSandbox(opts: { entries?: number; rateLimit?: boo
   process.env.PLEO_RATE_LIMIT_PER_MINUTE = "600";
   resetEnvForTests();
   // The process token manager captured the previous configuration; start a fresh one.
-  (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
+  resetTokenManagerForProcess();
   return sandbox;
 }
 
@@ -71,7 +72,7 @@ export async function createSyncWorld(
   // keep-alive timeout can be reset just as the next request reuses it.
   await control(sandbox.url, "/__sandbox/reset");
   setDatabaseForProcess(database);
-  (globalThis as { __pleoTokenManager?: unknown }).__pleoTokenManager = undefined;
+  resetTokenManagerForProcess();
   for (const id of companyIds) await seedConnection(database, sandbox.url, id);
   return {
     sandbox,
