@@ -1,6 +1,7 @@
 import "server-only";
 
 import { db } from "@/lib/db";
+import { isUuid } from "@/lib/ids";
 import type { ConnectionStatus } from "@/lib/pleo/types";
 import { getCurrentUser } from "@/lib/auth/session";
 
@@ -15,8 +16,6 @@ async function scopeOrCurrent(userId: string, scope: CompanyScope | undefined): 
   const current = await getCurrentUser();
   return current?.id === userId ? current.companyIds.map((id) => id.toLowerCase()) : [];
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A linked company as pages show it. Never carries tokens. */
 export type ConnectionSummary = {
@@ -66,7 +65,7 @@ function toSummary(row: SummaryRow): ConnectionSummary {
 
 /** The user's linked companies that the session may see, by company name. */
 export async function listConnectionsForUser(userId: string, scope?: CompanyScope): Promise<ConnectionSummary[]> {
-  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => UUID.test(id));
+  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => isUuid(id));
   if (companyIds.length === 0) return [];
   const rows = await db.pleoConnection.findMany({
     where: { userId, companyId: { in: companyIds } },
@@ -86,7 +85,7 @@ export async function getConnectionForUser(
   scope?: CompanyScope,
 ): Promise<ConnectionSummary | null> {
   // Malformed ids are "not yours", not a database error (companyId is a uuid column).
-  if (!UUID.test(companyId)) return null;
+  if (!isUuid(companyId)) return null;
   const wanted = companyId.toLowerCase();
   if (!(await scopeOrCurrent(userId, scope)).includes(wanted)) return null;
   const row = await db.pleoConnection.findFirst({
@@ -98,6 +97,6 @@ export async function getConnectionForUser(
 
 /** How many of the user's linked companies lie outside the session's scope (settings shows the count only). */
 export async function countConnectionsOutsideScope(userId: string, scope?: CompanyScope): Promise<number> {
-  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => UUID.test(id));
+  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => isUuid(id));
   return db.pleoConnection.count({ where: { userId, companyId: { notIn: companyIds } } });
 }

@@ -6,6 +6,8 @@ import "server-only";
  * rethrown as a generic error the route's error boundary can show without leaking SQL.
  */
 import { db } from "@/lib/db";
+import { isUuid } from "@/lib/ids";
+import { logger } from "@/lib/log";
 import { UNKNOWN_ACCOUNT_ID, familyLabel } from "./definitions";
 import { PAGE_SIZE, type ExpenseFilters } from "./filters";
 import { last12Months, type DateRange, type ResolvedPeriod } from "./period";
@@ -26,7 +28,7 @@ async function run<T>(what: string, query: Sql): Promise<T[]> {
   try {
     return await db.$queryRaw<T[]>(query);
   } catch (err) {
-    console.error(`[expenses] ${what} failed`, err);
+    logger().error({ module: "expenses", what, err }, "dashboard read failed");
     throw new Error(`Could not load ${what}.`);
   }
 }
@@ -259,7 +261,7 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
 
 /** Which company an entry belongs to (the detail page checks the caller owns it before reading more). */
 export async function fetchEntryCompanyId(entryId: string): Promise<string | null> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(entryId)) return null;
+  if (!isUuid(entryId)) return null;
   const row = await db.accountingEntry.findUnique({ where: { id: entryId.toLowerCase() }, select: { companyId: true } });
   return row?.companyId ?? null;
 }

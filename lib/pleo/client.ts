@@ -13,6 +13,7 @@ import { employeeSchema, ledgerAccountSchema, tagGroupSchema, tagSchema, teamSch
 import { companyResponseSchema, introspectResponseSchema } from "@/lib/pleo/schemas/identity";
 import { installationSchema } from "@/lib/pleo/schemas/installations";
 import { getAccessToken } from "@/lib/pleo/tokens";
+import { backoffMs, sleep as defaultSleep } from "@/lib/util/async";
 import type {
   AccountingEntry,
   AccountingEntrySearch,
@@ -141,8 +142,6 @@ function errorBody(json: unknown): { type: string | null; message: string | null
   return { type: null, message: null };
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function createPleoClient(options: PleoClientOptions): PleoClient {
   const base = options.apiUrl.replace(/\/+$/, "");
   const companyId = options.companyId;
@@ -152,11 +151,7 @@ export function createPleoClient(options: PleoClientOptions): PleoClient {
   const fetchImpl = options.fetch ?? fetch;
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const sleep = options.sleep ?? defaultSleep;
-
-  const backoff = (failures: number) => {
-    const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (failures - 1));
-    return Math.round(cap / 2 + Math.random() * (cap / 2));
-  };
+  const backoff = (failures: number) => backoffMs(failures, retry.baseDelayMs, retry.maxDelayMs);
 
   async function request<T>(spec: RequestSpec<T>): Promise<T> {
     const endpoint = `${spec.method} ${spec.template}`;

@@ -11,12 +11,13 @@ import {
   type IssuedTokens,
   type OAuthClientConfig,
 } from "@/lib/pleo/oauth";
+import { backoffMs, jittered, sleep as defaultSleep } from "@/lib/util/async";
 
 /**
  * Access tokens for linked companies: one refresh at a time, rotation never lost.
  *
  * Pleo rotates the refresh token on every refresh and revokes the whole grant when a rotated or
- * expired one is presented (pleo-api.md §3.6), so:
+ * expired one is presented (README → Token lifecycle), so:
  *  - In one process, concurrent callers share one in-flight refresh per company (`inflight`).
  *  - Across processes, the PleoConnection row is locked (`SELECT … FOR UPDATE`) while deciding; after
  *    the lock the row is re-read, and if another instance refreshed meanwhile its token is used.
@@ -117,8 +118,6 @@ const ROW_SELECT = {
   tokenVersion: true,
 } as const;
 
-const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const prisma = options.prisma;
   const log = options.logger ?? createLogger({ name: "pleo-tokens" });
@@ -141,13 +140,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const isFresh = (expiresAt: Date) => expiresAt.getTime() - now() > skewMs;
   const notExpired = (expiresAt: Date) => expiresAt.getTime() > now();
 
-  function jittered(ms: number): number {
-    return Math.round(ms / 2 + Math.random() * (ms / 2));
-  }
-
   function persistedBackoffMs(failures: number, retryAfterMs: number | null): number {
-    const exp = Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.max(0, failures - 1));
-    return Math.max(retryAfterMs ?? 0, jittered(exp));
+    return Math.max(retryAfterMs ?? 0, backoffMs(failures, backoffBaseMs, backoffMaxMs));
   }
 
   /** Lock the row, re-read it and decide; a "refresh" decision commits the lease before returning. */

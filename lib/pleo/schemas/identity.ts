@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { UUID_SOURCE } from "@/lib/ids";
 
 /**
  * Pleo's "who is behind this token" responses (External API), validated before anything reads them.
@@ -41,4 +42,4 @@ export const companyResponseSchema = z.object({
 export type CompanyResponse = z.infer<typeof companyResponseSchema>;
 
 /** `urn:pleo:company:<uuid>` (FOUND example in Pleo's introspect docs). */
-export const companyUrnPattern = /^urn:pleo:company:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+export const companyUrnPattern = new RegExp(`^urn:pleo:company:(${UUID_SOURCE})$`, "i");
