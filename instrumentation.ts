@@ -13,6 +13,7 @@ export async function register(): Promise<void> {
     startBackgroundJobs();
   } catch (err) {
     // Invalid configuration must surface on the pages (with its explanation), not kill the server here.
-    console.error("[instrumentation] background jobs not started:", err instanceof Error ? err.message : err);
+    const { logger } = await import("@/lib/log");
+    logger().error({ module: "instrumentation", err }, "background jobs not started");
   }
 }

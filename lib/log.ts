@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import { processSlot } from "@/lib/process-singleton";
 
 /**
  * Structured logging (pino). Secrets must never reach a log line, so redaction is configured here once
@@ -47,6 +48,22 @@ function levelFromEnv(): LogLevel {
   return allowed.includes(raw as LogLevel) ? (raw as LogLevel) : "info";
 }
 
+/**
+ * Errors are logged one way: `log.error({ err }, "what failed")`, passing the Error itself. This
+ * serializer keeps a fixed set of fields, never an error's other properties (a library error may carry
+ * request headers or bodies): type, message, code, HTTP status, stack, and the cause's type and message.
+ */
+export function serializeError(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { type: typeof err, message: String(err) };
+  const e = err as Error & { code?: unknown; status?: unknown; cause?: unknown };
+  const out: Record<string, unknown> = { type: e.name, message: e.message };
+  if (typeof e.code === "string" || typeof e.code === "number") out.code = e.code;
+  if (typeof e.status === "number") out.status = e.status;
+  if (e.cause instanceof Error) out.cause = { type: e.cause.name, message: e.cause.message };
+  out.stack = e.stack;
+  return out;
+}
+
 /** A logger with the portal's redaction rules; tests pass a destination stream to capture lines. */
 export function createLogger(opts: { level?: LogLevel; destination?: DestinationStream; name?: string } = {}): Logger {
   return pino(
@@ -54,6 +71,7 @@ export function createLogger(opts: { level?: LogLevel; destination?: Destination
       name: opts.name ?? "portal",
       level: opts.level ?? levelFromEnv(),
       redact: { paths: REDACT_PATHS, censor: REDACTED },
+      serializers: { err: serializeError },
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },
@@ -61,12 +79,11 @@ export function createLogger(opts: { level?: LogLevel; destination?: Destination
   );
 }
 
-const globalForLog = globalThis as unknown as { __portalLogger?: Logger };
+const slot = processSlot<Logger>("logger");
 
 /** The process's logger (LOG_LEVEL, default info). */
 export function logger(): Logger {
-  globalForLog.__portalLogger ??= createLogger();
-  return globalForLog.__portalLogger;
+  return slot.getOrCreate(() => createLogger());
 }
 
 export type { Logger };

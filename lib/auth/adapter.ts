@@ -65,6 +65,6 @@ async function forgetUnusedNewUser(userId: string): Promise<void> {
       where: { id: userId, accounts: { none: {} }, sessions: { none: {} }, connections: { none: {} } },
     });
   } catch (error) {
-    logger().error({ err: { message: (error as Error).message } }, "could not remove the user of a failed connect");
+    logger().error({ err: error }, "could not remove the user of a failed connect");
   }
 }

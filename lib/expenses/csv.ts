@@ -5,6 +5,7 @@ import "server-only";
  * only when the consumer has taken the previous one, so memory stays at one batch whatever the size.
  */
 import { db } from "@/lib/db";
+import { logger } from "@/lib/log";
 import { currencyExponent, minorsToDecimalString } from "./money";
 import type { ExpenseFilters } from "./filters";
 import type { DashboardScope, EntryRow } from "./data";
@@ -89,7 +90,7 @@ export function exportEntriesCsv(
             controller.close();
           }
         } catch (err) {
-          console.error("[expenses] CSV export failed", err);
+          logger().error({ module: "expenses", companyId: scope.companyId, err }, "CSV export failed");
           controller.error(new Error("Export failed"));
         }
       },

@@ -192,7 +192,7 @@ async function backfill(ctx: RunContext, source: SyncSource, pageSize: number, c
     // A saved cursor Pleo no longer accepts (400) would block the backfill forever: start over instead;
     // upserts are idempotent, so re-reading pages is harmless.
     if (cursor && ctx.pages === 0 && err instanceof PleoApiError && err.status === 400) {
-      ctx.log.warn({ err: err.message }, "sync: saved backfill cursor rejected, restarting backfill");
+      ctx.log.warn({ err }, "sync: saved backfill cursor rejected, restarting backfill");
       await startOver();
       await run(null);
       return;
@@ -263,7 +263,7 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
       if (err instanceof LeaseLostError) {
         leaseLost = true;
         controller.abort(err);
-      } else log.warn({ err: describe(err) }, "sync: lease heartbeat failed");
+      } else log.warn({ err }, "sync: lease heartbeat failed");
     });
   }, Math.max(1_000, Math.floor(ttlMs / 3)));
   heartbeat.unref?.();
@@ -327,13 +327,13 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
       },
     });
     await finishRun(ctx, "succeeded", null);
-    await pruneRuns(companyId).catch((err) => log.warn({ err: describe(err) }, "sync: pruning old runs failed"));
+    await pruneRuns(companyId).catch((err) => log.warn({ err }, "sync: pruning old runs failed"));
     log.info({ runId: ctx.runId, kind, pages: ctx.pages, entries: ctx.entries, ...ctx.counts, ms: finishedAt.getTime() - startedAt.getTime() }, "sync: run succeeded");
     return result(ctx, "succeeded", null);
   } catch (err) {
     if (!ctx) {
       // Failed before the run row existed (database trouble): nothing to record but the log.
-      log.error({ err: describe(err) }, "sync: could not start run");
+      log.error({ err }, "sync: could not start run");
       throw err;
     }
     const aborted = err instanceof SyncAbortedError || err instanceof LeaseLostError || controller.signal.aborted;
@@ -353,12 +353,12 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     const message = describe(err);
     await recordFailure(companyId, message, true).catch(() => {});
     await finishRun(ctx, "failed", message).catch(() => {});
-    log.error({ runId: ctx.runId, kind: ctx.kind, pages: ctx.pages, err: message }, "sync: run failed");
+    log.error({ runId: ctx.runId, kind: ctx.kind, pages: ctx.pages, err }, "sync: run failed");
     return result(ctx, "failed", message);
   } finally {
     clearInterval(heartbeat);
     opts.signal?.removeEventListener("abort", onAbort);
-    await releaseLease(db, companyId, owner).catch((err) => log.warn({ err: describe(err) }, "sync: lease release failed"));
+    await releaseLease(db, companyId, owner).catch((err) => log.warn({ err }, "sync: lease release failed"));
   }
 }
 

@@ -55,7 +55,7 @@ export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: numb
     try {
       await scheduleDueSyncs(opts.maxConcurrent);
     } catch (err) {
-      logger().error({ module: "sync", err: err instanceof Error ? err.message : String(err) }, "sync: scheduling pass failed");
+      logger().error({ module: "sync", err }, "sync: scheduling pass failed");
     } finally {
       ticking = false;
     }

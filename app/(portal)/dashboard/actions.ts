@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { SyncNowState } from "@/components/dashboard/sync-now-button";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getConnectionForUser } from "@/lib/connections/queries";
+import { logger } from "@/lib/log";
 import { requestSync } from "@/lib/sync/trigger";
 
 const SyncNowInput = z.object({ companyId: z.uuid() });
@@ -23,7 +24,7 @@ export async function syncNowAction(_prev: SyncNowState, formData: FormData): Pr
     revalidatePath("/dashboard");
     return result.started ? { status: "started", message: "Sync started." } : { status: "info", message: result.reason ?? "A sync is already running." };
   } catch (err) {
-    console.error("[dashboard] sync now failed", err);
+    logger().error({ module: "dashboard", companyId: connection.companyId, err }, "sync now failed");
     return { status: "error", message: "The sync could not be started. Try again in a moment." };
   }
 }
