@@ -13,7 +13,7 @@ process.env.DATABASE_URL ??= "postgresql://unused@localhost:5432/unused";
 export default defineConfig({
   experimental: { adapter: true },
   engine: "js",
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- adapter types lag Prisma's (design.md §3)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the PGlite adapter is typed against an older @prisma/driver-adapter-utils
   adapter: async () => new PrismaPGlite(new PGlite()) as any,
   schema: path.join("prisma", "schema.prisma"),
   migrations: { path: path.join("prisma", "migrations") },

@@ -40,7 +40,7 @@ export function createDatabase(target: DatabaseTarget, existing?: PGlite): Datab
     return { prisma, target, close: () => prisma.$disconnect() };
   }
   const pglite = existing ?? openPGlite(target.dir);
-  // The adapter is typed against an older @prisma/driver-adapter-utils (design.md §3); runtime-compatible.
+  // The adapter is typed against an older @prisma/driver-adapter-utils; runtime-compatible.
   const adapter = new PrismaPGlite(pglite) as unknown as PrismaPg;
   const prisma = new PrismaClient({ adapter });
   return {

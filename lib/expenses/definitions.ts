@@ -1,6 +1,6 @@
 /**
  * What the dashboard counts, in one place (the tests and the e2e spec use the same definitions).
- * Enum values are Pleo's (FOUND in the Accounting Entries OpenAPI, see shared/pleo-api.md).
+ * Enum values are Pleo's, as its Accounting Entries OpenAPI spells them.
  */
 
 export const FAMILIES = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "PER_DIEM",
