@@ -85,7 +85,12 @@ export default defineConfig({
     {
       command: `rm -rf ${DASHBOARD_PGLITE_DIR} && npm run start`,
       url: `${DASHBOARD_PORTAL_URL}/`,
-      env: { ...portalEnv, PORT: String(DASHBOARD_PORTAL_PORT), AUTH_URL: DASHBOARD_PORTAL_URL, PGLITE_DIR: DASHBOARD_PGLITE_DIR },
+      env: {
+        ...portalEnv,
+        PORT: String(DASHBOARD_PORTAL_PORT),
+        AUTH_URL: DASHBOARD_PORTAL_URL,
+        PGLITE_DIR: DASHBOARD_PGLITE_DIR,
+      },
       reuseExistingServer: false,
       timeout: 120_000,
       stdout: "pipe",

@@ -20,7 +20,9 @@ test.afterEach(async () => {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-test("landing → Connect Pleo → sandbox login → consent → signed in with the company shown (timed, 5 runs)", async ({ browser }) => {
+test("landing → Connect Pleo → sandbox login → consent → signed in with the company shown (timed, 5 runs)", async ({
+  browser,
+}) => {
   test.setTimeout(240_000);
   const total: number[] = [];
   const portalShare: number[] = [];
@@ -36,7 +38,8 @@ test("landing → Connect Pleo → sandbox login → consent → signed in with 
     page.on("request", (r) => sent.set(r.url(), Date.now()));
     page.on("response", (r) => {
       const path = new URL(r.url()).pathname;
-      if (path === "/connect/pleo" || path === "/api/auth/callback/pleo") portalMs += Date.now() - (sent.get(r.url()) ?? Date.now());
+      if (path === "/connect/pleo" || path === "/api/auth/callback/pleo")
+        portalMs += Date.now() - (sent.get(r.url()) ?? Date.now());
     });
     const started = Date.now();
     await connectCompany(page, {
@@ -104,7 +107,9 @@ test("links the demo user's second company, reconnects one, then signs out", asy
   await expect(page).toHaveURL(/\/$/);
 });
 
-test("a sign-in via one company does not open the account's other companies (session-scoped access)", async ({ browser }) => {
+test("a sign-in via one company does not open the account's other companies (session-scoped access)", async ({
+  browser,
+}) => {
   // Browser 1: the demo user's admin connects both companies in one session (links or reconnects them).
   const first = await browser.newContext();
   const p1 = await first.newPage();
@@ -156,7 +161,9 @@ test("a company linked to another account is refused, and the current account is
   await connectCompany(page, { ...solo, companyName: COMPANY_THISTLE.name });
   await forgetSandboxLogin(page);
   await connectCompany(page, { ...demo, companyName: COMPANY_NORDLYS.name });
-  await expect(page.getByRole("heading", { name: "This company is connected to another portal account" })).toBeVisible();
+  await expect(
+    page.getByRole("heading", { name: "This company is connected to another portal account" }),
+  ).toBeVisible();
   await page.goto("/settings/integrations/pleo");
   await expect(page.getByRole("list", { name: "Connected companies" }).getByRole("listitem")).toHaveText([
     new RegExp(COMPANY_THISTLE.name),
@@ -176,7 +183,9 @@ test("failure pages: Pleo down during the exchange, then Try again succeeds", as
   await expect(linkedCompanies(page)).toHaveText([COMPANY_THISTLE.name]);
 });
 
-test("failure pages: a callback that does not belong to this browser (state) and a stale PKCE cookie", async ({ page }) => {
+test("failure pages: a callback that does not belong to this browser (state) and a stale PKCE cookie", async ({
+  page,
+}) => {
   await page.goto("/api/auth/callback/pleo?code=forged&state=forged");
   await expect(page.getByRole("heading", { name: "This sign-in link is no longer valid" })).toBeVisible();
 

@@ -31,7 +31,10 @@ type SandboxEntry = {
 const SEARCH_PATH = "/v1/accounting-entries:search";
 
 async function sandbox(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${SANDBOX_URL}${path}`, { ...init, headers: { "content-type": "application/json", ...init.headers } });
+  const res = await fetch(`${SANDBOX_URL}${path}`, {
+    ...init,
+    headers: { "content-type": "application/json", ...init.headers },
+  });
   if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
   return res;
 }
@@ -56,7 +59,10 @@ async function sandboxEntries(accessToken: string, start: Date, end: Date): Prom
       body: JSON.stringify({ performedAtStart: start.toISOString(), performedAtEnd: end.toISOString() }),
     });
     if (!res.ok) throw new Error(`sandbox search: ${res.status} ${await res.text()}`);
-    const body = (await res.json()) as { data: SandboxEntry[]; pagination: { hasNextPage: boolean; endCursor?: string } };
+    const body = (await res.json()) as {
+      data: SandboxEntry[];
+      pagination: { hasNextPage: boolean; endCursor?: string };
+    };
     out.push(...body.data);
     if (!body.pagination.hasNextPage) break;
     after = body.pagination.endCursor;
@@ -66,7 +72,11 @@ async function sandboxEntries(accessToken: string, start: Date, end: Date): Prom
 
 /** Sandbox login + consent through the real forms (the same steps a user takes). */
 async function connectLargeCompany(page: Page) {
-  await connectCompany(page, { email: DEMO_USER.email, password: DEMO_USER.password, companyName: COMPANY_NORDLYS.name });
+  await connectCompany(page, {
+    email: DEMO_USER.email,
+    password: DEMO_USER.password,
+    companyName: COMPANY_NORDLYS.name,
+  });
   await page.waitForURL(/\/dashboard/);
   await page.goto(dash());
 }
@@ -110,7 +120,11 @@ test("connecting shows the first sync's progress, then the data as of the sync",
 });
 
 test("KPIs for this month match the sandbox's entries", async () => {
-  const tokens = await getTokensForCompany({ sandboxUrl: SANDBOX_URL, companyId: COMPANY_NORDLYS.id, redirectUri: `${PORTAL_URL}/api/auth/callback/pleo` });
+  const tokens = await getTokensForCompany({
+    sandboxUrl: SANDBOX_URL,
+    companyId: COMPANY_NORDLYS.id,
+    redirectUri: `${PORTAL_URL}/api/auth/callback/pleo`,
+  });
   const { start, end } = thisMonth();
   expected = await sandboxEntries(tokens.access_token, start, end);
   const spend = expected.filter(isSpend);
@@ -122,12 +136,20 @@ test("KPIs for this month match the sandbox's entries", async () => {
   await expect(page.getByTestId("sync-progress")).toBeHidden({ timeout: 60_000 });
   await expect(page.getByTestId("data-as-of")).toContainText("Data as of", { timeout: 30_000 });
   await page.reload();
-  await expect(page.getByTestId("kpi-total-value")).toHaveText(formatMoney(total, COMPANY_NORDLYS.currency, { locale: "en-US" }));
+  await expect(page.getByTestId("kpi-total-value")).toHaveText(
+    formatMoney(total, COMPANY_NORDLYS.currency, { locale: "en-US" }),
+  );
   await expect(page.getByTestId("kpi-count-value")).toHaveText(new Intl.NumberFormat("en-US").format(spend.length));
-  await expect(page.getByTestId("kpi-waiting-value")).toHaveText(String(spend.filter((e) => isWaitingForReview(e.reviewStatus)).length));
-  const missing = spend.filter((e) => e.receiptIds.length === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(e.family)).length;
+  await expect(page.getByTestId("kpi-waiting-value")).toHaveText(
+    String(spend.filter((e) => isWaitingForReview(e.reviewStatus)).length),
+  );
+  const missing = spend.filter(
+    (e) => e.receiptIds.length === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(e.family),
+  ).length;
   await expect(page.getByTestId("kpi-missing-value")).toHaveText(String(missing));
-  await expect(page.getByTestId("table-summary")).toContainText(`${new Intl.NumberFormat("en-US").format(expected.length)} entries`);
+  await expect(page.getByTestId("table-summary")).toContainText(
+    `${new Intl.NumberFormat("en-US").format(expected.length)} entries`,
+  );
   await expect(page.getByRole("heading", { name: "Spend per month" })).toBeVisible();
 });
 
@@ -151,7 +173,9 @@ test("filters change the table and the URL, and the back button restores the vie
   await page.getByRole("link", { name: /^Amount/ }).click();
   await expect(page).toHaveURL(/sort=amount/);
   const largest = filtered.reduce((m, e) => (e.totalBillValue.minors > m.totalBillValue.minors ? e : m));
-  await expect(rows.first().locator("td").last()).toContainText(formatMoney(largest.totalBillValue.minors, "DKK", { locale: "en-US" }));
+  await expect(rows.first().locator("td").last()).toContainText(
+    formatMoney(largest.totalBillValue.minors, "DKK", { locale: "en-US" }),
+  );
 
   await page.goBack();
   await expect(page).not.toHaveURL(/sort=amount/);
@@ -161,7 +185,9 @@ test("filters change the table and the URL, and the back button restores the vie
 
   // A bad value in the URL is explained, not fatal.
   await page.goto(dash("family=SHOPPING&page=zero"));
-  await expect(page.getByRole("alert").filter({ hasText: "could not be used" })).toContainText('"SHOPPING" is not a valid family');
+  await expect(page.getByRole("alert").filter({ hasText: "could not be used" })).toContainText(
+    '"SHOPPING" is not a valid family',
+  );
   await expect(summary).toContainText(`${expected.length} entries`);
 });
 
@@ -174,8 +200,13 @@ test("a row opens the entry's detail", async () => {
   const id = page.url().match(/expenses\/([0-9a-f-]{36})/)![1];
   const entry = expected.find((e) => e.id === id)!;
   expect(entry).toBeDefined();
-  await expect(page.getByTestId("detail-amount")).toHaveText(formatMoney(entry.totalBillValue.minors, "DKK", { locale: "en-US" }));
-  await expect(page.getByRole("link", { name: /Open in Pleo/ })).toHaveAttribute("href", `https://app.pleo.io/expenses/${id}`);
+  await expect(page.getByTestId("detail-amount")).toHaveText(
+    formatMoney(entry.totalBillValue.minors, "DKK", { locale: "en-US" }),
+  );
+  await expect(page.getByRole("link", { name: /Open in Pleo/ })).toHaveAttribute(
+    "href",
+    `https://app.pleo.io/expenses/${id}`,
+  );
   await page.getByRole("link", { name: "← Back to expenses" }).click();
   await expect(page).toHaveURL(/sort=amount/);
 });
@@ -189,8 +220,14 @@ test("CSV export downloads exactly the filtered rows", async () => {
   const text = fs.readFileSync((await download.path())!, "utf8").replace(/^\uFEFF/, "");
   const lines = text.trimEnd().split("\r\n");
   expect(lines[0].split(",").slice(0, 4)).toEqual(["id", "performed_at", "settled_at", "family"]);
-  const ids = lines.slice(1).map((l) => l.split(",")[0]).sort();
-  const want = expected.filter((e) => e.family === "MILEAGE").map((e) => e.id).sort();
+  const ids = lines
+    .slice(1)
+    .map((l) => l.split(",")[0])
+    .sort();
+  const want = expected
+    .filter((e) => e.family === "MILEAGE")
+    .map((e) => e.id)
+    .sort();
   expect(want.length).toBeGreaterThan(0);
   expect(ids).toEqual(want);
 });

@@ -20,7 +20,10 @@ export class DecryptionError extends Error {
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
   let primary: string | undefined;
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const idx = part.indexOf(":");
     const id = part.slice(0, idx);
     const key = Buffer.from(part.slice(idx + 1), "base64url");
@@ -42,7 +45,13 @@ export function seal(plaintext: string, ring: KeyRing): string {
   // The key id is authenticated too, so a value cannot be relabelled to another key.
   cipher.setAAD(Buffer.from(ring.primary));
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", ring.primary, iv.toString("base64url"), ct.toString("base64url"), cipher.getAuthTag().toString("base64url")].join(".");
+  return [
+    "v1",
+    ring.primary,
+    iv.toString("base64url"),
+    ct.toString("base64url"),
+    cipher.getAuthTag().toString("base64url"),
+  ].join(".");
 }
 
 export function open(sealed: string, ring: KeyRing): string {

@@ -60,10 +60,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` +
-        "See README.md → Configuration.",
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\n` + "See README.md → Configuration.");
     this.name = "ConfigError";
   }
 }
@@ -72,16 +69,12 @@ type RawEnv = Record<string, string | undefined>;
 
 /** Pure: validate a raw environment. Throws ConfigError naming every bad variable. */
 export function parseEnv(raw: RawEnv): Env {
-  const cleaned = Object.fromEntries(
-    Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""),
-  );
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const result = envSchema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join(".");
-    return raw[name] === undefined || raw[name] === ""
-      ? `${name} is missing`
-      : `${name} ${issue.message}`;
+    return raw[name] === undefined || raw[name] === "" ? `${name} is missing` : `${name} ${issue.message}`;
   });
   throw new ConfigError(problems);
 }

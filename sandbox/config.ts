@@ -21,10 +21,7 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   host: "127.0.0.1",
   clientId: "sandbox-portal",
   clientSecret: "sandbox-portal-secret",
-  redirectUris: [
-    "http://localhost:3000/api/auth/callback/pleo",
-    "http://127.0.0.1:3000/api/auth/callback/pleo",
-  ],
+  redirectUris: ["http://localhost:3000/api/auth/callback/pleo", "http://127.0.0.1:3000/api/auth/callback/pleo"],
   seed: 42,
   entries: 5000,
   accessTokenTtlSeconds: 600,
@@ -50,7 +47,9 @@ function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
 }
 
 export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<SandboxOptions> {
-  const redirect = env.SANDBOX_REDIRECT_URIS?.split(",").map((s) => s.trim()).filter(Boolean);
+  const redirect = env.SANDBOX_REDIRECT_URIS?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const rl = env.SANDBOX_RATE_LIMIT?.trim().toLowerCase();
   return {
     port: intEnv(env, "SANDBOX_PORT"),

@@ -41,7 +41,8 @@ const ConfigSchema = z
 
 async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T | Response> {
   const parsed = parseJsonBody(await c.req.text(), schema);
-  if (!parsed.ok) return c.json({ error: parsed.reason === "json" ? "invalid_json" : "invalid_body", message: parsed.message }, 400);
+  if (!parsed.ok)
+    return c.json({ error: parsed.reason === "json" ? "invalid_json" : "invalid_body", message: parsed.message }, 400);
   return parsed.data;
 }
 
@@ -194,6 +195,7 @@ export function controlRoutes(state: SandboxState) {
 }
 
 function publicConfig(state: SandboxState) {
-  const { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries } = state.config;
+  const { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries } =
+    state.config;
   return { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries };
 }

@@ -29,7 +29,10 @@ function faultResponse(c: Context, f: Fault): Response {
   if (status === 429 || status === 503) headers["Retry-After"] = "1";
   if (c.req.path.startsWith("/oauth/")) {
     const error = status >= 500 ? "temporarily_unavailable" : status === 401 ? "invalid_client" : "invalid_request";
-    return c.json({ error, error_description: "Injected fault (sandbox)" }, status, { ...headers, "Cache-Control": "no-store" });
+    return c.json({ error, error_description: "Injected fault (sandbox)" }, status, {
+      ...headers,
+      "Cache-Control": "no-store",
+    });
   }
   if (status === 401) headers["WWW-Authenticate"] = 'Bearer realm="pleo"';
   return c.json({ type: TYPES[status] ?? "ERROR", message: "Injected fault (sandbox)" }, status, headers);

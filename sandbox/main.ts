@@ -12,7 +12,9 @@ async function main() {
   console.log(`Pleo sandbox listening on ${sb.url} (seeded in ${seconds}s, seed ${cfg.seed})`);
   console.log(`  OAuth client: client_id=${cfg.clientId} client_secret=${cfg.clientSecret}`);
   console.log(`  Redirect URIs: ${cfg.redirectUris.join(", ")}`);
-  console.log(`  Demo logins: ${DEMO_USER.email} / ${DEMO_USER.password} (two companies), ${SOLO_USER.email} / ${SOLO_USER.password} (one company)`);
+  console.log(
+    `  Demo logins: ${DEMO_USER.email} / ${DEMO_USER.password} (two companies), ${SOLO_USER.email} / ${SOLO_USER.password} (one company)`,
+  );
   for (const c of COMPANIES) {
     console.log(`  Company ${c.name} (${c.currency}) ${c.id}: ${sb.state.company(c.id)!.data.entries.length} entries`);
   }

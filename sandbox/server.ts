@@ -30,7 +30,9 @@ export function createSandboxApp(opts: Partial<SandboxOptions> = {}, state: Sand
       const started = performance.now();
       await next();
       if (!c.req.path.startsWith("/__sandbox")) {
-        console.log(`[sandbox] ${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`);
+        console.log(
+          `[sandbox] ${c.req.method} ${c.req.path} ${c.res.status} ${(performance.now() - started).toFixed(1)}ms`,
+        );
       }
     });
   }
@@ -58,7 +60,9 @@ export function createSandboxApp(opts: Partial<SandboxOptions> = {}, state: Sand
   app.route("/", api);
 
   app.notFound((c) =>
-    c.req.path.startsWith("/v") ? c.json({ type: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` }, 404) : c.text("Not found", 404),
+    c.req.path.startsWith("/v")
+      ? c.json({ type: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}` }, 404)
+      : c.text("Not found", 404),
   );
   app.onError((err, c) => {
     console.error("[sandbox] unhandled error", err);

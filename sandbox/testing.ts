@@ -85,7 +85,8 @@ export async function authorizeViaForms(opts: {
   const settle = async (): Promise<AuthorizeResult | null> => {
     while (res.status >= 300 && res.status < 400) {
       const loc = new URL(res.headers.get("location") ?? "", origin);
-      if (loc.origin !== origin || !loc.pathname.startsWith("/oauth/")) return resultFromRedirect(loc.toString(), res.status);
+      if (loc.origin !== origin || !loc.pathname.startsWith("/oauth/"))
+        return resultFromRedirect(loc.toString(), res.status);
       res = await request(loc.toString());
     }
     return null;
@@ -103,7 +104,8 @@ export async function authorizeViaForms(opts: {
     done = await settle();
     if (done) return done;
     page = await res.text();
-    if (res.status !== 200) return { location: "", status: res.status, error: res.status === 401 ? "login_failed" : `http_${res.status}` };
+    if (res.status !== 200)
+      return { location: "", status: res.status, error: res.status === 401 ? "login_failed" : `http_${res.status}` };
   }
 
   if (!page.includes('action="/oauth/consent"')) throw new Error("Expected the sandbox consent page");
@@ -168,7 +170,8 @@ export async function getTokensForCompany(opts: {
     password: opts.password ?? DEMO_USER.password,
     companyId: opts.companyId,
   });
-  if (!result.code) throw new Error(`Authorization failed: ${result.error ?? "no code"} ${result.errorDescription ?? ""}`.trim());
+  if (!result.code)
+    throw new Error(`Authorization failed: ${result.error ?? "no code"} ${result.errorDescription ?? ""}`.trim());
   if (result.state !== state) throw new Error("Authorization returned a different state");
   const res = await fetch(new URL("/oauth/token", opts.sandboxUrl), {
     method: "POST",
@@ -184,6 +187,7 @@ export async function getTokensForCompany(opts: {
     }).toString(),
   });
   const body = (await res.json()) as SandboxTokenResponse & { error?: string; error_description?: string };
-  if (!res.ok) throw new Error(`Token exchange failed (${res.status}): ${body.error} ${body.error_description ?? ""}`.trim());
+  if (!res.ok)
+    throw new Error(`Token exchange failed (${res.status}): ${body.error} ${body.error_description ?? ""}`.trim());
   return body;
 }

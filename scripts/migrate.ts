@@ -29,7 +29,9 @@ main().catch((error) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
   } else if (String(error?.message ?? error).includes("lock")) {
-    console.error(`[db] ${error.message ?? error}\nIs another portal process using the PGlite directory? Stop it first.`);
+    console.error(
+      `[db] ${error.message ?? error}\nIs another portal process using the PGlite directory? Stop it first.`,
+    );
   } else {
     console.error(`[db] migration failed: ${error?.message ?? error}`);
   }

@@ -23,7 +23,16 @@ if (!fs.existsSync(snapshot)) {
 }
 const sql = execFileSync(
   "npx",
-  ["prisma", "migrate", "diff", "--from-schema-datamodel", snapshot, "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
+  [
+    "prisma",
+    "migrate",
+    "diff",
+    "--from-schema-datamodel",
+    snapshot,
+    "--to-schema-datamodel",
+    "prisma/schema.prisma",
+    "--script",
+  ],
   { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
 );
 if (/^-- This is an empty migration\.\s*$/m.test(sql)) {

@@ -14,7 +14,7 @@ export function AuthCard({
     <main className="mx-auto flex min-h-screen max-w-xl flex-col justify-center px-6 py-16">
       <div className="rounded-2xl border border-black/5 bg-white p-8 shadow-sm">
         <p
-          className={`text-sm font-semibold uppercase tracking-wide ${tone === "error" ? "text-brand" : "text-muted"}`}
+          className={`text-sm font-semibold tracking-wide uppercase ${tone === "error" ? "text-brand" : "text-muted"}`}
         >
           {eyebrow}
         </p>

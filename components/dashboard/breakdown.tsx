@@ -17,7 +17,8 @@ const TITLES: Record<BreakdownDimension, string> = {
 
 /** The filter a bar's link applies (null keys, e.g. "No team", have no filter of their own). */
 function filterFor(dim: BreakdownDimension, key: string | null): Partial<ExpenseFilters> | null {
-  if (dim === "category") return key === null ? { category: "none" } : key === UNKNOWN_ACCOUNT_ID ? null : { category: key };
+  if (dim === "category")
+    return key === null ? { category: "none" } : key === UNKNOWN_ACCOUNT_ID ? null : { category: key };
   if (key === null) return null;
   if (dim === "team") return { team: key };
   if (dim === "employee") return { employee: key };
@@ -43,7 +44,13 @@ export async function Breakdown({ view, dimension }: { view: DashboardView; dime
             const share = total !== 0n ? Number(item.total) / Number(total) : 0;
             const filter = item.isOther ? null : filterFor(dimension, item.key);
             const label = filter ? (
-              <Link href={viewHref(view, filter)} className="truncate hover:underline" title={`Show only ${item.label}`}>{item.label}</Link>
+              <Link
+                href={viewHref(view, filter)}
+                className="truncate hover:underline"
+                title={`Show only ${item.label}`}
+              >
+                {item.label}
+              </Link>
             ) : (
               <span className="truncate">{item.label}</span>
             );
@@ -53,11 +60,16 @@ export async function Breakdown({ view, dimension }: { view: DashboardView; dime
                   {label}
                   <span className="shrink-0 tabular-nums">
                     {formatMoney(item.total, currency, { locale: view.locale })}
-                    <span className="ml-2 text-xs text-muted">{pct.format(share)} · {item.count}</span>
+                    <span className="ml-2 text-xs text-muted">
+                      {pct.format(share)} · {item.count}
+                    </span>
                   </span>
                 </div>
                 <div aria-hidden className="mt-1 h-1.5 w-full rounded-full bg-black/[0.06]">
-                  <div className={`h-full rounded-full ${item.isOther ? "bg-black/25" : "bg-brand"}`} style={{ width: `${width}%` }} />
+                  <div
+                    className={`h-full rounded-full ${item.isOther ? "bg-black/25" : "bg-brand"}`}
+                    style={{ width: `${width}%` }}
+                  />
                 </div>
               </li>
             );

@@ -3,7 +3,15 @@ import type { ConnectionSummary } from "@/lib/connections/queries";
 import { Badge } from "@/components/ui/badge";
 
 /** One tab per linked company; the period carries over, company-specific filters do not. */
-export function CompanySwitcher({ connections, currentId, period }: { connections: ConnectionSummary[]; currentId: string; period?: string }) {
+export function CompanySwitcher({
+  connections,
+  currentId,
+  period,
+}: {
+  connections: ConnectionSummary[];
+  currentId: string;
+  period?: string;
+}) {
   if (connections.length < 2) return null;
   return (
     <nav aria-label="Companies" className="flex flex-wrap gap-2">

@@ -15,31 +15,66 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
 
 /** Every synced field of one accounting entry, its split items and tags, and a link to it in Pleo. */
 export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale: string }) {
-  const dt = (d: Date | null) => (d ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(d) + " UTC" : null);
-  const money = (minors: bigint | null, currency: string | null) => (minors !== null && currency ? formatMoney(minors, currency, { locale }) : null);
+  const dt = (d: Date | null) =>
+    d
+      ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(d) + " UTC"
+      : null;
+  const money = (minors: bigint | null, currency: string | null) =>
+    minors !== null && currency ? formatMoney(minors, currency, { locale }) : null;
   const foreign = entry.transactionCurrency !== entry.billCurrency;
   return (
     <div className="grid gap-6 lg:grid-cols-3">
       <div className="flex flex-col gap-6 lg:col-span-2">
         <Card title="Details" headingId="details-heading">
           <dl>
-            <Field label="Amount"><span className="text-lg font-semibold tabular-nums" data-testid="detail-amount">{money(entry.billMinors, entry.billCurrency)}</span></Field>
-            {foreign && <Field label="Purchase amount">{money(entry.transactionMinors, entry.transactionCurrency)}</Field>}
+            <Field label="Amount">
+              <span className="text-lg font-semibold tabular-nums" data-testid="detail-amount">
+                {money(entry.billMinors, entry.billCurrency)}
+              </span>
+            </Field>
+            {foreign && (
+              <Field label="Purchase amount">{money(entry.transactionMinors, entry.transactionCurrency)}</Field>
+            )}
             <Field label="Supplier">{entry.supplierName}</Field>
             <Field label="Note">{entry.note}</Field>
-            <Field label="Type">{familyLabel(entry.family)}{entry.subFamily ? ` · ${humanize(entry.subFamily)}` : ""}</Field>
-            <Field label="Status"><Badge>{humanize(entry.status)}</Badge></Field>
+            <Field label="Type">
+              {familyLabel(entry.family)}
+              {entry.subFamily ? ` · ${humanize(entry.subFamily)}` : ""}
+            </Field>
+            <Field label="Status">
+              <Badge>{humanize(entry.status)}</Badge>
+            </Field>
             <Field label="Review status">{humanize(entry.reviewStatus)}</Field>
             <Field label="Export status">{humanize(entry.exportStatus)}</Field>
-            <Field label="Employee">{entry.employeeName ? <>{entry.employeeName}{entry.employeeEmail && <span className="text-muted"> · {entry.employeeEmail}</span>}</> : null}</Field>
+            <Field label="Employee">
+              {entry.employeeName ? (
+                <>
+                  {entry.employeeName}
+                  {entry.employeeEmail && <span className="text-muted"> · {entry.employeeEmail}</span>}
+                </>
+              ) : null}
+            </Field>
             <Field label="Team">{entry.teamName}</Field>
-            <Field label="Category">{entry.categoryName}{entry.accountCode && !entry.categoryName.startsWith(entry.accountCode) ? ` (${entry.accountCode})` : ""}</Field>
+            <Field label="Category">
+              {entry.categoryName}
+              {entry.accountCode && !entry.categoryName.startsWith(entry.accountCode) ? ` (${entry.accountCode})` : ""}
+            </Field>
             <Field label="Tax code">{entry.taxCodeId}</Field>
-            <Field label="Receipts">{entry.receiptCount === 0 ? <Badge tone="warn">No receipt</Badge> : `${entry.receiptCount} attached`}</Field>
+            <Field label="Receipts">
+              {entry.receiptCount === 0 ? <Badge tone="warn">No receipt</Badge> : `${entry.receiptCount} attached`}
+            </Field>
             <Field label="Attendees">{entry.attendeeCount > 0 ? String(entry.attendeeCount) : null}</Field>
             <Field label="Tags">
               {entry.tagNames.length > 0 ? (
-                <ul className="flex flex-wrap gap-1.5">{entry.tagNames.map((t, i) => <li key={i}><Badge>{t.group}: {t.name}</Badge></li>)}</ul>
+                <ul className="flex flex-wrap gap-1.5">
+                  {entry.tagNames.map((t, i) => (
+                    <li key={i}>
+                      <Badge>
+                        {t.group}: {t.name}
+                      </Badge>
+                    </li>
+                  ))}
+                </ul>
               ) : null}
             </Field>
           </dl>
@@ -48,14 +83,28 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
           <Card title={`Split into ${entry.splits.length} parts`} headingId="split-heading">
             <table className="w-full text-sm">
               <caption className="sr-only">Split items</caption>
-              <thead className="text-left text-xs uppercase tracking-wide text-muted">
-                <tr><th scope="col" className="py-1 font-medium">Category</th><th scope="col" className="py-1 font-medium">Tags</th><th scope="col" className="py-1 text-right font-medium">Amount</th></tr>
+              <thead className="text-left text-xs tracking-wide text-muted uppercase">
+                <tr>
+                  <th scope="col" className="py-1 font-medium">
+                    Category
+                  </th>
+                  <th scope="col" className="py-1 font-medium">
+                    Tags
+                  </th>
+                  <th scope="col" className="py-1 text-right font-medium">
+                    Amount
+                  </th>
+                </tr>
               </thead>
               <tbody>
                 {entry.splits.map((s) => (
                   <tr key={s.id} className="border-t border-black/5">
                     <td className="py-2">{s.categoryName}</td>
-                    <td className="py-2">{s.tagNames.map((t) => `${t.group}: ${t.name}`).join(", ") || <span className="text-muted">–</span>}</td>
+                    <td className="py-2">
+                      {s.tagNames.map((t) => `${t.group}: ${t.name}`).join(", ") || (
+                        <span className="text-muted">–</span>
+                      )}
+                    </td>
                     <td className="py-2 text-right tabular-nums">{money(s.billMinors, s.billCurrency)}</td>
                   </tr>
                 ))}
@@ -72,9 +121,16 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
           <Field label="Created in Pleo">{dt(entry.pleoCreatedAt)}</Field>
           <Field label="Updated in Pleo">{dt(entry.pleoUpdatedAt)}</Field>
           <Field label="Synced">{dt(entry.syncedAt)}</Field>
-          <Field label="Pleo id"><code className="break-all text-xs">{entry.id}</code></Field>
+          <Field label="Pleo id">
+            <code className="text-xs break-all">{entry.id}</code>
+          </Field>
         </dl>
-        <a href={pleoAppEntryUrl(entry.id)} target="_blank" rel="noreferrer" className="mt-4 inline-block text-sm font-semibold text-brand hover:underline">
+        <a
+          href={pleoAppEntryUrl(entry.id)}
+          target="_blank"
+          rel="noreferrer"
+          className="mt-4 inline-block text-sm font-semibold text-brand hover:underline"
+        >
           Open in Pleo ↗
         </a>
         {/* GUESSED deep-link format: Pleo does not document links into its web app. */}

@@ -8,15 +8,44 @@ import { buttonStyles } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { viewHref, type DashboardView } from "./view";
 
-function SortHeader({ view, sortKey, label, align = "left" }: { view: DashboardView; sortKey: SortKey; label: string; align?: "left" | "right" }) {
+function SortHeader({
+  view,
+  sortKey,
+  label,
+  align = "left",
+}: {
+  view: DashboardView;
+  sortKey: SortKey;
+  label: string;
+  align?: "left" | "right";
+}) {
   const active = view.filters.sort === sortKey;
-  const nextDir = active ? (view.filters.dir === "asc" ? "desc" : "asc") : sortKey === "date" || sortKey === "amount" ? "desc" : "asc";
+  const nextDir = active
+    ? view.filters.dir === "asc"
+      ? "desc"
+      : "asc"
+    : sortKey === "date" || sortKey === "amount"
+      ? "desc"
+      : "asc";
   return (
-    <th scope="col" aria-sort={active ? (view.filters.dir === "asc" ? "ascending" : "descending") : "none"} className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}>
-      <Link href={viewHref(view, { sort: sortKey, dir: nextDir })} className="inline-flex items-center gap-1 hover:underline">
+    <th
+      scope="col"
+      aria-sort={active ? (view.filters.dir === "asc" ? "ascending" : "descending") : "none"}
+      className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}
+    >
+      <Link
+        href={viewHref(view, { sort: sortKey, dir: nextDir })}
+        className="inline-flex items-center gap-1 hover:underline"
+      >
         {label}
-        <span aria-hidden className="text-xs text-muted">{active ? (view.filters.dir === "asc" ? "▲" : "▼") : "↕"}</span>
-        <span className="sr-only">{active ? `, sorted ${view.filters.dir === "asc" ? "ascending" : "descending"}; activate to reverse` : ", activate to sort"}</span>
+        <span aria-hidden className="text-xs text-muted">
+          {active ? (view.filters.dir === "asc" ? "▲" : "▼") : "↕"}
+        </span>
+        <span className="sr-only">
+          {active
+            ? `, sorted ${view.filters.dir === "asc" ? "ascending" : "descending"}; activate to reverse`
+            : ", activate to sort"}
+        </span>
       </Link>
     </th>
   );
@@ -29,31 +58,53 @@ function statusTone(status: string) {
 }
 
 function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; detailQuery: string }) {
-  const date = new Intl.DateTimeFormat(view.locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }).format(new Date(row.performedAt));
+  const date = new Intl.DateTimeFormat(view.locale, {
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  }).format(new Date(row.performedAt));
   const foreign = row.transactionCurrency !== row.billCurrency;
   const missingReceipt = row.receiptCount === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(row.family);
   const title = row.supplierName ?? row.note ?? familyLabel(row.family);
   return (
     <tr className="relative border-t border-black/5 focus-within:bg-brand/5 hover:bg-black/[0.02]">
-      <td className="whitespace-nowrap px-3 py-2 tabular-nums text-muted">{date}</td>
+      <td className="px-3 py-2 whitespace-nowrap text-muted tabular-nums">{date}</td>
       <td className="max-w-72 px-3 py-2">
         {/* The link covers the whole row (after:inset-0) so the row is one click/tab target. */}
-        <Link href={`/dashboard/expenses/${row.id}${detailQuery}`} className="block truncate font-medium after:absolute after:inset-0 after:content-[''] focus-visible:outline-none">
+        <Link
+          href={`/dashboard/expenses/${row.id}${detailQuery}`}
+          className="block truncate font-medium after:absolute after:inset-0 after:content-[''] focus-visible:outline-none"
+        >
           {title}
         </Link>
         {row.supplierName && row.note && <span className="block truncate text-xs text-muted">{row.note}</span>}
       </td>
-      <td className="whitespace-nowrap px-3 py-2">{row.employeeName ?? <span className="text-muted">–</span>}</td>
-      <td className="max-w-48 truncate px-3 py-2">{row.accountName ?? <span className="text-muted">Uncategorised</span>}</td>
-      <td className="whitespace-nowrap px-3 py-2">{familyLabel(row.family)}</td>
-      <td className="whitespace-nowrap px-3 py-2">
-        <Badge tone={statusTone(row.status)}>{humanize(row.status)}</Badge>
-        {isWaitingForReview(row.reviewStatus) && <span className="ml-1"><Badge tone="warn">Review</Badge></span>}
-        {missingReceipt && <span className="ml-1"><Badge tone="warn">No receipt</Badge></span>}
+      <td className="px-3 py-2 whitespace-nowrap">{row.employeeName ?? <span className="text-muted">–</span>}</td>
+      <td className="max-w-48 truncate px-3 py-2">
+        {row.accountName ?? <span className="text-muted">Uncategorised</span>}
       </td>
-      <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums">
+      <td className="px-3 py-2 whitespace-nowrap">{familyLabel(row.family)}</td>
+      <td className="px-3 py-2 whitespace-nowrap">
+        <Badge tone={statusTone(row.status)}>{humanize(row.status)}</Badge>
+        {isWaitingForReview(row.reviewStatus) && (
+          <span className="ml-1">
+            <Badge tone="warn">Review</Badge>
+          </span>
+        )}
+        {missingReceipt && (
+          <span className="ml-1">
+            <Badge tone="warn">No receipt</Badge>
+          </span>
+        )}
+      </td>
+      <td className="px-3 py-2 text-right whitespace-nowrap tabular-nums">
         {formatMoney(row.billMinors, row.billCurrency, { locale: view.locale })}
-        {foreign && <span className="block text-xs text-muted">{formatMoney(row.transactionMinors, row.transactionCurrency, { locale: view.locale })}</span>}
+        {foreign && (
+          <span className="block text-xs text-muted">
+            {formatMoney(row.transactionMinors, row.transactionCurrency, { locale: view.locale })}
+          </span>
+        )}
       </td>
     </tr>
   );
@@ -74,45 +125,86 @@ export async function ExpensesTable({ view }: { view: DashboardView }) {
     <section aria-labelledby="expenses-heading" className="rounded-xl border border-black/10 bg-white shadow-sm">
       <div className="flex flex-wrap items-center justify-between gap-3 p-4">
         <div>
-          <h2 id="expenses-heading" className="text-base font-semibold">Expenses</h2>
+          <h2 id="expenses-heading" className="text-base font-semibold">
+            Expenses
+          </h2>
           <p className="text-sm text-muted" data-testid="table-summary">
-            {page.total === 0 ? "No entries match this view." : `${n.format(page.total)} ${page.total === 1 ? "entry" : "entries"} · ${view.scope.period.label}`}
+            {page.total === 0
+              ? "No entries match this view."
+              : `${n.format(page.total)} ${page.total === 1 ? "entry" : "entries"} · ${view.scope.period.label}`}
           </p>
         </div>
-        <a href={exportHref} download className={buttonStyles.secondary}>Download CSV</a>
+        <a href={exportHref} download className={buttonStyles.secondary}>
+          Download CSV
+        </a>
       </div>
       {page.total > 0 && page.rows.length === 0 ? (
         <p className="px-4 pb-6 text-sm">
-          This page is past the end of the list. <Link className="underline" href={viewHref(view, { page: 1 })}>Go to the first page</Link>.
+          This page is past the end of the list.{" "}
+          <Link className="underline" href={viewHref(view, { page: 1 })}>
+            Go to the first page
+          </Link>
+          .
         </p>
       ) : page.total > 0 ? (
         <div className="overflow-x-auto">
           <table className="w-full text-sm">
-            <caption className="sr-only">Expenses, {view.scope.period.label}, page {page.page} of {page.pageCount}</caption>
-            <thead className="bg-surface text-xs uppercase tracking-wide text-muted">
+            <caption className="sr-only">
+              Expenses, {view.scope.period.label}, page {page.page} of {page.pageCount}
+            </caption>
+            <thead className="bg-surface text-xs tracking-wide text-muted uppercase">
               <tr>
                 <SortHeader view={view} sortKey="date" label="Date" />
                 <SortHeader view={view} sortKey="supplier" label="Supplier / note" />
-                <th scope="col" className="px-3 py-2 text-left font-medium">Employee</th>
-                <th scope="col" className="px-3 py-2 text-left font-medium">Category</th>
+                <th scope="col" className="px-3 py-2 text-left font-medium">
+                  Employee
+                </th>
+                <th scope="col" className="px-3 py-2 text-left font-medium">
+                  Category
+                </th>
                 <SortHeader view={view} sortKey="family" label="Type" />
                 <SortHeader view={view} sortKey="status" label="Status" />
                 <SortHeader view={view} sortKey="amount" label="Amount" align="right" />
               </tr>
             </thead>
-            <tbody>{page.rows.map((row) => <Row key={row.id} row={row} view={view} detailQuery={detailQuery} />)}</tbody>
+            <tbody>
+              {page.rows.map((row) => (
+                <Row key={row.id} row={row} view={view} detailQuery={detailQuery} />
+              ))}
+            </tbody>
           </table>
         </div>
       ) : null}
       {page.total > 0 && (
-        <nav aria-label="Pagination" className="flex flex-wrap items-center justify-between gap-3 border-t border-black/5 p-4 text-sm">
+        <nav
+          aria-label="Pagination"
+          className="flex flex-wrap items-center justify-between gap-3 border-t border-black/5 p-4 text-sm"
+        >
           <span className="text-muted">
             {page.rows.length > 0 ? `Showing ${n.format(first)}–${n.format(last)} of ${n.format(page.total)}` : ""}
           </span>
           <div className="flex items-center gap-2">
-            {page.page > 1 ? <Link rel="prev" href={viewHref(view, { page: page.page - 1 })} className={buttonStyles.secondary}>Previous</Link> : <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>Previous</span>}
-            <span className="px-2 tabular-nums">Page {n.format(page.page)} of {n.format(page.pageCount)}</span>
-            {page.page < lastPage ? <Link rel="next" href={viewHref(view, { page: page.page + 1 })} className={buttonStyles.secondary}>Next</Link> : <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>Next</span>}
+            {page.page > 1 ? (
+              <Link rel="prev" href={viewHref(view, { page: page.page - 1 })} className={buttonStyles.secondary}>
+                Previous
+              </Link>
+            ) : (
+              <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>
+                Previous
+              </span>
+            )}
+            <span className="px-2 tabular-nums">
+              Page {n.format(page.page)} of {n.format(page.pageCount)}
+            </span>
+            {page.page < lastPage ? (
+              <Link rel="next" href={viewHref(view, { page: page.page + 1 })} className={buttonStyles.secondary}>
+                Next
+              </Link>
+            ) : (
+              <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>
+                Next
+              </span>
+            )}
           </div>
         </nav>
       )}
@@ -122,9 +214,15 @@ export async function ExpensesTable({ view }: { view: DashboardView }) {
 
 export function ExpensesTableSkeleton() {
   return (
-    <div role="status" aria-label="Loading expenses" className="rounded-xl border border-black/10 bg-white p-4 shadow-sm">
+    <div
+      role="status"
+      aria-label="Loading expenses"
+      className="rounded-xl border border-black/10 bg-white p-4 shadow-sm"
+    >
       <Skeleton className="mb-4 h-5 w-32" />
-      {Array.from({ length: 10 }, (_, i) => <Skeleton key={i} className="mb-2 h-8 w-full" />)}
+      {Array.from({ length: 10 }, (_, i) => (
+        <Skeleton key={i} className="mb-2 h-8 w-full" />
+      ))}
     </div>
   );
 }

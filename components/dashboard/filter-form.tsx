@@ -14,17 +14,35 @@ const fieldClass = "mt-1 block w-full rounded-md border border-black/15 bg-white
 function Field({ id, label, children }: { id: string; label: string; children: React.ReactNode }) {
   return (
     <div className="min-w-0">
-      <label htmlFor={id} className="block text-xs font-medium text-muted">{label}</label>
+      <label htmlFor={id} className="block text-xs font-medium text-muted">
+        {label}
+      </label>
       {children}
     </div>
   );
 }
 
-function Select({ id, name, value, options, allLabel }: { id: string; name: string; value: string | undefined; options: { value: string; label: string }[]; allLabel: string }) {
+function Select({
+  id,
+  name,
+  value,
+  options,
+  allLabel,
+}: {
+  id: string;
+  name: string;
+  value: string | undefined;
+  options: { value: string; label: string }[];
+  allLabel: string;
+}) {
   return (
     <select id={id} name={name} defaultValue={value ?? ""} className={fieldClass}>
       <option value="">{allLabel}</option>
-      {options.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
     </select>
   );
 }
@@ -45,7 +63,11 @@ export async function FilterForm({ view }: { view: DashboardView }) {
       )}
       <Field id="f-period" label="Period">
         <select id="f-period" name="period" defaultValue={f.period} className={fieldClass}>
-          {PERIODS.map((p) => <option key={p} value={p}>{PERIOD_LABELS[p]}</option>)}
+          {PERIODS.map((p) => (
+            <option key={p} value={p}>
+              {PERIOD_LABELS[p]}
+            </option>
+          ))}
         </select>
       </Field>
       <Field id="f-from" label="From">
@@ -55,42 +77,119 @@ export async function FilterForm({ view }: { view: DashboardView }) {
         <input id="f-to" name="to" type="date" defaultValue={f.to ?? ""} className={fieldClass} />
       </Field>
       <div className="col-span-2 md:col-span-1 xl:col-span-3">
-        <label htmlFor="f-q" className="block text-xs font-medium text-muted">Search note or supplier</label>
-        <input id="f-q" name="q" type="search" defaultValue={f.q ?? ""} maxLength={100} placeholder="e.g. coffee, Adobe" className={fieldClass} />
+        <label htmlFor="f-q" className="block text-xs font-medium text-muted">
+          Search note or supplier
+        </label>
+        <input
+          id="f-q"
+          name="q"
+          type="search"
+          defaultValue={f.q ?? ""}
+          maxLength={100}
+          placeholder="e.g. coffee, Adobe"
+          className={fieldClass}
+        />
       </div>
       <Field id="f-family" label="Type">
-        <Select id="f-family" name="family" value={f.family} allLabel="All types" options={FAMILIES.map((x) => ({ value: x, label: familyLabel(x) }))} />
+        <Select
+          id="f-family"
+          name="family"
+          value={f.family}
+          allLabel="All types"
+          options={FAMILIES.map((x) => ({ value: x, label: familyLabel(x) }))}
+        />
       </Field>
       <Field id="f-status" label="Status">
-        <Select id="f-status" name="status" value={f.status} allLabel="All statuses" options={STATUSES.map((x) => ({ value: x, label: humanize(x) }))} />
+        <Select
+          id="f-status"
+          name="status"
+          value={f.status}
+          allLabel="All statuses"
+          options={STATUSES.map((x) => ({ value: x, label: humanize(x) }))}
+        />
       </Field>
       <Field id="f-review" label="Review status">
-        <Select id="f-review" name="review" value={f.review} allLabel="Any review status"
-          options={[{ value: "WAITING", label: "Waiting for review (any)" }, ...REVIEW_STATUSES.map((x) => ({ value: x, label: humanize(x) }))]} />
+        <Select
+          id="f-review"
+          name="review"
+          value={f.review}
+          allLabel="Any review status"
+          options={[
+            { value: "WAITING", label: "Waiting for review (any)" },
+            ...REVIEW_STATUSES.map((x) => ({ value: x, label: humanize(x) })),
+          ]}
+        />
       </Field>
       <Field id="f-employee" label="Employee">
-        <Select id="f-employee" name="employee" value={f.employee} allLabel="All employees" options={options.employees.map((e) => ({ value: e.id, label: e.name }))} />
+        <Select
+          id="f-employee"
+          name="employee"
+          value={f.employee}
+          allLabel="All employees"
+          options={options.employees.map((e) => ({ value: e.id, label: e.name }))}
+        />
       </Field>
       <Field id="f-team" label="Team">
-        <Select id="f-team" name="team" value={f.team} allLabel="All teams" options={options.teams.map((t) => ({ value: t.id, label: t.name }))} />
+        <Select
+          id="f-team"
+          name="team"
+          value={f.team}
+          allLabel="All teams"
+          options={options.teams.map((t) => ({ value: t.id, label: t.name }))}
+        />
       </Field>
       <Field id="f-category" label="Category">
-        <Select id="f-category" name="category" value={f.category} allLabel="All categories"
-          options={[{ value: "none", label: "Uncategorised" }, ...options.categories.map((c) => ({ value: c.id, label: c.name }))]} />
+        <Select
+          id="f-category"
+          name="category"
+          value={f.category}
+          allLabel="All categories"
+          options={[
+            { value: "none", label: "Uncategorised" },
+            ...options.categories.map((c) => ({ value: c.id, label: c.name })),
+          ]}
+        />
       </Field>
       <Field id="f-currency" label="Purchase currency">
-        <input id="f-currency" name="currency" list="f-currency-list" defaultValue={f.currency ?? ""} maxLength={3} placeholder="Any" className={`${fieldClass} uppercase`} />
-        <datalist id="f-currency-list">{COMMON_CURRENCIES.map((c) => <option key={c} value={c} />)}</datalist>
+        <input
+          id="f-currency"
+          name="currency"
+          list="f-currency-list"
+          defaultValue={f.currency ?? ""}
+          maxLength={3}
+          placeholder="Any"
+          className={`${fieldClass} uppercase`}
+        />
+        <datalist id="f-currency-list">
+          {COMMON_CURRENCIES.map((c) => (
+            <option key={c} value={c} />
+          ))}
+        </datalist>
       </Field>
       <div className="flex items-end pb-1.5">
         <label className="flex items-center gap-2 text-sm">
-          <input type="checkbox" name="receipt" value="missing" defaultChecked={f.receipt === "missing"} className="h-4 w-4 accent-[var(--color-brand)]" />
+          <input
+            type="checkbox"
+            name="receipt"
+            value="missing"
+            defaultChecked={f.receipt === "missing"}
+            className="h-4 w-4 accent-[var(--color-brand)]"
+          />
           Missing receipt only
         </label>
       </div>
       <div className="col-span-2 flex items-end gap-2 md:col-span-4 xl:col-span-2 xl:justify-end">
-        <button type="submit" className={buttonStyles.primary}>Apply filters</button>
-        {active && <Link href={hrefFor("/dashboard", DEFAULT_FILTERS, { company: view.companyParam })} className={buttonStyles.secondary}>Clear</Link>}
+        <button type="submit" className={buttonStyles.primary}>
+          Apply filters
+        </button>
+        {active && (
+          <Link
+            href={hrefFor("/dashboard", DEFAULT_FILTERS, { company: view.companyParam })}
+            className={buttonStyles.secondary}
+          >
+            Clear
+          </Link>
+        )}
       </div>
     </FilterFormShell>
   );
@@ -99,7 +198,9 @@ export async function FilterForm({ view }: { view: DashboardView }) {
 export function FilterFormSkeleton() {
   return (
     <div role="status" aria-label="Loading filters" className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-6">
-      {Array.from({ length: 12 }, (_, i) => <Skeleton key={i} className="h-12" />)}
+      {Array.from({ length: 12 }, (_, i) => (
+        <Skeleton key={i} className="h-12" />
+      ))}
     </div>
   );
 }

@@ -6,17 +6,31 @@ export type MonthlyBar = { label: string; value: number; formatted: string; coun
 
 /** Bars of spend per month; amounts arrive pre-formatted so the currency and locale are right. */
 export function MonthlySpendBars({ data, currency, locale }: { data: MonthlyBar[]; currency: string; locale: string }) {
-  const axis = new Intl.NumberFormat(locale, { style: "currency", currency, notation: "compact", maximumFractionDigits: 1 });
+  const axis = new Intl.NumberFormat(locale, {
+    style: "currency",
+    currency,
+    notation: "compact",
+    maximumFractionDigits: 1,
+  });
   return (
     <div className="h-64 w-full" aria-hidden>
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid vertical={false} stroke="rgba(0,0,0,0.08)" />
           <XAxis dataKey="label" tickLine={false} axisLine={false} fontSize={12} />
-          <YAxis tickFormatter={(v: number) => axis.format(v)} tickLine={false} axisLine={false} fontSize={12} width={80} />
+          <YAxis
+            tickFormatter={(v: number) => axis.format(v)}
+            tickLine={false}
+            axisLine={false}
+            fontSize={12}
+            width={80}
+          />
           <Tooltip
             cursor={{ fill: "rgba(0,0,0,0.04)" }}
-            formatter={(_v, _n, item) => [`${(item.payload as MonthlyBar).formatted} · ${(item.payload as MonthlyBar).count} expenses`, "Spend"]}
+            formatter={(_v, _n, item) => [
+              `${(item.payload as MonthlyBar).formatted} · ${(item.payload as MonthlyBar).count} expenses`,
+              "Spend",
+            ]}
           />
           <Bar dataKey="value" name="Spend" fill="var(--color-brand)" radius={[4, 4, 0, 0]} isAnimationActive={false} />
         </BarChart>

@@ -30,10 +30,28 @@ export async function MonthlySpend({ view }: { view: DashboardView }) {
             <summary className="cursor-pointer text-muted">Show as table</summary>
             <table className="mt-2 w-full text-left">
               <caption className="sr-only">Spend per month in {currency}</caption>
-              <thead><tr><th scope="col" className="py-1 font-medium">Month</th><th scope="col" className="py-1 text-right font-medium">Spend</th><th scope="col" className="py-1 text-right font-medium">Expenses</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col" className="py-1 font-medium">
+                    Month
+                  </th>
+                  <th scope="col" className="py-1 text-right font-medium">
+                    Spend
+                  </th>
+                  <th scope="col" className="py-1 text-right font-medium">
+                    Expenses
+                  </th>
+                </tr>
+              </thead>
               <tbody>
                 {data.map((d) => (
-                  <tr key={d.long} className="border-t border-black/5"><th scope="row" className="py-1 font-normal">{d.long}</th><td className="py-1 text-right tabular-nums">{d.formatted}</td><td className="py-1 text-right tabular-nums">{d.count}</td></tr>
+                  <tr key={d.long} className="border-t border-black/5">
+                    <th scope="row" className="py-1 font-normal">
+                      {d.long}
+                    </th>
+                    <td className="py-1 text-right tabular-nums">{d.formatted}</td>
+                    <td className="py-1 text-right tabular-nums">{d.count}</td>
+                  </tr>
                 ))}
               </tbody>
             </table>

@@ -6,7 +6,12 @@ import { Button } from "@/components/ui/button";
 export type SyncNowState = { status: "idle" | "started" | "info" | "error"; message?: string };
 
 /** "Sync now": posts the company id to a server action that checks ownership and starts a sync. */
-export function SyncNowButton({ companyId, action, disabled, disabledReason }: {
+export function SyncNowButton({
+  companyId,
+  action,
+  disabled,
+  disabledReason,
+}: {
   companyId: string;
   action: (prev: SyncNowState, data: FormData) => Promise<SyncNowState>;
   disabled?: boolean;
@@ -16,7 +21,12 @@ export function SyncNowButton({ companyId, action, disabled, disabledReason }: {
   return (
     <form action={formAction} className="flex items-center gap-3">
       <input type="hidden" name="companyId" value={companyId} />
-      <Button type="submit" variant="secondary" disabled={pending || disabled} title={disabled ? disabledReason : undefined}>
+      <Button
+        type="submit"
+        variant="secondary"
+        disabled={pending || disabled}
+        title={disabled ? disabledReason : undefined}
+      >
         {pending ? "Starting…" : "Sync now"}
       </Button>
       <p aria-live="polite" className={`text-sm ${state.status === "error" ? "text-red-700" : "text-muted"}`}>

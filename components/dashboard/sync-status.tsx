@@ -25,7 +25,11 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
   const backfilling = !progress.backfillComplete && progress.running;
   // Keep refreshing while the sync runs, and briefly before the first run has even started.
   const waitingForFirstRun = !progress.backfillComplete && !progress.lastRun && connection.status === "CONNECTED";
-  const asOf = progress.lastSuccessAt ? `Data as of ${when(progress.lastSuccessAt)}` : progress.backfillComplete ? "" : "First sync in progress";
+  const asOf = progress.lastSuccessAt
+    ? `Data as of ${when(progress.lastSuccessAt)}`
+    : progress.backfillComplete
+      ? ""
+      : "First sync in progress";
 
   return (
     <div className="space-y-3">
@@ -36,22 +40,44 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
           title={`Reconnect ${connection.companyName} to keep its data up to date`}
           action={<ConnectPleoLink returnTo={returnTo}>Reconnect</ConnectPleoLink>}
         >
-          Pleo no longer accepts this connection{connection.statusReason ? ` (${connection.statusReason})` : ""}. The figures below are from the last successful sync.
+          Pleo no longer accepts this connection{connection.statusReason ? ` (${connection.statusReason})` : ""}. The
+          figures below are from the last successful sync.
         </Alert>
       )}
       {connection.status === "DISCONNECTED" && (
-        <Alert tone="info" title={`${connection.companyName} is disconnected`} action={<ConnectPleoLink returnTo={returnTo} variant="secondary">Connect again</ConnectPleoLink>}>
+        <Alert
+          tone="info"
+          title={`${connection.companyName} is disconnected`}
+          action={
+            <ConnectPleoLink returnTo={returnTo} variant="secondary">
+              Connect again
+            </ConnectPleoLink>
+          }
+        >
           Showing the data synced before it was disconnected.
         </Alert>
       )}
       {backfilling && (
-        <div role="status" aria-label="Sync progress" className="rounded-xl border border-black/10 bg-white p-4 shadow-sm" data-testid="sync-progress">
+        <div
+          role="status"
+          aria-label="Sync progress"
+          className="rounded-xl border border-black/10 bg-white p-4 shadow-sm"
+          data-testid="sync-progress"
+        >
           <p className="mb-2 text-sm font-medium">
             Syncing expenses from Pleo…{" "}
-            {progress.total !== null ? `${n.format(Math.min(progress.synced, progress.total))} of ${n.format(progress.total)}` : `${n.format(progress.synced)} so far`}
+            {progress.total !== null
+              ? `${n.format(Math.min(progress.synced, progress.total))} of ${n.format(progress.total)}`
+              : `${n.format(progress.synced)} so far`}
           </p>
-          <ProgressBar value={progress.synced} max={progress.total ?? Math.max(progress.synced, 1)} label="Expenses synced" />
-          <p className="mt-2 text-xs text-muted">The dashboard fills in as entries arrive; figures are incomplete until the first sync finishes.</p>
+          <ProgressBar
+            value={progress.synced}
+            max={progress.total ?? Math.max(progress.synced, 1)}
+            label="Expenses synced"
+          />
+          <p className="mt-2 text-xs text-muted">
+            The dashboard fills in as entries arrive; figures are incomplete until the first sync finishes.
+          </p>
         </div>
       )}
       <div className="flex flex-wrap items-center justify-between gap-3 text-sm">
@@ -63,11 +89,19 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
           companyId={connection.companyId}
           action={syncNow}
           disabled={progress.running || connection.status !== "CONNECTED"}
-          disabledReason={progress.running ? "A sync is running." : connection.status !== "CONNECTED" ? "Reconnect to sync." : undefined}
+          disabledReason={
+            progress.running
+              ? "A sync is running."
+              : connection.status !== "CONNECTED"
+                ? "Reconnect to sync."
+                : undefined
+          }
         />
       </div>
       {progress.lastError && !progress.running && (
-        <Alert tone="error" title="The last sync did not finish">{progress.lastError} It will be retried automatically.</Alert>
+        <Alert tone="error" title="The last sync did not finish">
+          {progress.lastError} It will be retried automatically.
+        </Alert>
       )}
     </div>
   );

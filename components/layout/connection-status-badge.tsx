@@ -9,7 +9,9 @@ const LABELS: Record<ConnectionStatus, { text: string; className: string }> = {
 export function ConnectionStatusBadge({ status }: { status: ConnectionStatus }) {
   const label = LABELS[status];
   return (
-    <span className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${label.className}`}>
+    <span
+      className={`inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${label.className}`}
+    >
       {label.text}
     </span>
   );

@@ -8,7 +8,7 @@ export function PortalHeader({ userName, connections }: { userName: string | nul
   return (
     <header className="border-b border-black/5 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-6 py-3">
-        <Link href="/dashboard" className="text-sm font-bold uppercase tracking-wide text-brand">
+        <Link href="/dashboard" className="text-sm font-bold tracking-wide text-brand uppercase">
           Pleo Partner Portal
         </Link>
         <nav aria-label="Linked companies" className="flex flex-1 flex-wrap items-center gap-2">

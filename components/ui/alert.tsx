@@ -5,7 +5,13 @@ const TONES = {
   error: "border-red-300 bg-red-50 text-red-900",
 } as const;
 
-export function Alert({ tone = "info", title, children, action, role }: {
+export function Alert({
+  tone = "info",
+  title,
+  children,
+  action,
+  role,
+}: {
   tone?: keyof typeof TONES;
   title?: string;
   children?: React.ReactNode;
@@ -13,7 +19,10 @@ export function Alert({ tone = "info", title, children, action, role }: {
   role?: "alert" | "status";
 }) {
   return (
-    <div role={role ?? (tone === "info" ? "status" : "alert")} className={`flex flex-wrap items-center justify-between gap-3 rounded-lg border px-4 py-3 text-sm ${TONES[tone]}`}>
+    <div
+      role={role ?? (tone === "info" ? "status" : "alert")}
+      className={`flex flex-wrap items-center justify-between gap-3 rounded-lg border px-4 py-3 text-sm ${TONES[tone]}`}
+    >
       <div>
         {title && <p className="font-semibold">{title}</p>}
         {children}

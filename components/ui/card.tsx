@@ -1,5 +1,12 @@
 /** A white panel with an optional heading; the basic block of dashboard widgets. */
-export function Card({ title, description, action, children, className = "", headingId }: {
+export function Card({
+  title,
+  description,
+  action,
+  children,
+  className = "",
+  headingId,
+}: {
   title?: string;
   description?: React.ReactNode;
   action?: React.ReactNode;
@@ -8,11 +15,18 @@ export function Card({ title, description, action, children, className = "", hea
   headingId?: string;
 }) {
   return (
-    <section aria-labelledby={title ? headingId : undefined} className={`rounded-xl border border-black/10 bg-white p-5 shadow-sm ${className}`}>
+    <section
+      aria-labelledby={title ? headingId : undefined}
+      className={`rounded-xl border border-black/10 bg-white p-5 shadow-sm ${className}`}
+    >
       {(title || action) && (
         <div className="mb-4 flex items-start justify-between gap-4">
           <div>
-            {title && <h2 id={headingId} className="text-base font-semibold">{title}</h2>}
+            {title && (
+              <h2 id={headingId} className="text-base font-semibold">
+                {title}
+              </h2>
+            )}
             {description && <p className="mt-0.5 text-sm text-muted">{description}</p>}
           </div>
           {action}

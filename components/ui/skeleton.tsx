@@ -4,9 +4,21 @@ export function Skeleton({ className = "", style }: { className?: string; style?
 }
 
 /** A card-shaped skeleton with an accessible "Loading …" label for screen readers. */
-export function SkeletonCard({ label, className = "", children }: { label: string; className?: string; children?: React.ReactNode }) {
+export function SkeletonCard({
+  label,
+  className = "",
+  children,
+}: {
+  label: string;
+  className?: string;
+  children?: React.ReactNode;
+}) {
   return (
-    <div role="status" aria-label={label} className={`rounded-xl border border-black/10 bg-white p-5 shadow-sm ${className}`}>
+    <div
+      role="status"
+      aria-label={label}
+      className={`rounded-xl border border-black/10 bg-white p-5 shadow-sm ${className}`}
+    >
       <Skeleton className="mb-4 h-4 w-40" />
       {children ?? <Skeleton className="h-40 w-full" />}
       <span className="sr-only">{label}</span>

@@ -68,7 +68,11 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
       // Inside /api/auth the route handler logs once with the final reason (lib/auth/route-handlers.ts).
       error(error) {
         if (ctx.failures) ctx.failures.errors.push(error);
-        else logger().warn({ type: (error as { type?: string }).type ?? error.name, reason: classifyAuthFailure(error) }, "auth error");
+        else
+          logger().warn(
+            { type: (error as { type?: string }).type ?? error.name, reason: classifyAuthFailure(error) },
+            "auth error",
+          );
       },
       warn(code) {
         logger().warn({ code }, "next-auth warning");

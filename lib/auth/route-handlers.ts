@@ -29,12 +29,19 @@ export function publicOrigin(req: NextRequest): string {
 async function toPublicRequest(req: NextRequest): Promise<Request> {
   const url = new URL(req.nextUrl.pathname + req.nextUrl.search, publicOrigin(req));
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(url, { method: req.method, headers: req.headers, body: hasBody ? await req.arrayBuffer() : undefined });
+  return new Request(url, {
+    method: req.method,
+    headers: req.headers,
+    body: hasBody ? await req.arrayBuffer() : undefined,
+  });
 }
 
 export async function handleAuthRequest(req: NextRequest): Promise<Response> {
   const sink = createFailureSink();
-  const config = buildAuthConfig({ sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")), failures: sink });
+  const config = buildAuthConfig({
+    sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")),
+    failures: sink,
+  });
   setEnvDefaults(process.env, config, true);
   const res = await Auth(await toPublicRequest(req), config);
 
@@ -43,7 +50,8 @@ export async function handleAuthRequest(req: NextRequest): Promise<Response> {
   if (!location || !reason) return res;
   // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
   // next-auth only gets to that error after the state check passed.
-  if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied") reason = "access_denied";
+  if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied")
+    reason = "access_denied";
   const first = sink.errors[0] as { type?: string } | undefined;
   logger().warn({ path: req.nextUrl.pathname, type: first?.type, reason }, "sign-in failed");
   const target = new URL(location);

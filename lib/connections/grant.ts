@@ -32,7 +32,11 @@ export function parseScopes(scope: string | null | undefined): string[] {
   return [...new Set((scope ?? "").split(/\s+/).filter(Boolean))];
 }
 
-export async function sealGrant(tokens: GrantedTokens, requestedScopes: string, now = new Date()): Promise<SealedGrant> {
+export async function sealGrant(
+  tokens: GrantedTokens,
+  requestedScopes: string,
+  now = new Date(),
+): Promise<SealedGrant> {
   return {
     accessTokenEnc: await encryptToken(tokens.accessToken),
     refreshTokenEnc: await encryptToken(tokens.refreshToken),

@@ -39,7 +39,11 @@ export type LinkInput = {
 
 async function addToSessionScope(tx: Prisma.TransactionClient, input: LinkInput): Promise<void> {
   if (!input.addToSession) return;
-  await addCompanyToSession(tx, { sessionToken: input.addToSession, userId: input.userId, companyId: input.company.id });
+  await addCompanyToSession(tx, {
+    sessionToken: input.addToSession,
+    userId: input.userId,
+    companyId: input.company.id,
+  });
 }
 
 /** Who the company is linked to, if anyone. */
@@ -147,7 +151,14 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
     if (!current) {
       // An Account without its connection (should not happen; heal it rather than fail the sign-in).
       const created = await tx.pleoConnection.create({
-        data: { userId: input.userId, accountId: account.id, companyId: input.company.id, statusChangedAt: now, connectedAt: now, ...grantState },
+        data: {
+          userId: input.userId,
+          accountId: account.id,
+          companyId: input.company.id,
+          statusChangedAt: now,
+          connectedAt: now,
+          ...grantState,
+        },
         select: { id: true },
       });
       return { connectionId: created.id };

@@ -60,14 +60,18 @@ async function migrate(sql: Sql, migrations: Migration[], serialize: boolean): P
     const done = new Map(rows.filter((r) => r.finished_at !== null).map((r) => [r.migration_name, r.checksum]));
     const failed = rows.filter((r) => r.finished_at === null).map((r) => r.migration_name);
     if (failed.length > 0) {
-      throw new Error(`Migration(s) ${failed.join(", ")} started but never finished; resolve them by hand before migrating again.`);
+      throw new Error(
+        `Migration(s) ${failed.join(", ")} started but never finished; resolve them by hand before migrating again.`,
+      );
     }
     const applied: string[] = [];
     for (const m of migrations) {
       const recorded = done.get(m.name);
       if (recorded !== undefined) {
         if (recorded !== m.checksum) {
-          throw new Error(`Migration ${m.name} was changed after it was applied (checksum mismatch). Add a new migration instead.`);
+          throw new Error(
+            `Migration ${m.name} was changed after it was applied (checksum mismatch). Add a new migration instead.`,
+          );
         }
         continue;
       }

@@ -14,9 +14,26 @@ import { exportBatchQuery } from "./sql";
 export const CSV_BATCH_SIZE = 1000;
 
 export const CSV_COLUMNS = [
-  "id", "performed_at", "settled_at", "family", "sub_family", "status", "review_status", "export_status",
-  "supplier", "note", "employee", "team", "category_code", "category", "amount", "currency",
-  "original_amount", "original_currency", "receipts", "tags",
+  "id",
+  "performed_at",
+  "settled_at",
+  "family",
+  "sub_family",
+  "status",
+  "review_status",
+  "export_status",
+  "supplier",
+  "note",
+  "employee",
+  "team",
+  "category_code",
+  "category",
+  "amount",
+  "currency",
+  "original_amount",
+  "original_currency",
+  "receipts",
+  "tags",
 ] as const;
 
 /** RFC 4180 quoting, plus a leading ' on text that a spreadsheet would run as a formula. */
@@ -33,28 +50,30 @@ const amount = (minors: bigint, currency: string) => minorsToDecimalString(minor
 
 export function csvLine(r: ExportRow): string {
   const tagCount = Array.isArray(r.tags) ? r.tags.length : 0;
-  return [
-    csvCell(r.id),
-    csvCell(new Date(r.performedAt).toISOString()),
-    csvCell(r.settledAt ? new Date(r.settledAt).toISOString() : null),
-    csvCell(r.family),
-    csvCell(r.subFamily),
-    csvCell(r.status),
-    csvCell(r.reviewStatus),
-    csvCell(r.exportStatus),
-    csvCell(r.supplierName, { text: true }),
-    csvCell(r.note, { text: true }),
-    csvCell(r.employeeName, { text: true }),
-    csvCell(r.teamName, { text: true }),
-    csvCell(r.accountCode, { text: true }),
-    csvCell(r.accountName, { text: true }),
-    csvCell(amount(BigInt(r.billMinors), r.billCurrency)),
-    csvCell(r.billCurrency),
-    csvCell(amount(BigInt(r.transactionMinors), r.transactionCurrency)),
-    csvCell(r.transactionCurrency),
-    csvCell(r.receiptCount),
-    csvCell(tagCount),
-  ].join(",") + "\r\n";
+  return (
+    [
+      csvCell(r.id),
+      csvCell(new Date(r.performedAt).toISOString()),
+      csvCell(r.settledAt ? new Date(r.settledAt).toISOString() : null),
+      csvCell(r.family),
+      csvCell(r.subFamily),
+      csvCell(r.status),
+      csvCell(r.reviewStatus),
+      csvCell(r.exportStatus),
+      csvCell(r.supplierName, { text: true }),
+      csvCell(r.note, { text: true }),
+      csvCell(r.employeeName, { text: true }),
+      csvCell(r.teamName, { text: true }),
+      csvCell(r.accountCode, { text: true }),
+      csvCell(r.accountName, { text: true }),
+      csvCell(amount(BigInt(r.billMinors), r.billCurrency)),
+      csvCell(r.billCurrency),
+      csvCell(amount(BigInt(r.transactionMinors), r.transactionCurrency)),
+      csvCell(r.transactionCurrency),
+      csvCell(r.receiptCount),
+      csvCell(tagCount),
+    ].join(",") + "\r\n"
+  );
 }
 
 /** The filtered entries (all live entries of the view, newest first) as a CSV byte stream. */
@@ -78,7 +97,9 @@ export function exportEntriesCsv(
         }
         if (done) return;
         try {
-          const rows = await db.$queryRaw<ExportRow[]>(exportBatchQuery(scope.companyId, filters, scope.period.current, after, batchSize));
+          const rows = await db.$queryRaw<ExportRow[]>(
+            exportBatchQuery(scope.companyId, filters, scope.period.current, after, batchSize),
+          );
           onBatch?.(rows.length);
           if (rows.length > 0) {
             controller.enqueue(encoder.encode(rows.map(csvLine).join("")));

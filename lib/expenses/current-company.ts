@@ -17,7 +17,12 @@ export async function resolveDashboardCompany(companyParam: string | string[] | 
   const user = await requireUser();
   const connections = await listConnectionsForUser(user.id);
   const wanted = (Array.isArray(companyParam) ? companyParam[0] : companyParam)?.trim().toLowerCase();
-  if (!wanted) return { connections, connection: connections[0] ?? null, companyParam: connections.length > 1 ? connections[0]?.companyId : undefined };
+  if (!wanted)
+    return {
+      connections,
+      connection: connections[0] ?? null,
+      companyParam: connections.length > 1 ? connections[0]?.companyId : undefined,
+    };
   const connection = connections.find((c) => c.companyId === wanted);
   if (!connection) notFound();
   return { connections, connection, companyParam: connections.length > 1 ? connection.companyId : undefined };

@@ -67,7 +67,14 @@ export function averageMinors(total: bigint, count: number): bigint {
   return twice >= 0n ? (twice + 1n) / 2n : (twice - 1n) / 2n;
 }
 
-type KpiRow = { isCurrent: boolean; currency: string; total: bigint; count: number; waiting: number; missingReceipt: number };
+type KpiRow = {
+  isCurrent: boolean;
+  currency: string;
+  total: bigint;
+  count: number;
+  waiting: number;
+  missingReceipt: number;
+};
 
 export async function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promise<Kpis> {
   const { current, previous } = scope.period;
@@ -118,7 +125,8 @@ export type BreakdownItem = { key: string | null; label: string; total: bigint; 
 
 function fallbackLabel(dim: BreakdownDimension, key: string | null): string {
   if (dim === "family") return key ? familyLabel(key) : "Unknown";
-  if (dim === "category") return key === UNKNOWN_ACCOUNT_ID ? "“I don't know”" : key ? "Unknown category" : "Uncategorised";
+  if (dim === "category")
+    return key === UNKNOWN_ACCOUNT_ID ? "“I don't know”" : key ? "Unknown category" : "Uncategorised";
   if (dim === "team") return key ? "Unknown team" : "No team";
   return key ? "Unknown employee" : "No employee";
 }
@@ -127,7 +135,12 @@ function fallbackLabel(dim: BreakdownDimension, key: string | null): string {
  * Spend over the period grouped by `dim`, the `top` largest first and the rest summed as "Other"
  * (so the bars always add up to the total).
  */
-export async function fetchBreakdown(scope: DashboardScope, filters: ExpenseFilters, dim: BreakdownDimension, top = 10): Promise<BreakdownItem[]> {
+export async function fetchBreakdown(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  dim: BreakdownDimension,
+  top = 10,
+): Promise<BreakdownItem[]> {
   const rows = await run<{ key: string | null; label: string | null; total: bigint; count: number }>(
     `spend by ${dim}`,
     breakdownQuery(scope.companyId, filters, scope.period.current, scope.currency, dim),
@@ -178,7 +191,11 @@ export type EntryRow = {
 export type EntriesPage = { rows: EntryRow[]; total: number; page: number; pageCount: number; pageSize: number };
 
 /** One page of the expenses table plus the number of matching entries. */
-export async function fetchEntriesPage(scope: DashboardScope, filters: ExpenseFilters, pageSize = PAGE_SIZE): Promise<EntriesPage> {
+export async function fetchEntriesPage(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  pageSize = PAGE_SIZE,
+): Promise<EntriesPage> {
   const range = scope.period.current;
   const offset = (filters.page - 1) * pageSize;
   const [rows, counts] = await Promise.all([
@@ -198,14 +215,25 @@ export type FilterOptions = {
 /** Choices for the filter selects (names from the synced directory and chart of accounts). */
 export async function fetchFilterOptions(companyId: string): Promise<FilterOptions> {
   const [employees, teams, accounts] = await Promise.all([
-    db.employee.findMany({ where: { companyId }, select: { id: true, firstName: true, lastName: true }, orderBy: [{ firstName: "asc" }, { lastName: "asc" }] }),
+    db.employee.findMany({
+      where: { companyId },
+      select: { id: true, firstName: true, lastName: true },
+      orderBy: [{ firstName: "asc" }, { lastName: "asc" }],
+    }),
     db.team.findMany({ where: { companyId }, select: { id: true, name: true }, orderBy: { name: "asc" } }),
-    db.ledgerAccount.findMany({ where: { companyId }, select: { id: true, name: true, code: true, archived: true }, orderBy: [{ code: "asc" }, { name: "asc" }] }),
+    db.ledgerAccount.findMany({
+      where: { companyId },
+      select: { id: true, name: true, code: true, archived: true },
+      orderBy: [{ code: "asc" }, { name: "asc" }],
+    }),
   ]);
   return {
     employees: employees.map((e) => ({ id: e.id, name: `${e.firstName} ${e.lastName}` })),
     teams,
-    categories: accounts.map((a) => ({ id: a.id, name: `${a.code ? `${a.code} ` : ""}${a.name}${a.archived ? " (archived)" : ""}` })),
+    categories: accounts.map((a) => ({
+      id: a.id,
+      name: `${a.code ? `${a.code} ` : ""}${a.name}${a.archived ? " (archived)" : ""}`,
+    })),
   };
 }
 
@@ -220,7 +248,10 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
   if (!entry) return null;
   const tagRefs = (json: unknown) =>
     Array.isArray(json)
-      ? json.filter((t): t is { tagGroupId: string; tagId: string } => typeof t?.tagId === "string" && typeof t?.tagGroupId === "string")
+      ? json.filter(
+          (t): t is { tagGroupId: string; tagId: string } =>
+            typeof t?.tagId === "string" && typeof t?.tagGroupId === "string",
+        )
       : [];
   const entryTags = tagRefs(entry.tags);
   const splitTags = entry.splitItems.flatMap((s) => tagRefs(s.tags));
@@ -262,6 +293,9 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
 /** Which company an entry belongs to (the detail page checks the caller owns it before reading more). */
 export async function fetchEntryCompanyId(entryId: string): Promise<string | null> {
   if (!isUuid(entryId)) return null;
-  const row = await db.accountingEntry.findUnique({ where: { id: entryId.toLowerCase() }, select: { companyId: true } });
+  const row = await db.accountingEntry.findUnique({
+    where: { id: entryId.toLowerCase() },
+    select: { companyId: true },
+  });
   return row?.companyId ?? null;
 }

@@ -3,11 +3,41 @@
  * Enum values are Pleo's, as its Accounting Entries OpenAPI spells them.
  */
 
-export const FAMILIES = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "PER_DIEM",
-  "REIMBURSEMENT", "CASHBACK", "WALLET", "PLEO_INVOICE", "BALANCE_AMENDMENT", "OVERDRAFT", "BILL_INVOICE_PAYMENT"] as const;
-export const STATUSES = ["DRAFT", "PENDING", "COMPLETED", "COMPLETED_EXTERNALLY", "CANCELLED", "REJECTED", "ERROR"] as const;
-export const REVIEW_STATUSES = ["NOT_OK", "NOT_REQUIRED", "NOT_SET", "OK", "WAITING_FOR_EXPENSE_OWNER",
-  "WAITING_FOR_REVIEWER", "WAITING_FOR_COMPANY_REVIEWER", "WAITING_FOR_TEAM_REVIEWER", "WAITING_FOR_TAG_REVIEWER"] as const;
+export const FAMILIES = [
+  "CARD_PURCHASE",
+  "OUT_OF_POCKET",
+  "BILL_INVOICE",
+  "CREDIT_NOTE",
+  "MILEAGE",
+  "PER_DIEM",
+  "REIMBURSEMENT",
+  "CASHBACK",
+  "WALLET",
+  "PLEO_INVOICE",
+  "BALANCE_AMENDMENT",
+  "OVERDRAFT",
+  "BILL_INVOICE_PAYMENT",
+] as const;
+export const STATUSES = [
+  "DRAFT",
+  "PENDING",
+  "COMPLETED",
+  "COMPLETED_EXTERNALLY",
+  "CANCELLED",
+  "REJECTED",
+  "ERROR",
+] as const;
+export const REVIEW_STATUSES = [
+  "NOT_OK",
+  "NOT_REQUIRED",
+  "NOT_SET",
+  "OK",
+  "WAITING_FOR_EXPENSE_OWNER",
+  "WAITING_FOR_REVIEWER",
+  "WAITING_FOR_COMPANY_REVIEWER",
+  "WAITING_FOR_TEAM_REVIEWER",
+  "WAITING_FOR_TAG_REVIEWER",
+] as const;
 
 export type Family = (typeof FAMILIES)[number];
 export type EntryStatus = (typeof STATUSES)[number];
@@ -19,8 +49,16 @@ export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
  * BALANCE_AMENDMENT and OVERDRAFT (bookkeeping of the wallet). CREDIT_NOTE and CASHBACK are negative
  * amounts and reduce spend.
  */
-export const SPEND_FAMILIES: readonly Family[] = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE",
-  "MILEAGE", "PER_DIEM", "CASHBACK", "PLEO_INVOICE"];
+export const SPEND_FAMILIES: readonly Family[] = [
+  "CARD_PURCHASE",
+  "OUT_OF_POCKET",
+  "BILL_INVOICE",
+  "CREDIT_NOTE",
+  "MILEAGE",
+  "PER_DIEM",
+  "CASHBACK",
+  "PLEO_INVOICE",
+];
 
 /** Statuses of entries that never turned into spend. */
 export const NON_SPEND_STATUSES: readonly EntryStatus[] = ["CANCELLED", "REJECTED"];
@@ -49,9 +87,18 @@ export function pleoAppEntryUrl(entryId: string): string {
 }
 
 export const FAMILY_LABELS: Record<string, string> = {
-  CARD_PURCHASE: "Card purchase", OUT_OF_POCKET: "Out of pocket", BILL_INVOICE: "Invoice", CREDIT_NOTE: "Credit note",
-  MILEAGE: "Mileage", PER_DIEM: "Per diem", REIMBURSEMENT: "Reimbursement", CASHBACK: "Cashback", WALLET: "Wallet",
-  PLEO_INVOICE: "Pleo invoice", BALANCE_AMENDMENT: "Balance amendment", OVERDRAFT: "Overdraft",
+  CARD_PURCHASE: "Card purchase",
+  OUT_OF_POCKET: "Out of pocket",
+  BILL_INVOICE: "Invoice",
+  CREDIT_NOTE: "Credit note",
+  MILEAGE: "Mileage",
+  PER_DIEM: "Per diem",
+  REIMBURSEMENT: "Reimbursement",
+  CASHBACK: "Cashback",
+  WALLET: "Wallet",
+  PLEO_INVOICE: "Pleo invoice",
+  BALANCE_AMENDMENT: "Balance amendment",
+  OVERDRAFT: "Overdraft",
   BILL_INVOICE_PAYMENT: "Invoice payment",
 };
 

@@ -4,7 +4,16 @@
  * applies, and nothing ever throws.
  */
 import { z } from "zod";
-import { FAMILIES, REVIEW_STATUSES, STATUSES, familyLabel, humanize, type EntryStatus, type Family, type ReviewStatus } from "./definitions";
+import {
+  FAMILIES,
+  REVIEW_STATUSES,
+  STATUSES,
+  familyLabel,
+  humanize,
+  type EntryStatus,
+  type Family,
+  type ReviewStatus,
+} from "./definitions";
 import { PERIODS, isoDate, parseIsoDate, resolvePeriod, type Period, type ResolvedPeriod } from "./period";
 
 export const SORT_KEYS = ["date", "amount", "supplier", "family", "status"] as const;
@@ -56,13 +65,23 @@ const fields = {
 };
 
 const FIELD_NAMES: Record<string, string> = {
-  period: "period", family: "family", status: "status", review: "review status", employee: "employee",
-  team: "team", category: "category", currency: "currency", receipt: "receipt filter", q: "search",
-  sort: "sort column", dir: "sort direction", page: "page",
+  period: "period",
+  family: "family",
+  status: "status",
+  review: "review status",
+  employee: "employee",
+  team: "team",
+  category: "category",
+  currency: "currency",
+  receipt: "receipt filter",
+  q: "search",
+  sort: "sort column",
+  dir: "sort direction",
+  page: "page",
 };
 
 function first(params: SearchParamsInput, key: string): string | undefined {
-  const raw = params instanceof URLSearchParams ? params.get(key) ?? undefined : params[key];
+  const raw = params instanceof URLSearchParams ? (params.get(key) ?? undefined) : params[key];
   const value = Array.isArray(raw) ? raw[0] : raw;
   const trimmed = value?.trim();
   return trimmed === "" ? undefined : trimmed;
@@ -70,12 +89,17 @@ function first(params: SearchParamsInput, key: string): string | undefined {
 
 function issueMessage(key: keyof typeof fields, shown: string): string {
   switch (key) {
-    case "q": return `Search text is limited to ${MAX_SEARCH_LENGTH} characters; the search was ignored.`;
-    case "page": return `"${shown}" is not a page number between 1 and ${MAX_PAGE}; showing the first page.`;
-    case "period": return `"${shown}" is not a known period; showing this month.`;
+    case "q":
+      return `Search text is limited to ${MAX_SEARCH_LENGTH} characters; the search was ignored.`;
+    case "page":
+      return `"${shown}" is not a page number between 1 and ${MAX_PAGE}; showing the first page.`;
+    case "period":
+      return `"${shown}" is not a known period; showing this month.`;
     case "sort":
-    case "dir": return `"${shown}" is not a valid ${FIELD_NAMES[key]}; sorting by newest first.`;
-    default: return `"${shown}" is not a valid ${FIELD_NAMES[key]}; that filter was ignored.`;
+    case "dir":
+      return `"${shown}" is not a valid ${FIELD_NAMES[key]}; sorting by newest first.`;
+    default:
+      return `"${shown}" is not a valid ${FIELD_NAMES[key]}; that filter was ignored.`;
   }
 }
 
@@ -112,7 +136,17 @@ export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
     out.period = period;
   }
 
-  for (const key of ["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const) {
+  for (const key of [
+    "family",
+    "status",
+    "review",
+    "employee",
+    "team",
+    "category",
+    "currency",
+    "receipt",
+    "q",
+  ] as const) {
     const value = take(key);
     if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
@@ -134,7 +168,10 @@ export function periodOf(filters: ExpenseFilters, now: Date): ResolvedPeriod {
  * The URL query for a view: defaults are left out so URLs stay short and equal views share a URL.
  * `extra` keeps non-filter parameters (the selected company).
  */
-export function filtersToSearchParams(filters: ExpenseFilters, extra: Record<string, string | undefined> = {}): URLSearchParams {
+export function filtersToSearchParams(
+  filters: ExpenseFilters,
+  extra: Record<string, string | undefined> = {},
+): URLSearchParams {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(extra)) if (v) p.set(k, v);
   if (filters.period !== DEFAULT_FILTERS.period) p.set("period", filters.period);
@@ -142,7 +179,17 @@ export function filtersToSearchParams(filters: ExpenseFilters, extra: Record<str
     if (filters.from) p.set("from", filters.from);
     if (filters.to) p.set("to", filters.to);
   }
-  for (const key of ["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const) {
+  for (const key of [
+    "family",
+    "status",
+    "review",
+    "employee",
+    "team",
+    "category",
+    "currency",
+    "receipt",
+    "q",
+  ] as const) {
     const v = filters[key];
     if (v) p.set(key, v);
   }
@@ -154,14 +201,20 @@ export function filtersToSearchParams(filters: ExpenseFilters, extra: Record<str
   return p;
 }
 
-export function hrefFor(pathname: string, filters: ExpenseFilters, extra: Record<string, string | undefined> = {}): string {
+export function hrefFor(
+  pathname: string,
+  filters: ExpenseFilters,
+  extra: Record<string, string | undefined> = {},
+): string {
   const qs = filtersToSearchParams(filters, extra).toString();
   return qs ? `${pathname}?${qs}` : pathname;
 }
 
 /** Filters other than the period and paging/sorting that are set (for "Clear filters" and summaries). */
 export function activeFilterCount(f: ExpenseFilters): number {
-  return (["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const).filter((k) => f[k]).length;
+  return (["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const).filter(
+    (k) => f[k],
+  ).length;
 }
 
 export const reviewLabel = (r: string) => (r === "WAITING" ? "Waiting for review (any)" : humanize(r));

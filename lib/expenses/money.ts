@@ -12,7 +12,8 @@ export function currencyExponent(currency: string): number {
   let exp = exponentCache.get(code);
   if (exp === undefined) {
     try {
-      exp = new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+      exp =
+        new Intl.NumberFormat("en", { style: "currency", currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
     } catch {
       exp = 2; // not a well-formed code: treat like most currencies rather than crash a page
     }
@@ -44,7 +45,9 @@ export function formatMoney(minors: bigint | number, currency: string, opts: Mon
     format = new Intl.NumberFormat(opts.locale ?? DEFAULT_LOCALE, {
       style: "currency",
       currency: currency.toUpperCase(),
-      ...(opts.compact ? { notation: "compact", maximumFractionDigits: 1 } : { minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
+      ...(opts.compact
+        ? { notation: "compact", maximumFractionDigits: 1 }
+        : { minimumFractionDigits: exponent, maximumFractionDigits: exponent }),
       signDisplay: opts.signDisplay ?? "auto",
     });
   } catch {

@@ -3,8 +3,18 @@
  * month is exactly the entries whose performedAt falls in it, whatever the server's time zone.
  */
 
-export const PERIODS = ["this-month", "last-month", "last-30-days", "this-quarter", "last-quarter", "this-year",
-  "last-year", "last-12-months", "all", "custom"] as const;
+export const PERIODS = [
+  "this-month",
+  "last-month",
+  "last-30-days",
+  "this-quarter",
+  "last-quarter",
+  "this-year",
+  "last-year",
+  "last-12-months",
+  "all",
+  "custom",
+] as const;
 export type Period = (typeof PERIODS)[number];
 
 export const PERIOD_LABELS: Record<Period, string> = {
@@ -21,7 +31,12 @@ export const PERIOD_LABELS: Record<Period, string> = {
 };
 
 export type DateRange = { start: Date; end: Date };
-export type ResolvedPeriod = { current: DateRange | null; previous: DateRange | null; label: string; previousLabel: string | null };
+export type ResolvedPeriod = {
+  current: DateRange | null;
+  previous: DateRange | null;
+  label: string;
+  previousLabel: string | null;
+};
 
 const DAY = 86_400_000;
 const utc = (y: number, m: number, d = 1) => new Date(Date.UTC(y, m, d));
@@ -59,7 +74,9 @@ export function formatRange(r: DateRange, locale = "en-GB"): string {
     const short = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" });
     return `${short.format(r.start)} – ${short.format(lastDay)}`;
   }
-  return r.start.getTime() === lastDay.getTime() ? fmt.format(r.start) : `${fmt.format(r.start)} – ${fmt.format(lastDay)}`;
+  return r.start.getTime() === lastDay.getTime()
+    ? fmt.format(r.start)
+    : `${fmt.format(r.start)} – ${fmt.format(lastDay)}`;
 }
 
 /**
@@ -72,13 +89,27 @@ export function resolvePeriod(period: Period, now: Date, custom?: { from: Date; 
   const m = now.getUTCMonth();
   let ranges: { current: DateRange; previous: DateRange } | null;
   switch (period) {
-    case "this-month": ranges = monthsRange(utc(y, m), 1); break;
-    case "last-month": ranges = monthsRange(utc(y, m - 1), 1); break;
-    case "this-quarter": ranges = monthsRange(utc(y, m - (m % 3)), 3); break;
-    case "last-quarter": ranges = monthsRange(utc(y, m - (m % 3) - 3), 3); break;
-    case "this-year": ranges = monthsRange(utc(y, 0), 12); break;
-    case "last-year": ranges = monthsRange(utc(y - 1, 0), 12); break;
-    case "last-12-months": ranges = monthsRange(utc(y, m - 11), 12); break;
+    case "this-month":
+      ranges = monthsRange(utc(y, m), 1);
+      break;
+    case "last-month":
+      ranges = monthsRange(utc(y, m - 1), 1);
+      break;
+    case "this-quarter":
+      ranges = monthsRange(utc(y, m - (m % 3)), 3);
+      break;
+    case "last-quarter":
+      ranges = monthsRange(utc(y, m - (m % 3) - 3), 3);
+      break;
+    case "this-year":
+      ranges = monthsRange(utc(y, 0), 12);
+      break;
+    case "last-year":
+      ranges = monthsRange(utc(y - 1, 0), 12);
+      break;
+    case "last-12-months":
+      ranges = monthsRange(utc(y, m - 11), 12);
+      break;
     case "last-30-days": {
       const end = new Date(startOfDay(now).getTime() + DAY);
       ranges = daysRange(new Date(end.getTime() - 30 * DAY), end);
@@ -89,7 +120,9 @@ export function resolvePeriod(period: Period, now: Date, custom?: { from: Date; 
       ranges = daysRange(custom.from, new Date(custom.to.getTime() + DAY));
       break;
     }
-    case "all": ranges = null; break;
+    case "all":
+      ranges = null;
+      break;
   }
   if (!ranges) return { current: null, previous: null, label: PERIOD_LABELS.all, previousLabel: null };
   return {

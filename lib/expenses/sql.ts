@@ -48,7 +48,12 @@ const waitingExpr = sql`e."reviewStatus" LIKE 'WAITING\\_FOR\\_%'`;
 const missingReceiptExpr = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`;
 
 /** KPI aggregates for the current and previous range in one pass, per bill currency. */
-export function kpiQuery(companyId: string, f: ExpenseFilters, current: DateRange | null, previous: DateRange | null): Sql {
+export function kpiQuery(
+  companyId: string,
+  f: ExpenseFilters,
+  current: DateRange | null,
+  previous: DateRange | null,
+): Sql {
   const span: DateRange | null = current && previous ? { start: previous.start, end: current.end } : current;
   const isCurrent = current ? sql`(e."performedAt" >= ${ts(current.start)}::timestamp)` : sql`true`;
   return sql`SELECT ${isCurrent} AS "isCurrent", e."billCurrency" AS currency,
@@ -92,7 +97,9 @@ export function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: 
 
 /** The 12-month chart's query: the rollup when it can answer, the entries otherwise. */
 export function monthlySpendQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
-  return rollupCanAnswer(f) ? monthlyRollupQuery(companyId, f, range, currency) : monthlyQuery(companyId, f, range, currency);
+  return rollupCanAnswer(f)
+    ? monthlyRollupQuery(companyId, f, range, currency)
+    : monthlyQuery(companyId, f, range, currency);
 }
 
 export type BreakdownDimension = "category" | "team" | "employee" | "family";
@@ -113,7 +120,13 @@ const DIMENSIONS: Record<BreakdownDimension, { key: Sql; label: Sql; join: Sql }
 };
 
 /** Spend grouped by one dimension over the period, biggest first; names joined after aggregating. */
-export function breakdownQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, currency: string, dim: BreakdownDimension): Sql {
+export function breakdownQuery(
+  companyId: string,
+  f: ExpenseFilters,
+  range: DateRange | null,
+  currency: string,
+  dim: BreakdownDimension,
+): Sql {
   const d = DIMENSIONS[dim];
   return sql`SELECT g.key::text AS key, ${d.label} AS label, g.total, g.count FROM (
       SELECT ${d.key} AS key, COALESCE(SUM(e."billMinors"), 0)::bigint AS total, count(*)::int AS count
@@ -144,7 +157,13 @@ const TABLE_JOINS = sql`LEFT JOIN "Employee" p ON p."id" = e."employeeId"
  * One page of the table: every live entry matching the filters (not only spend), sorted, id as
  * tie-break. Sorting and paging happen on the entries alone; names are joined to the page's rows only.
  */
-export function tablePageQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, limit: number, offset: number): Sql {
+export function tablePageQuery(
+  companyId: string,
+  f: ExpenseFilters,
+  range: DateRange | null,
+  limit: number,
+  offset: number,
+): Sql {
   const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
   const nulls = f.sort === "supplier" ? sql` NULLS LAST` : empty;
   const order = sql`${ORDER_COLUMNS[f.sort]} ${dir}${nulls}, e."id" ${dir}`;
@@ -166,7 +185,13 @@ export function tableCountQuery(companyId: string, f: ExpenseFilters, range: Dat
  * One batch of the CSV export, newest first, resuming strictly after the last row of the previous
  * batch (keyset pagination on (performedAt, id): constant cost per batch at any depth).
  */
-export function exportBatchQuery(companyId: string, f: ExpenseFilters, range: DateRange | null, after: { performedAt: Date; id: string } | null, limit: number): Sql {
+export function exportBatchQuery(
+  companyId: string,
+  f: ExpenseFilters,
+  range: DateRange | null,
+  after: { performedAt: Date; id: string } | null,
+  limit: number,
+): Sql {
   const resume = after
     ? sql` AND (e."performedAt", e."id") < (${ts(after.performedAt)}::timestamp, ${after.id}::uuid)`
     : empty;

@@ -3,13 +3,25 @@ import "server-only";
 import type { z } from "zod";
 import { env } from "@/lib/env";
 import { logger as processLogger, type Logger } from "@/lib/log";
-import { NeedsReauthError, PleoApiError, PleoRateLimitError, PleoResponseError, PleoUnavailableError } from "@/lib/pleo/errors";
+import {
+  NeedsReauthError,
+  PleoApiError,
+  PleoRateLimitError,
+  PleoResponseError,
+  PleoUnavailableError,
+} from "@/lib/pleo/errors";
 import { toCompany, toTokenIdentity } from "@/lib/pleo/identity";
 import { limiterForCompany, unlimited, type RateLimiter } from "@/lib/pleo/limiter";
 import { neverSent, parseRetryAfter } from "@/lib/pleo/oauth";
 import { accountingEntrySchema } from "@/lib/pleo/schemas/accounting-entries";
 import { dataEnvelope, describeIssues, listEnvelope, pageEnvelope } from "@/lib/pleo/schemas/common";
-import { employeeSchema, ledgerAccountSchema, tagGroupSchema, tagSchema, teamSchema } from "@/lib/pleo/schemas/directory";
+import {
+  employeeSchema,
+  ledgerAccountSchema,
+  tagGroupSchema,
+  tagSchema,
+  teamSchema,
+} from "@/lib/pleo/schemas/directory";
 import { companyResponseSchema, introspectResponseSchema } from "@/lib/pleo/schemas/identity";
 import { installationSchema } from "@/lib/pleo/schemas/installations";
 import { getAccessToken } from "@/lib/pleo/tokens";
@@ -136,7 +148,12 @@ function errorBody(json: unknown): { type: string | null; message: string | null
     const o = json as Record<string, unknown>;
     return {
       type: typeof o.type === "string" ? o.type : typeof o.error === "string" ? o.error : null,
-      message: typeof o.message === "string" ? o.message : typeof o.error_description === "string" ? o.error_description : null,
+      message:
+        typeof o.message === "string"
+          ? o.message
+          : typeof o.error_description === "string"
+            ? o.error_description
+            : null,
     };
   }
   return { type: null, message: null };
@@ -193,13 +210,22 @@ export function createPleoClient(options: PleoClientOptions): PleoClient {
       if (networkError !== undefined) {
         failures++;
         const safe = spec.idempotent || neverSent(networkError);
-        const detail = (networkError as Error).name === "TimeoutError" ? "timeout" : ((networkError as Error).message ?? "network error");
+        const detail =
+          (networkError as Error).name === "TimeoutError"
+            ? "timeout"
+            : ((networkError as Error).message ?? "network error");
         log.warn({ ...fields, outcome: "network_error", detail }, "Pleo request failed");
         if (safe && failures < retry.maxAttempts) {
           await sleep(backoff(failures));
           continue;
         }
-        throw new PleoUnavailableError(`Pleo ${endpoint} failed after ${attempt} attempt(s): ${detail}`, 503, endpoint, undefined, { cause: networkError });
+        throw new PleoUnavailableError(
+          `Pleo ${endpoint} failed after ${attempt} attempt(s): ${detail}`,
+          503,
+          endpoint,
+          undefined,
+          { cause: networkError },
+        );
       }
 
       let json: unknown = undefined;
@@ -255,9 +281,21 @@ export function createPleoClient(options: PleoClientOptions): PleoClient {
       const { type, message } = errorBody(json);
       log.warn({ ...fields, outcome: "error", type }, "Pleo request rejected");
       if (s === 401) {
-        throw new PleoApiError(401, type ?? "UNAUTHORIZED", `Pleo ${endpoint} rejected a freshly refreshed token: ${message ?? "unauthorized"}`, false, endpoint);
+        throw new PleoApiError(
+          401,
+          type ?? "UNAUTHORIZED",
+          `Pleo ${endpoint} rejected a freshly refreshed token: ${message ?? "unauthorized"}`,
+          false,
+          endpoint,
+        );
       }
-      throw new PleoApiError(s, type ?? `HTTP_${s}`, `Pleo ${endpoint} answered HTTP ${s}: ${message ?? "no message"}`, false, endpoint);
+      throw new PleoApiError(
+        s,
+        type ?? `HTTP_${s}`,
+        `Pleo ${endpoint} answered HTTP ${s}: ${message ?? "no message"}`,
+        false,
+        endpoint,
+      );
     }
   }
 
@@ -377,7 +415,13 @@ export function createPleoClient(options: PleoClientOptions): PleoClient {
         method: "POST",
         template: "/v1/accounting-entries:search",
         path: "/v1/accounting-entries:search",
-        query: { company_id: companyId, after: q.after, limit: q.limit, sorting_keys: q.sortingKeys, sorting_order: q.sortingOrder },
+        query: {
+          company_id: companyId,
+          after: q.after,
+          limit: q.limit,
+          sorting_keys: q.sortingKeys,
+          sorting_order: q.sortingOrder,
+        },
         body,
         // A search: POST only to carry the filter body, reads nothing but entries.
         idempotent: true,

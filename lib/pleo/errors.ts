@@ -24,7 +24,13 @@ export class PleoRateLimitError extends PleoApiError {
     readonly retryAfterSeconds: number,
     endpoint?: string,
   ) {
-    super(429, "TOO_MANY_REQUESTS", `Pleo rate limit still exceeded${endpoint ? ` on ${endpoint}` : ""}; retry after ${retryAfterSeconds}s`, true, endpoint);
+    super(
+      429,
+      "TOO_MANY_REQUESTS",
+      `Pleo rate limit still exceeded${endpoint ? ` on ${endpoint}` : ""}; retry after ${retryAfterSeconds}s`,
+      true,
+      endpoint,
+    );
     this.name = "PleoRateLimitError";
   }
 }
@@ -53,7 +59,13 @@ export class PleoResponseError extends PleoApiError {
     readonly problems: string[],
     status = 200,
   ) {
-    super(status, "INVALID_RESPONSE", `Pleo ${endpoint} returned an unexpected response: ${problems.join("; ")}`, false, endpoint);
+    super(
+      status,
+      "INVALID_RESPONSE",
+      `Pleo ${endpoint} returned an unexpected response: ${problems.join("; ")}`,
+      false,
+      endpoint,
+    );
     this.name = "PleoResponseError";
   }
 }

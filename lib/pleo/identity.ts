@@ -1,10 +1,6 @@
 import { z } from "zod";
 import type { Company, TokenIdentity } from "@/lib/pleo/types";
-import {
-  companyResponseSchema,
-  companyUrnPattern,
-  introspectResponseSchema,
-} from "@/lib/pleo/schemas/identity";
+import { companyResponseSchema, companyUrnPattern, introspectResponseSchema } from "@/lib/pleo/schemas/identity";
 
 /**
  * Who a fresh access token belongs to. Pleo has no OIDC userinfo: the company comes from
@@ -68,7 +64,11 @@ export function toCompany(json: unknown): Company {
 /** The company a token was granted for, as the connect flow needs it. */
 export type TokenOwner = { identity: TokenIdentity; company: Company };
 
-async function getJson(url: string, accessToken: string, fetchImpl: typeof fetch): Promise<{ status: number; json: unknown }> {
+async function getJson(
+  url: string,
+  accessToken: string,
+  fetchImpl: typeof fetch,
+): Promise<{ status: number; json: unknown }> {
   let res: Response;
   try {
     res = await fetchImpl(url, {
@@ -105,9 +105,7 @@ export async function fetchTokenOwner(
   const identity = toTokenIdentity(intro.json);
   if (!identity.companyId) {
     // Organisation-scoped tokens cannot do accounting work (FOUND: credentials are per company).
-    throw new PleoIdentityError(
-      `the token is not for a single company (subject ${identity.subjectUrn ?? "missing"})`,
-    );
+    throw new PleoIdentityError(`the token is not for a single company (subject ${identity.subjectUrn ?? "missing"})`);
   }
   const res = await getJson(`${base}/v1/companies/${identity.companyId}`, accessToken, fetchImpl);
   if (res.status === 403) {

@@ -79,7 +79,14 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** Errors thrown before any byte left this machine: the request certainly did not reach Pleo. */
 export function neverSent(err: unknown): boolean {
-  const codes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+  const codes = new Set([
+    "ECONNREFUSED",
+    "ENOTFOUND",
+    "EAI_AGAIN",
+    "ENETUNREACH",
+    "EHOSTUNREACH",
+    "UND_ERR_CONNECT_TIMEOUT",
+  ]);
   let e: unknown = err;
   for (let i = 0; i < 4 && e; i++) {
     const code = (e as { code?: string }).code;
@@ -115,7 +122,13 @@ async function postForm(
       cache: "no-store",
     });
   } catch (err) {
-    return { kind: "unavailable", processed: neverSent(err) ? false : "unknown", status: null, retryAfterMs: null, detail: describeError(err) };
+    return {
+      kind: "unavailable",
+      processed: neverSent(err) ? false : "unknown",
+      status: null,
+      retryAfterMs: null,
+      detail: describeError(err),
+    };
   }
   try {
     return { res, text: await res.text() };
@@ -148,7 +161,13 @@ export async function refreshTokenGrant(cfg: OAuthClientConfig, refreshToken: st
     const parsed = tokenResponseSchema.safeParse(json);
     if (!parsed.success) {
       // Pleo answered 200, so it probably rotated — but we cannot read the new tokens.
-      return { kind: "unavailable", processed: "unknown", status: res.status, retryAfterMs: null, detail: "token response without access_token/refresh_token/expires_in" };
+      return {
+        kind: "unavailable",
+        processed: "unknown",
+        status: res.status,
+        retryAfterMs: null,
+        detail: "token response without access_token/refresh_token/expires_in",
+      };
     }
     const t = parsed.data;
     return {
@@ -181,15 +200,30 @@ export async function refreshTokenGrant(cfg: OAuthClientConfig, refreshToken: st
  * refresh token" and no reuse penalty for it.
  */
 export async function introspectRefreshToken(cfg: OAuthClientConfig, refreshToken: string): Promise<IntrospectOutcome> {
-  const sent = await postForm(cfg, "/oauth/token/introspect", { token: refreshToken, token_type_hint: "refresh_token" });
+  const sent = await postForm(cfg, "/oauth/token/introspect", {
+    token: refreshToken,
+    token_type_hint: "refresh_token",
+  });
   if ("kind" in sent) return sent;
   const { res, text } = sent;
   if (!res.ok) {
-    return { kind: "unavailable", processed: false, status: res.status, retryAfterMs: parseRetryAfter(res.headers.get("retry-after")), detail: `introspection HTTP ${res.status}` };
+    return {
+      kind: "unavailable",
+      processed: false,
+      status: res.status,
+      retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
+      detail: `introspection HTTP ${res.status}`,
+    };
   }
   const parsed = z.object({ active: z.boolean() }).safeParse(parseJson(text));
   if (!parsed.success) {
-    return { kind: "unavailable", processed: false, status: res.status, retryAfterMs: null, detail: "introspection response without `active`" };
+    return {
+      kind: "unavailable",
+      processed: false,
+      status: res.status,
+      retryAfterMs: null,
+      detail: "introspection response without `active`",
+    };
   }
   return parsed.data.active ? { kind: "active" } : { kind: "inactive" };
 }

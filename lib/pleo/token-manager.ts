@@ -103,7 +103,14 @@ type Decision =
   | { kind: "missing" }
   | { kind: "wait" }
   | { kind: "backoff"; until: Date }
-  | { kind: "refresh"; refreshTokenEnc: string; tokenVersion: number; failures: number; marker: Date; suspect: boolean };
+  | {
+      kind: "refresh";
+      refreshTokenEnc: string;
+      tokenVersion: number;
+      failures: number;
+      marker: Date;
+      suspect: boolean;
+    };
 
 const ROW_SELECT = {
   status: true,
@@ -152,7 +159,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const row: LockedRow | null = await tx.pleoConnection.findUnique({ where: { companyId }, select: ROW_SELECT });
         if (!row) return { kind: "missing" };
         if (row.status !== "CONNECTED") return { kind: "reauth", detail: row.statusReason };
-        const use = { kind: "use", accessTokenEnc: row.accessTokenEnc, tokenVersion: row.tokenVersion, refreshed: false } as const;
+        const use = {
+          kind: "use",
+          accessTokenEnc: row.accessTokenEnc,
+          tokenVersion: row.tokenVersion,
+          refreshed: false,
+        } as const;
 
         if (intent.mode === "expiry" && isFresh(row.accessTokenExpiresAt)) return use;
         // Someone stored new tokens after the one that failed: use theirs instead of rotating again.
@@ -192,11 +204,19 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   /** Still holding the lease? Renew it before another inline attempt (the lease must cover the call). */
   async function renewLease(companyId: string, marker: Date): Promise<Date | null> {
     const next = new Date(now());
-    const r = await prisma.pleoConnection.updateMany({ where: { companyId, refreshStartedAt: marker }, data: { refreshStartedAt: next } });
+    const r = await prisma.pleoConnection.updateMany({
+      where: { companyId, refreshStartedAt: marker },
+      data: { refreshStartedAt: next },
+    });
     return r.count === 1 ? next : null;
   }
 
-  async function markNeedsReauth(companyId: string, tokenVersion: number, reason: NeedsReauthError["reason"], detail: string): Promise<never> {
+  async function markNeedsReauth(
+    companyId: string,
+    tokenVersion: number,
+    reason: NeedsReauthError["reason"],
+    detail: string,
+  ): Promise<never> {
     // Conditional on tokenVersion: a reconnect that stored fresh tokens meanwhile is not clobbered.
     await prisma.pleoConnection.updateMany({
       where: { companyId, tokenVersion },
@@ -208,7 +228,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         nextRefreshAttemptAt: null,
       },
     });
-    log.warn({ event: "pleo.token.needs_reauth", companyId, reason, detail }, "Pleo connection needs to be reconnected");
+    log.warn(
+      { event: "pleo.token.needs_reauth", companyId, reason, detail },
+      "Pleo connection needs to be reconnected",
+    );
     throw new NeedsReauthError(companyId, reason, detail);
   }
 
@@ -236,7 +259,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     return until;
   }
 
-  async function storeTokens(companyId: string, fromVersion: number, tokens: IssuedTokens, requestedAt: number): Promise<number> {
+  async function storeTokens(
+    companyId: string,
+    fromVersion: number,
+    tokens: IssuedTokens,
+    requestedAt: number,
+  ): Promise<number> {
     const [accessTokenEnc, refreshTokenEnc] = await Promise.all([seal(tokens.accessToken), seal(tokens.refreshToken)]);
     const data = {
       accessTokenEnc,
@@ -244,7 +272,9 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       // From the request time, so network time only makes us refresh earlier, never later.
       accessTokenExpiresAt: new Date(requestedAt + tokens.expiresIn * 1000),
       refreshTokenIssuedAt: new Date(requestedAt),
-      refreshTokenExpiresAt: new Date(requestedAt + (tokens.refreshExpiresIn ? tokens.refreshExpiresIn * 1000 : REFRESH_TOKEN_MIN_LIFETIME_MS)),
+      refreshTokenExpiresAt: new Date(
+        requestedAt + (tokens.refreshExpiresIn ? tokens.refreshExpiresIn * 1000 : REFRESH_TOKEN_MIN_LIFETIME_MS),
+      ),
       lastRefreshedAt: new Date(now()),
       refreshStartedAt: null,
       refreshFailures: 0,
@@ -259,7 +289,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         // One statement = one transaction: access, refresh, expiry and version change together or not at all.
         const r = await prisma.pleoConnection.updateMany({ where: { companyId, tokenVersion: fromVersion }, data });
         if (r.count === 0) {
-          log.warn({ event: "pleo.token.discarded", companyId }, "connection changed during refresh (reconnected?); keeping the newer tokens");
+          log.warn(
+            { event: "pleo.token.discarded", companyId },
+            "connection changed during refresh (reconnected?); keeping the newer tokens",
+          );
         }
         return fromVersion + 1;
       } catch (err) {
@@ -270,20 +303,36 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     throw lastError;
   }
 
-  async function performRefresh(companyId: string, d: Extract<Decision, { kind: "refresh" }>): Promise<{ token: string } & RefreshResult> {
+  async function performRefresh(
+    companyId: string,
+    d: Extract<Decision, { kind: "refresh" }>,
+  ): Promise<{ token: string } & RefreshResult> {
     let marker = d.marker;
     const refreshToken = await open(d.refreshTokenEnc);
 
     if (d.suspect) {
       const started = now();
       const check = await introspectRefreshToken(oauth, refreshToken);
-      log.info({ event: "pleo.token.verify", companyId, outcome: check.kind, durationMs: now() - started }, "verified refresh token after an interrupted refresh");
+      log.info(
+        { event: "pleo.token.verify", companyId, outcome: check.kind, durationMs: now() - started },
+        "verified refresh token after an interrupted refresh",
+      );
       if (check.kind === "inactive") {
-        return markNeedsReauth(companyId, d.tokenVersion, "refresh_interrupted", "an earlier refresh was interrupted and the stored refresh token is no longer active");
+        return markNeedsReauth(
+          companyId,
+          d.tokenVersion,
+          "refresh_interrupted",
+          "an earlier refresh was interrupted and the stored refresh token is no longer active",
+        );
       }
       if (check.kind === "unavailable") {
         const until = await recordFailure(companyId, marker, d.failures, check.retryAfterMs, true);
-        throw new PleoUnavailableError(`Pleo unavailable while verifying the refresh token (${check.detail})`, check.status ?? 503, "POST /oauth/token/introspect", until);
+        throw new PleoUnavailableError(
+          `Pleo unavailable while verifying the refresh token (${check.detail})`,
+          check.status ?? 503,
+          "POST /oauth/token/introspect",
+          until,
+        );
       }
     }
 
@@ -292,7 +341,15 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const outcome = await refreshTokenGrant(oauth, refreshToken);
       const durationMs = now() - requestedAt;
       const status = "status" in outcome ? outcome.status : null;
-      const logFields = { event: "pleo.token.refresh", companyId, endpoint: "POST /oauth/token", outcome: outcome.kind, status, durationMs, attempt };
+      const logFields = {
+        event: "pleo.token.refresh",
+        companyId,
+        endpoint: "POST /oauth/token",
+        outcome: outcome.kind,
+        status,
+        durationMs,
+        attempt,
+      };
 
       if (outcome.kind === "ok") {
         const tokenVersion = await storeTokens(companyId, d.tokenVersion, outcome.tokens, requestedAt);
@@ -307,13 +364,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         // e.g. invalid_client: our configuration, not the grant. Nothing was rotated; do not retry now.
         log.error({ ...logFields, error: outcome.error }, "Pleo refused the refresh request");
         await recordFailure(companyId, marker, d.failures, null, false);
-        throw new PleoApiError(outcome.status, outcome.error, `Pleo token endpoint: ${outcome.detail}`, false, "POST /oauth/token");
+        throw new PleoApiError(
+          outcome.status,
+          outcome.error,
+          `Pleo token endpoint: ${outcome.detail}`,
+          false,
+          "POST /oauth/token",
+        );
       }
-      log.warn({ ...logFields, processed: outcome.processed, detail: outcome.detail }, "Pleo token endpoint unavailable");
+      log.warn(
+        { ...logFields, processed: outcome.processed, detail: outcome.detail },
+        "Pleo token endpoint unavailable",
+      );
       if (outcome.processed === "unknown") {
         // The token may have been rotated: never present it again without verifying (next attempt).
         const until = await recordFailure(companyId, marker, d.failures, outcome.retryAfterMs, true);
-        throw new PleoUnavailableError(`Pleo token endpoint: ${outcome.detail}`, outcome.status ?? 503, "POST /oauth/token", until);
+        throw new PleoUnavailableError(
+          `Pleo token endpoint: ${outcome.detail}`,
+          outcome.status ?? 503,
+          "POST /oauth/token",
+          until,
+        );
       }
       const waitMs = outcome.retryAfterMs ?? jittered(200 * 2 ** (attempt - 1));
       if (attempt < maxInlineAttempts && waitMs <= maxInlineWaitMs) {
@@ -325,7 +396,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         }
       }
       const until = await recordFailure(companyId, marker, d.failures, outcome.retryAfterMs, false);
-      throw new PleoUnavailableError(`Pleo token endpoint: ${outcome.detail}`, outcome.status ?? 503, "POST /oauth/token", until);
+      throw new PleoUnavailableError(
+        `Pleo token endpoint: ${outcome.detail}`,
+        outcome.status ?? 503,
+        "POST /oauth/token",
+        until,
+      );
     }
   }
 
@@ -340,13 +416,27 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         case "reauth":
           throw new NeedsReauthError(companyId, "not_connected", d.detail ?? undefined);
         case "use":
-          if (waited) log.info({ event: "pleo.token.reused", companyId, tokenVersion: d.tokenVersion }, "used the token another instance refreshed");
+          if (waited)
+            log.info(
+              { event: "pleo.token.reused", companyId, tokenVersion: d.tokenVersion },
+              "used the token another instance refreshed",
+            );
           return { token: await open(d.accessTokenEnc), refreshed: false, tokenVersion: d.tokenVersion };
         case "backoff":
-          throw new PleoUnavailableError(`Pleo token refresh is backing off until ${d.until.toISOString()}`, 503, "POST /oauth/token", d.until);
+          throw new PleoUnavailableError(
+            `Pleo token refresh is backing off until ${d.until.toISOString()}`,
+            503,
+            "POST /oauth/token",
+            d.until,
+          );
         case "wait":
           // Another instance holds the lease; its result will be re-read, never refreshed again here.
-          if (now() > waitUntil) throw new PleoUnavailableError("another instance is still refreshing this connection", 503, "POST /oauth/token");
+          if (now() > waitUntil)
+            throw new PleoUnavailableError(
+              "another instance is still refreshing this connection",
+              503,
+              "POST /oauth/token",
+            );
           waited = true;
           await sleep(pollMs);
           continue;
@@ -368,7 +458,8 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   async function readRow(companyId: string) {
     const row = await prisma.pleoConnection.findUnique({ where: { companyId }, select: ROW_SELECT });
     if (!row) throw new ConnectionNotFoundError(companyId);
-    if (row.status !== "CONNECTED") throw new NeedsReauthError(companyId, "not_connected", row.statusReason ?? undefined);
+    if (row.status !== "CONNECTED")
+      throw new NeedsReauthError(companyId, "not_connected", row.statusReason ?? undefined);
     return row;
   }
 
@@ -388,14 +479,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       const first = await singleFlight(companyId, () => refreshUnderLock(companyId, intent));
       // Joined a refresh that handed back the very token that was just rejected: refresh once more.
       if (opts.rejectedToken !== undefined && first.token === opts.rejectedToken) {
-        return (await singleFlight(companyId, () => refreshUnderLock(companyId, { ...intent, seenVersion: first.tokenVersion }))).token;
+        return (
+          await singleFlight(companyId, () =>
+            refreshUnderLock(companyId, { ...intent, seenVersion: first.tokenVersion }),
+          )
+        ).token;
       }
       return first.token;
     },
 
     async refreshConnection(companyId) {
       const row = await readRow(companyId);
-      const r = await singleFlight(companyId, () => refreshUnderLock(companyId, { mode: "force", seenVersion: row.tokenVersion }));
+      const r = await singleFlight(companyId, () =>
+        refreshUnderLock(companyId, { mode: "force", seenVersion: row.tokenVersion }),
+      );
       return { refreshed: r.refreshed, tokenVersion: r.tokenVersion };
     },
 
@@ -422,7 +519,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
           else report.failed.push({ companyId, error: (err as Error).message });
         }
       }
-      log.info({ event: "pleo.token.keepalive", olderThanDays: days, checked: report.checked, refreshed: report.refreshed.length, needsReauth: report.needsReauth.length, failed: report.failed.length }, "token keep-alive done");
+      log.info(
+        {
+          event: "pleo.token.keepalive",
+          olderThanDays: days,
+          checked: report.checked,
+          refreshed: report.refreshed.length,
+          needsReauth: report.needsReauth.length,
+          failed: report.failed.length,
+        },
+        "token keep-alive done",
+      );
       return report;
     },
   };

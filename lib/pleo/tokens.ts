@@ -44,7 +44,10 @@ export function resetTokenManagerForProcess(): void {
   slot.set(undefined);
 }
 
-export function getAccessToken(companyId: string, opts?: { forceRefresh?: boolean; rejectedToken?: string }): Promise<string> {
+export function getAccessToken(
+  companyId: string,
+  opts?: { forceRefresh?: boolean; rejectedToken?: string },
+): Promise<string> {
   return tokenManager().getAccessToken(companyId, opts);
 }
 

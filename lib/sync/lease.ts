@@ -67,6 +67,9 @@ export async function releaseLease(sql: SqlRunner, companyId: string, owner: str
 }
 
 /** True while some live process holds the lease. */
-export function leaseIsLive(state: { leaseOwner: string | null; leaseExpiresAt: Date | null } | null, now = new Date()): boolean {
+export function leaseIsLive(
+  state: { leaseOwner: string | null; leaseExpiresAt: Date | null } | null,
+  now = new Date(),
+): boolean {
   return Boolean(state?.leaseOwner && state.leaseExpiresAt && state.leaseExpiresAt > now);
 }

@@ -31,12 +31,26 @@ export async function getSyncProgress(companyId: string): Promise<SyncProgress> 
     db.syncRun.findFirst({
       where: { companyId },
       orderBy: { startedAt: "desc" },
-      select: { kind: true, status: true, startedAt: true, finishedAt: true, created: true, updated: true, deleted: true },
+      select: {
+        kind: true,
+        status: true,
+        startedAt: true,
+        finishedAt: true,
+        created: true,
+        updated: true,
+        deleted: true,
+      },
     }),
   ]);
   const running = leaseIsLive(state);
   const phase: SyncProgress["phase"] =
-    running && lastRun?.status === "running" && isKind(lastRun.kind) ? lastRun.kind : running ? (state?.backfillCompletedAt ? "incremental" : "backfill") : "idle";
+    running && lastRun?.status === "running" && isKind(lastRun.kind)
+      ? lastRun.kind
+      : running
+        ? state?.backfillCompletedAt
+          ? "incremental"
+          : "backfill"
+        : "idle";
   return {
     running,
     phase,

@@ -10,7 +10,14 @@ import { scanEntries, SyncAbortedError, type EntryQuery } from "@/lib/sync/scan-
 import { sourceForCompany, type SyncSource } from "@/lib/sync/source";
 import { NOW_UTC, type SqlRunner } from "@/lib/sync/sql";
 import { fetchDirectory, writeDirectory } from "@/lib/sync/write-directory";
-import { addCounts, emptyCounts, markMissingAsDeleted, walletCurrencyOf, writeEntryPage, type WriteCounts } from "@/lib/sync/write-entries";
+import {
+  addCounts,
+  emptyCounts,
+  markMissingAsDeleted,
+  walletCurrencyOf,
+  writeEntryPage,
+  type WriteCounts,
+} from "@/lib/sync/write-entries";
 
 /**
  * One sync run for one company, under the company's lease:
@@ -80,7 +87,8 @@ export function chooseKind(
   reconcileIntervalMs: number = SYNC_DEFAULTS.reconcileIntervalMs,
 ): SyncKind {
   if (!state.backfillCompletedAt) return "backfill";
-  if (!state.lastReconcileAt || now.getTime() - state.lastReconcileAt.getTime() >= reconcileIntervalMs) return "reconcile";
+  if (!state.lastReconcileAt || now.getTime() - state.lastReconcileAt.getTime() >= reconcileIntervalMs)
+    return "reconcile";
   return "incremental";
 }
 
@@ -201,14 +209,27 @@ async function backfill(ctx: RunContext, source: SyncSource, pageSize: number, c
   }
 }
 
-async function incremental(ctx: RunContext, source: SyncSource, pageSize: number, windowDays: number, startedAt: Date): Promise<void> {
+async function incremental(
+  ctx: RunContext,
+  source: SyncSource,
+  pageSize: number,
+  windowDays: number,
+  startedAt: Date,
+): Promise<void> {
   const performedAtStart = new Date(startedAt.getTime() - windowDays * 24 * 60 * 60 * 1000);
   await scanEntries(source, entryQuery(pageSize, { performedAtStart }), {
     signal: ctx.signal,
     onPage: (page) => commitPage(ctx, page),
   });
   await db.$transaction(
-    (tx) => commitState(tx, ctx, { counts: emptyCounts(), pages: 0 }, [`"lastIncrementalAt" = $3::timestamp(3)`], [startedAt.toISOString()]),
+    (tx) =>
+      commitState(
+        tx,
+        ctx,
+        { counts: emptyCounts(), pages: 0 },
+        [`"lastIncrementalAt" = $3::timestamp(3)`],
+        [startedAt.toISOString()],
+      ),
     TX_OPTIONS,
   );
 }
@@ -258,14 +279,17 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
   if (opts.signal?.aborted) controller.abort(opts.signal.reason);
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   let leaseLost = false;
-  const heartbeat = setInterval(() => {
-    renewLease(db, companyId, owner, ttlMs).catch((err) => {
-      if (err instanceof LeaseLostError) {
-        leaseLost = true;
-        controller.abort(err);
-      } else log.warn({ err }, "sync: lease heartbeat failed");
-    });
-  }, Math.max(1_000, Math.floor(ttlMs / 3)));
+  const heartbeat = setInterval(
+    () => {
+      renewLease(db, companyId, owner, ttlMs).catch((err) => {
+        if (err instanceof LeaseLostError) {
+          leaseLost = true;
+          controller.abort(err);
+        } else log.warn({ err }, "sync: lease heartbeat failed");
+      });
+    },
+    Math.max(1_000, Math.floor(ttlMs / 3)),
+  );
   heartbeat.unref?.();
 
   const startedAt = new Date();
@@ -279,7 +303,9 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     const state = await db.syncState.findUniqueOrThrow({ where: { companyId } });
     const connection = await db.pleoConnection.findUnique({ where: { companyId } });
     const kind = opts.kind ?? chooseKind(state, startedAt, opts.reconcileIntervalMs);
-    const run = await db.syncRun.create({ data: { companyId, kind, trigger: opts.trigger, status: "running", startedAt } });
+    const run = await db.syncRun.create({
+      data: { companyId, kind, trigger: opts.trigger, status: "running", startedAt },
+    });
     ctx = {
       companyId,
       owner,
@@ -307,7 +333,12 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
 
     const pageSize = opts.pageSize ?? SYNC_DEFAULTS.pageSize;
     if (kind === "backfill") {
-      await backfill(ctx, source, pageSize, opts.kind === "backfill" && state.backfillCompletedAt ? null : state.backfillCursor);
+      await backfill(
+        ctx,
+        source,
+        pageSize,
+        opts.kind === "backfill" && state.backfillCompletedAt ? null : state.backfillCursor,
+      );
     } else if (kind === "incremental") {
       await incremental(ctx, source, pageSize, connection?.syncWindowDays ?? SYNC_DEFAULTS.windowDays, startedAt);
     } else {
@@ -328,7 +359,17 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     });
     await finishRun(ctx, "succeeded", null);
     await pruneRuns(companyId).catch((err) => log.warn({ err }, "sync: pruning old runs failed"));
-    log.info({ runId: ctx.runId, kind, pages: ctx.pages, entries: ctx.entries, ...ctx.counts, ms: finishedAt.getTime() - startedAt.getTime() }, "sync: run succeeded");
+    log.info(
+      {
+        runId: ctx.runId,
+        kind,
+        pages: ctx.pages,
+        entries: ctx.entries,
+        ...ctx.counts,
+        ms: finishedAt.getTime() - startedAt.getTime(),
+      },
+      "sync: run succeeded",
+    );
     return result(ctx, "succeeded", null);
   } catch (err) {
     if (!ctx) {
@@ -362,8 +403,21 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
   }
 }
 
-function result(ctx: RunContext, status: Exclude<SyncRunStatus, "running" | "abandoned">, error: string | null): RunSyncResult {
-  return { started: true, runId: ctx.runId, kind: ctx.kind, status, pages: ctx.pages, entries: ctx.entries, ...ctx.counts, error };
+function result(
+  ctx: RunContext,
+  status: Exclude<SyncRunStatus, "running" | "abandoned">,
+  error: string | null,
+): RunSyncResult {
+  return {
+    started: true,
+    runId: ctx.runId,
+    kind: ctx.kind,
+    status,
+    pages: ctx.pages,
+    entries: ctx.entries,
+    ...ctx.counts,
+    error,
+  };
 }
 
 async function finishRun(ctx: RunContext, status: SyncRunStatus, error: string | null): Promise<void> {
@@ -392,6 +446,11 @@ async function recordFailure(companyId: string, message: string, backoff: boolea
   const now = new Date();
   await db.syncState.update({
     where: { companyId },
-    data: { lastError: message, lastErrorAt: now, consecutiveFailures: failures, nextRunAt: new Date(now.getTime() + delay) },
+    data: {
+      lastError: message,
+      lastErrorAt: now,
+      consecutiveFailures: failures,
+      nextRunAt: new Date(now.getTime() + delay),
+    },
   });
 }

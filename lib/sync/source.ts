@@ -8,7 +8,13 @@ import type { PleoClient } from "@/lib/pleo/client";
  */
 export type SyncSource = Pick<
   PleoClient,
-  "getCompany" | "listEmployees" | "listTeams" | "listAccounts" | "listTagGroups" | "listTags" | "searchAccountingEntries"
+  | "getCompany"
+  | "listEmployees"
+  | "listTeams"
+  | "listAccounts"
+  | "listTagGroups"
+  | "listTags"
+  | "searchAccountingEntries"
 >;
 
 /** The production source: the DB-backed client for a linked company (tokens refreshed as needed). */

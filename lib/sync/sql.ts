@@ -53,7 +53,10 @@ export async function bulkUpsert(
   if (rows.length === 0) return 0;
   const names = columns.map((c) => quoteIdent(c.name));
   const updatable = columns.filter((c) => c.name !== "id");
-  const set = [...updatable.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`), ...(opts.extraSet ?? [])];
+  const set = [
+    ...updatable.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`),
+    ...(opts.extraSet ?? []),
+  ];
   const t = quoteIdent(table);
   const current = updatable.map((c) => `${t}.${quoteIdent(c.name)}`).join(", ");
   const incoming = updatable.map((c) => `EXCLUDED.${quoteIdent(c.name)}`).join(", ");

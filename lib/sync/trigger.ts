@@ -32,7 +32,8 @@ export async function requestSync(
   });
   if (!connection) return { started: false, reason: "This company is not connected" };
   if (connection.status === "DISCONNECTED") return { started: false, reason: "This company is disconnected" };
-  if (connection.status !== "CONNECTED") return { started: false, reason: "The Pleo connection needs to be reconnected" };
+  if (connection.status !== "CONNECTED")
+    return { started: false, reason: "The Pleo connection needs to be reconnected" };
   if (trigger === "schedule" && !connection.syncEnabled) return { started: false, reason: "Sync is turned off" };
 
   const owner = newLeaseOwner();

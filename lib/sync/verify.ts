@@ -8,7 +8,10 @@ import type { SqlRunner } from "@/lib/sync/sql";
  * `/__sandbox/companies/{id}/summary`: sha256 hex of the sorted `${id}:${updatedAt ISO}` lines of
  * non-deleted entries joined by "\n". Equal values mean our copy matches Pleo's (tests, benchmarks).
  */
-export async function localEntrySummary(sql: SqlRunner, companyId: string): Promise<{ count: number; checksum: string; countIncludingDeleted: number }> {
+export async function localEntrySummary(
+  sql: SqlRunner,
+  companyId: string,
+): Promise<{ count: number; checksum: string; countIncludingDeleted: number }> {
   const rows = await sql.$queryRawUnsafe<{ id: string; updatedAt: Date; deleted: boolean }[]>(
     `SELECT "id"::text AS id, "pleoUpdatedAt" AS "updatedAt", ("deletedAt" IS NOT NULL) AS deleted
      FROM "AccountingEntry" WHERE "companyId" = $1::uuid`,

@@ -147,7 +147,11 @@ ON CONFLICT ("id") DO UPDATE SET ${SPLIT_COLUMNS.filter((c) => c.name !== "id")
  * Idempotent write of one page of entries (and, for entries that changed, their split items) — at
  * most three statements per page whatever its size. Run it inside the page's transaction.
  */
-export async function writeEntryPage(sql: SqlRunner, companyId: string, entries: AccountingEntry[]): Promise<WriteCounts> {
+export async function writeEntryPage(
+  sql: SqlRunner,
+  companyId: string,
+  entries: AccountingEntry[],
+): Promise<WriteCounts> {
   const counts = emptyCounts();
   if (entries.length === 0) return counts;
   // A page can repeat an id if the data moved under the cursor; ON CONFLICT cannot touch a row twice.

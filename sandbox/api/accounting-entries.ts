@@ -52,13 +52,18 @@ export function accountingEntriesRoutes(state: SandboxState) {
 
     const limit = parseLimit(q.limit);
     if (typeof limit === "string") return badRequest(c, limit);
-    if (q.before !== undefined && q.after !== undefined) return badRequest(c, "before and after cannot be used together");
-    if (q.offset !== undefined) return badRequest(c, "offset is not supported by this endpoint; use before/after cursors");
+    if (q.before !== undefined && q.after !== undefined)
+      return badRequest(c, "before and after cannot be used together");
+    if (q.offset !== undefined)
+      return badRequest(c, "offset is not supported by this endpoint; use before/after cursors");
 
     const keys = c.req.queries("sorting_keys") ?? [DEFAULT_SORT];
-    const orders = c.req.queries("sorting_order") ?? (c.req.queries("sorting_keys") ? keys.map(() => "ASC") : [DEFAULT_ORDER]);
-    for (const k of keys) if (!(SORT_KEYS as readonly string[]).includes(k)) return badRequest(c, `Unknown sorting key '${k}'`);
-    for (const o of orders) if (!(PAGE_ORDERS as readonly string[]).includes(o)) return badRequest(c, `Unknown sorting order '${o}'`);
+    const orders =
+      c.req.queries("sorting_order") ?? (c.req.queries("sorting_keys") ? keys.map(() => "ASC") : [DEFAULT_ORDER]);
+    for (const k of keys)
+      if (!(SORT_KEYS as readonly string[]).includes(k)) return badRequest(c, `Unknown sorting key '${k}'`);
+    for (const o of orders)
+      if (!(PAGE_ORDERS as readonly string[]).includes(o)) return badRequest(c, `Unknown sorting order '${o}'`);
     if (orders.length !== keys.length) return badRequest(c, "sorting_order must have the same length as sorting_keys");
     // Entries are always tie-broken by id, so a trailing "id" key adds nothing; other combinations
     // would need more precomputed orders than the sandbox keeps.
@@ -67,7 +72,10 @@ export function accountingEntriesRoutes(state: SandboxState) {
 
     const parsed = parseJsonBody(await c.req.text(), SearchBodySchema);
     if (!parsed.ok) {
-      return badRequest(c, parsed.reason === "json" ? "Request body is not valid JSON" : `Invalid request body: ${parsed.message}`);
+      return badRequest(
+        c,
+        parsed.reason === "json" ? "Request body is not valid JSON" : `Invalid request body: ${parsed.message}`,
+      );
     }
     const range = dateRangeOf(parsed.data);
     if (range === "conflict") return badRequest(c, "Only one date filter pair may be used at a time");

@@ -6,7 +6,16 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { Account } from "../model";
 import type { SandboxState } from "../store";
-import { badRequest, notFound, paginateList, requireCompany, requireScope, uuidSchema, type ApiContext, type ApiEnv } from "./common";
+import {
+  badRequest,
+  notFound,
+  paginateList,
+  requireCompany,
+  requireScope,
+  uuidSchema,
+  type ApiContext,
+  type ApiEnv,
+} from "./common";
 import { renderTag, renderTagGroup } from "./render";
 
 // BookkeepingAccountSearchRequestV1/V4 (FOUND).
@@ -60,14 +69,16 @@ export function categoryRoutes(state: SandboxState) {
     const wrong = requireCompany(c, f.companyId);
     if (wrong) return wrong;
     const ids = f.ids ? new Set(f.ids) : null;
-    const list = state.company(f.companyId)!.data.accounts.filter(
-      (a) =>
-        (f.archived == null || a.archived === f.archived) &&
-        (f.code == null || a.code === f.code) &&
-        (f.externalId == null || a.externalId === f.externalId) &&
-        (ids === null || ids.has(a.id)) &&
-        (f.name == null || a.name.toLowerCase().includes(f.name.toLowerCase())),
-    );
+    const list = state
+      .company(f.companyId)!
+      .data.accounts.filter(
+        (a) =>
+          (f.archived == null || a.archived === f.archived) &&
+          (f.code == null || a.code === f.code) &&
+          (f.externalId == null || a.externalId === f.externalId) &&
+          (ids === null || ids.has(a.id)) &&
+          (f.name == null || a.name.toLowerCase().includes(f.name.toLowerCase())),
+      );
     return paginateList(c, list, renderAccount);
   };
 

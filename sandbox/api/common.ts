@@ -67,9 +67,15 @@ export function bearerAuth(state: SandboxState): MiddlewareHandler<ApiEnv> {
       if (w.count >= RATE_LIMIT_PER_MINUTE) {
         state.stats.rateLimited++;
         const retryAfter = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-        return apiError(c, 429, "TOO_MANY_REQUESTS", `Rate limit of ${RATE_LIMIT_PER_MINUTE} requests per minute exceeded`, {
-          "Retry-After": String(retryAfter),
-        });
+        return apiError(
+          c,
+          429,
+          "TOO_MANY_REQUESTS",
+          `Rate limit of ${RATE_LIMIT_PER_MINUTE} requests per minute exceeded`,
+          {
+            "Retry-After": String(retryAfter),
+          },
+        );
       }
       w.count++;
     }

@@ -4,7 +4,16 @@
 import { Hono } from "hono";
 import type { Employee, Team } from "../model";
 import type { SandboxState } from "../store";
-import { badRequest, forbidden, notFound, paginateList, requireCompany, requireScope, uuidSchema, type ApiEnv } from "./common";
+import {
+  badRequest,
+  forbidden,
+  notFound,
+  paginateList,
+  requireCompany,
+  requireScope,
+  uuidSchema,
+  type ApiEnv,
+} from "./common";
 import type { CompanyFixture } from "../seed/fixtures";
 
 function renderCompany(f: CompanyFixture) {

@@ -5,7 +5,14 @@
 import { randomUUID } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
-import { REGISTERED_SCOPES, SANDBOX_APPLICATION_NAME, USERS, companyById, type Scope, type UserFixture } from "../seed/fixtures";
+import {
+  REGISTERED_SCOPES,
+  SANDBOX_APPLICATION_NAME,
+  USERS,
+  companyById,
+  type Scope,
+  type UserFixture,
+} from "../seed/fixtures";
 import type { AuthRequest, SandboxState } from "../store";
 import { findClient } from "./client";
 import { opaqueToken } from "./grants";
@@ -48,14 +55,27 @@ export function authorizeRoutes(state: SandboxState) {
   };
 
   const expiredPage = (c: Context) =>
-    html(c, errorPage("Link expired", "This sign-in request is no longer valid. Start again from the application."), 400);
+    html(
+      c,
+      errorPage("Link expired", "This sign-in request is no longer valid. Start again from the application."),
+      400,
+    );
 
   const renderConsent = (c: Context, ar: AuthRequest, user: UserFixture, error?: string) => {
     const companies = user.companyIds.map((id) => companyById(id)!);
-    const selected = ar.subjectCompanyId && user.companyIds.includes(ar.subjectCompanyId) ? ar.subjectCompanyId : undefined;
+    const selected =
+      ar.subjectCompanyId && user.companyIds.includes(ar.subjectCompanyId) ? ar.subjectCompanyId : undefined;
     return html(
       c,
-      consentPage({ requestId: ar.id, userName: user.name, companies, selected, scopes: ar.scope, applicationName: SANDBOX_APPLICATION_NAME, error }),
+      consentPage({
+        requestId: ar.id,
+        userName: user.name,
+        companies,
+        selected,
+        scopes: ar.scope,
+        applicationName: SANDBOX_APPLICATION_NAME,
+        error,
+      }),
       error ? 400 : 200,
     );
   };
@@ -65,10 +85,21 @@ export function authorizeRoutes(state: SandboxState) {
     const q = c.req.query();
     const client = findClient(state, q.client_id);
     if (!client) {
-      return html(c, errorPage("Unknown application", `No OAuth client is registered with client_id "${q.client_id ?? ""}".`), 400);
+      return html(
+        c,
+        errorPage("Unknown application", `No OAuth client is registered with client_id "${q.client_id ?? ""}".`),
+        400,
+      );
     }
     if (!q.redirect_uri || !client.redirectUris.includes(q.redirect_uri)) {
-      return html(c, errorPage("Invalid redirect URI", "The redirect_uri does not exactly match a URI registered for this application."), 400);
+      return html(
+        c,
+        errorPage(
+          "Invalid redirect URI",
+          "The redirect_uri does not exactly match a URI registered for this application.",
+        ),
+        400,
+      );
     }
     const fail = (error: string, description: string) => errorRedirect(c, q.redirect_uri, q.state, error, description);
     if (q.response_type === undefined) return fail("invalid_request", "response_type is required");
@@ -80,7 +111,10 @@ export function authorizeRoutes(state: SandboxState) {
       return fail("invalid_request", "code_challenge_method must be S256; plain is not allowed");
     }
     if (!CHALLENGE_RE.test(q.code_challenge)) {
-      return fail("invalid_request", "code_challenge must be the base64url-encoded SHA-256 of the code_verifier (43 characters)");
+      return fail(
+        "invalid_request",
+        "code_challenge must be the base64url-encoded SHA-256 of the code_verifier (43 characters)",
+      );
     }
     // GUESSED: a missing scope grants everything registered for the client.
     const requested = q.scope === undefined || q.scope.trim() === "" ? [...client.scopes] : q.scope.trim().split(/\s+/);

@@ -88,7 +88,8 @@ export function revokeGrant(state: SandboxState, grantId: string | undefined): b
 export function revokeCompanyGrants(state: SandboxState, companyId: string, clientId?: string): number {
   let n = 0;
   for (const g of state.grants.values()) {
-    if (g.companyId === companyId && (clientId === undefined || g.clientId === clientId) && revokeGrant(state, g.id)) n++;
+    if (g.companyId === companyId && (clientId === undefined || g.clientId === clientId) && revokeGrant(state, g.id))
+      n++;
   }
   return n;
 }

@@ -88,9 +88,10 @@ export function consentPage(opts: {
   const selected = opts.selected ?? opts.companies[0]?.id;
   const radios = opts.companies
     .map(
-      (c) => `<div class="radio"><input type="radio" id="company-${c.id}" name="company_id" value="${c.id}"${
-        c.id === selected ? " checked" : ""
-      } required><label for="company-${c.id}" style="margin:0;font-weight:500">${escapeHtml(c.name)}</label></div>`,
+      (c) =>
+        `<div class="radio"><input type="radio" id="company-${c.id}" name="company_id" value="${c.id}"${
+          c.id === selected ? " checked" : ""
+        } required><label for="company-${c.id}" style="margin:0;font-weight:500">${escapeHtml(c.name)}</label></div>`,
     )
     .join("\n");
   return layout(

@@ -60,9 +60,14 @@ export function tokenRoutes(state: SandboxState) {
         // RFC 6749 §4.1.2: a replayed code should revoke the tokens issued from it.
         state.stats.codeReplays++;
         revokeGrant(state, code.grantId);
-        return oauthError(c, "invalid_grant", "Authorization code has already been used; tokens issued from it are revoked");
+        return oauthError(
+          c,
+          "invalid_grant",
+          "Authorization code has already been used; tokens issued from it are revoked",
+        );
       }
-      if (code.clientId !== client.id) return oauthError(c, "invalid_grant", "Authorization code was issued to another client");
+      if (code.clientId !== client.id)
+        return oauthError(c, "invalid_grant", "Authorization code was issued to another client");
       code.used = true; // single use, even when the checks below fail
       if (code.expiresAt <= now) return oauthError(c, "invalid_grant", "Authorization code has expired");
       if (code.redirectUri !== body.redirect_uri) {
@@ -81,7 +86,8 @@ export function tokenRoutes(state: SandboxState) {
       if (!body.refresh_token) return oauthError(c, "invalid_request", "refresh_token is required");
       const old = state.tokens.get(body.refresh_token);
       if (!old || old.kind !== "refresh") return oauthError(c, "invalid_grant", "Unknown refresh token");
-      if (old.clientId !== client.id) return oauthError(c, "invalid_grant", "Refresh token was issued to another client");
+      if (old.clientId !== client.id)
+        return oauthError(c, "invalid_grant", "Refresh token was issued to another client");
       const grant = state.grants.get(old.grantId);
       if (!grant || grant.revoked) return oauthError(c, "invalid_grant", "Refresh token has been revoked");
       if (old.rotated) {
@@ -98,7 +104,8 @@ export function tokenRoutes(state: SandboxState) {
       if (old.revoked) return oauthError(c, "invalid_grant", "Refresh token has been revoked");
       if (body.scope !== undefined) {
         const extra = body.scope.split(/\s+/).filter((s) => s && !grant.scope.includes(s as never));
-        if (extra.length > 0) return oauthError(c, "invalid_scope", `Scope exceeds the original grant: ${extra.join(" ")}`);
+        if (extra.length > 0)
+          return oauthError(c, "invalid_scope", `Scope exceeds the original grant: ${extra.join(" ")}`);
       }
       old.rotated = true;
       old.revoked = true;

@@ -11,8 +11,14 @@ import type { CursorValue } from "./cursor";
 
 export const SORT_KEYS = ["performedAt", "settledAt", "id", "bookkeepingDate"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
-export const PAGE_ORDERS = ["ASC", "ASC_NULLS_FIRST", "ASC_NULLS_LAST", "DESC", "DESC_NULLS_FIRST",
-  "DESC_NULLS_LAST"] as const;
+export const PAGE_ORDERS = [
+  "ASC",
+  "ASC_NULLS_FIRST",
+  "ASC_NULLS_LAST",
+  "DESC",
+  "DESC_NULLS_FIRST",
+  "DESC_NULLS_LAST",
+] as const;
 export type PageOrder = (typeof PAGE_ORDERS)[number];
 
 export function keyValue(e: EntryRec, key: SortKey): CursorValue {

@@ -22,7 +22,10 @@ export const SearchBodySchema = z
     tagRowIds: uuidList.optional(),
     tagGroupIdsUnset: uuidList.optional(),
     foreignExtensionIds: z.array(z.string()).max(100).optional(),
-    transactionValueCurrencies: z.array(z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code")).max(100).optional(),
+    transactionValueCurrencies: z
+      .array(z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code"))
+      .max(100)
+      .optional(),
     exportStatus: z.array(z.enum(EXPORT_STATUSES)).optional(),
     families: z.array(z.enum(FAMILIES)).optional(),
     subFamilies: z.array(z.enum(SUB_FAMILIES)).optional(),

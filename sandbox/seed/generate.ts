@@ -102,7 +102,10 @@ export function generateCompany(fixture: CompanyFixture, seed: number, entryCoun
   for (let i = 0; i < employeeCount; i++) {
     const firstName = pick(rng, firstNames);
     const lastName = pick(rng, lastNames);
-    let local = `${firstName}.${lastName}`.toLowerCase().normalize("NFD").replace(/[^a-z.]/g, "");
+    let local = `${firstName}.${lastName}`
+      .toLowerCase()
+      .normalize("NFD")
+      .replace(/[^a-z.]/g, "");
     if (usedEmails.has(local)) local = `${local}${i}`;
     usedEmails.add(local);
     employees.push({
@@ -359,7 +362,8 @@ export function makeEntry(ctx: GenContext, rng: Rng, performedAt: number, now: n
   const txMinors = sign * Math.max(1, toMinors(txMajor, txCurrency));
   const billMinors = txCurrency === wallet ? txMinors : convertMinors(rng, txMinors, txCurrency, wallet);
 
-  const settledAt = status === "COMPLETED" || status === "CANCELLED" ? clampNow(performedAt + settleDelayDays * DAY) : null;
+  const settledAt =
+    status === "COMPLETED" || status === "CANCELLED" ? clampNow(performedAt + settleDelayDays * DAY) : null;
   let bookkeepingDate: number | null;
   if (family === "OUT_OF_POCKET" || family === "MILEAGE" || family === "PER_DIEM") {
     bookkeepingDate = status === "DRAFT" ? null : performedAt; // FOUND: out-of-pocket books on purchase date

@@ -40,7 +40,14 @@ import {
 import { isSpend } from "@/lib/expenses/definitions";
 import { DEFAULT_FILTERS, hrefFor, PAGE_SIZE, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months } from "@/lib/expenses/period";
-import { breakdownQuery, kpiQuery, monthlySpendQuery, tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
+import {
+  breakdownQuery,
+  kpiQuery,
+  monthlySpendQuery,
+  tableCountQuery,
+  tablePageQuery,
+  type Sql,
+} from "@/lib/expenses/sql";
 import { createPleoClient, type PleoClient } from "@/lib/pleo/client";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
 import { resetTokenManagerForProcess } from "@/lib/pleo/tokens";
@@ -88,9 +95,13 @@ async function measure(n: number, fn: () => Promise<unknown>, warmup = 2): Promi
 
 // ---- the live design: everything from the API on each request ------------------------------------
 
-async function liveEntries(client: PleoClient, q: Omit<AccountingEntrySearch, "companyId" | "after">): Promise<AccountingEntry[]> {
+async function liveEntries(
+  client: PleoClient,
+  q: Omit<AccountingEntrySearch, "companyId" | "after">,
+): Promise<AccountingEntry[]> {
   const out: AccountingEntry[] = [];
-  for await (const page of paginate((after) => client.searchAccountingEntries({ ...q, after, limit: 100 }))) out.push(...page.items);
+  for await (const page of paginate((after) => client.searchAccountingEntries({ ...q, after, limit: 100 })))
+    out.push(...page.items);
   return out;
 }
 
@@ -106,7 +117,13 @@ function groupTotals(entries: AccountingEntry[], key: (e: AccountingEntry) => st
 function tablePage(entries: AccountingEntry[], f: ExpenseFilters) {
   const dir = f.dir === "asc" ? 1 : -1;
   const sorted = [...entries].sort((a, b) =>
-    f.sort === "amount" ? (bill(a) > bill(b) ? dir : bill(a) < bill(b) ? -dir : 0) : (a.performedAt.getTime() - b.performedAt.getTime()) * dir,
+    f.sort === "amount"
+      ? bill(a) > bill(b)
+        ? dir
+        : bill(a) < bill(b)
+          ? -dir
+          : 0
+      : (a.performedAt.getTime() - b.performedAt.getTime()) * dir,
   );
   return { total: sorted.length, rows: sorted.slice((f.page - 1) * PAGE_SIZE, f.page * PAGE_SIZE) };
 }
@@ -120,7 +137,8 @@ async function liveDashboard(client: PleoClient, scope: DashboardScope) {
     collectAll((after) => client.listAccounts({ after })),
     collectAll((after) => client.listTeams({ after })),
   ]);
-  const inRange = (e: AccountingEntry, r: { start: Date; end: Date }) => e.performedAt >= r.start && e.performedAt < r.end;
+  const inRange = (e: AccountingEntry, r: { start: Date; end: Date }) =>
+    e.performedAt >= r.start && e.performedAt < r.end;
   const cur = entries.filter((e) => inRange(e, current!));
   const spend = cur.filter(spendOf);
   const prevSpend = entries.filter((e) => inRange(e, previous!) && spendOf(e));
@@ -144,7 +162,11 @@ const ROOT = process.cwd();
 function ensureBuild(): void {
   if (existsSync(path.join(ROOT, ".next/BUILD_ID"))) return;
   console.log("No production build (.next/BUILD_ID missing): running `npx next build` first…");
-  const r = spawnSync("npx", ["next", "build"], { cwd: ROOT, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  const r = spawnSync("npx", ["next", "build"], {
+    cwd: ROOT,
+    stdio: "inherit",
+    env: { ...process.env, NODE_ENV: "production" },
+  });
   if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
 }
 
@@ -223,7 +245,8 @@ async function startPortal(db: { PGLITE_DIR?: string; DATABASE_URL?: string }, s
   throw new Error(`next start did not answer within 60 s:\n${output}`);
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&#x27;").replace(/"/g, "&quot;");
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&#x27;").replace(/"/g, "&quot;");
 
 /** One GET as a signed-in browser would do it; the whole streamed body is read before the clock stops. */
 async function getView(url: string, cookie: string, expect: { companyName: string; total: number }): Promise<void> {
@@ -231,9 +254,11 @@ async function getView(url: string, cookie: string, expect: { companyName: strin
   const html = await res.text();
   const summary = `data-testid="table-summary">${expect.total.toLocaleString("en-US")} ${expect.total === 1 ? "entry" : "entries"}`;
   // Real content or a loud failure: a redirect to sign-in, an error page or an empty view must not be timed.
-  if (res.status !== 200) throw new Error(`GET ${url} → ${res.status} ${res.headers.get("location") ?? ""}\n${html.slice(0, 500)}`);
+  if (res.status !== 200)
+    throw new Error(`GET ${url} → ${res.status} ${res.headers.get("location") ?? ""}\n${html.slice(0, 500)}`);
   if (!html.includes(escapeHtml(expect.companyName))) throw new Error(`GET ${url}: company name missing from the page`);
-  if (!html.includes(summary)) throw new Error(`GET ${url}: table summary "${summary}" missing (sync not visible to the server?)`);
+  if (!html.includes(summary))
+    throw new Error(`GET ${url}: table summary "${summary}" missing (sync not visible to the server?)`);
   if (!/<tbody[^>]*><tr/.test(html)) throw new Error(`GET ${url}: no table row in the page`);
 }
 
@@ -251,7 +276,9 @@ function dashboardSql(scope: DashboardScope, f: ExpenseFilters, userId: string):
     rawSql`SELECT id, name, code FROM "LedgerAccount" WHERE "companyId" = ${scope.companyId}::uuid ORDER BY code, name`,
     kpiQuery(scope.companyId, f, current, previous),
     monthlySpendQuery(scope.companyId, f, { start: months[0].start, end: months[11].end }, scope.currency),
-    ...(["category", "team", "employee", "family"] as const).map((d) => breakdownQuery(scope.companyId, f, current, scope.currency, d)),
+    ...(["category", "team", "employee", "family"] as const).map((d) =>
+      breakdownQuery(scope.companyId, f, current, scope.currency, d),
+    ),
     tablePageQuery(scope.companyId, f, current, PAGE_SIZE, 0),
     tableCountQuery(scope.companyId, f, current),
   ];
@@ -267,9 +294,12 @@ async function main() {
   const sandbox = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: false });
   process.env.PLEO_API_URL = sandbox.url;
   process.env.PLEO_AUTH_URL = sandbox.url;
-    resetEnvForTests();
+  resetEnvForTests();
 
-  const kinds: ("pglite" | "postgres")[] = ["pglite", ...(process.env.TEST_DATABASE_URL ? (["postgres"] as const) : [])];
+  const kinds: ("pglite" | "postgres")[] = [
+    "pglite",
+    ...(process.env.TEST_DATABASE_URL ? (["postgres"] as const) : []),
+  ];
   if (!process.env.TEST_DATABASE_URL) console.log("TEST_DATABASE_URL not set: PostgreSQL columns are skipped.");
   const results: Record<string, Record<string, Stats>> = {};
   let liveResults: Record<string, Stats> | null = null;
@@ -318,21 +348,52 @@ async function main() {
     const sync = await runSync({ companyId: COMPANY, trigger: "connect", source });
     const fillSeconds = (performance.now() - t0) / 1000;
     const stored = await database.prisma.accountingEntry.count({ where: { companyId: COMPANY } });
-    console.log(`[${kind}] synced ${stored.toLocaleString("en")} entries in ${fillSeconds.toFixed(1)} s (${JSON.stringify({ status: sync.started && sync.status })})`);
+    console.log(
+      `[${kind}] synced ${stored.toLocaleString("en")} entries in ${fillSeconds.toFixed(1)} s (${JSON.stringify({ status: sync.started && sync.status })})`,
+    );
     // Fresh planner statistics, as autovacuum would have them on PostgreSQL (PGlite has no autovacuum).
     await database.prisma.$executeRawUnsafe("ANALYZE");
 
     const now = new Date();
     const currency = (await fetchCompanyCurrency(COMPANY)) ?? "DKK";
-    const topAccount = await database.prisma.accountingEntry.groupBy({ by: ["accountId"], where: { companyId: COMPANY, accountId: { not: null } }, _count: true, orderBy: { _count: { accountId: "desc" } }, take: 1 });
-    const someEmployee = await database.prisma.employee.findFirstOrThrow({ where: { companyId: COMPANY }, orderBy: { id: "asc" } });
-    const scopeOf = (f: ExpenseFilters): DashboardScope => ({ companyId: COMPANY, currency, now, period: periodOf(f, now) });
+    const topAccount = await database.prisma.accountingEntry.groupBy({
+      by: ["accountId"],
+      where: { companyId: COMPANY, accountId: { not: null } },
+      _count: true,
+      orderBy: { _count: { accountId: "desc" } },
+      take: 1,
+    });
+    const someEmployee = await database.prisma.employee.findFirstOrThrow({
+      where: { companyId: COMPANY },
+      orderBy: { id: "asc" },
+    });
+    const scopeOf = (f: ExpenseFilters): DashboardScope => ({
+      companyId: COMPANY,
+      currency,
+      now,
+      period: periodOf(f, now),
+    });
 
     const dashboardFilters = DEFAULT_FILTERS;
-    const t1: ExpenseFilters = { ...DEFAULT_FILTERS, period: "last-12-months", category: topAccount[0].accountId!, sort: "amount", dir: "desc", page: 3 };
+    const t1: ExpenseFilters = {
+      ...DEFAULT_FILTERS,
+      period: "last-12-months",
+      category: topAccount[0].accountId!,
+      sort: "amount",
+      dir: "desc",
+      page: 3,
+    };
     const t2: ExpenseFilters = { ...DEFAULT_FILTERS, period: "all", q: "coffee" };
-    const t3: ExpenseFilters = { ...DEFAULT_FILTERS, period: "this-year", employee: someEmployee.id, status: "COMPLETED" };
-    const tableSql = (f: ExpenseFilters) => (s: DashboardScope) => [tablePageQuery(s.companyId, f, s.period.current, PAGE_SIZE, (f.page - 1) * PAGE_SIZE), tableCountQuery(s.companyId, f, s.period.current)];
+    const t3: ExpenseFilters = {
+      ...DEFAULT_FILTERS,
+      period: "this-year",
+      employee: someEmployee.id,
+      status: "COMPLETED",
+    };
+    const tableSql = (f: ExpenseFilters) => (s: DashboardScope) => [
+      tablePageQuery(s.companyId, f, s.period.current, PAGE_SIZE, (f.page - 1) * PAGE_SIZE),
+      tableCountQuery(s.companyId, f, s.period.current),
+    ];
     views = [
       {
         name: "/dashboard (this month: KPIs, 12-month chart, 4 breakdowns, table, filters, sync status)",
@@ -343,7 +404,15 @@ async function main() {
             // company (that module imports next-auth, which does not load outside Next.js).
             database.prisma.pleoConnection.findMany({
               where: { userId: conn.userId, companyId: { in: [COMPANY] } },
-              select: { id: true, companyId: true, status: true, statusReason: true, scopes: true, connectedAt: true, company: { select: { name: true, currency: true } } },
+              select: {
+                id: true,
+                companyId: true,
+                status: true,
+                statusReason: true,
+                scopes: true,
+                connectedAt: true,
+                company: { select: { name: true, currency: true } },
+              },
               orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
             }),
             getSyncProgress(COMPANY),
@@ -362,21 +431,46 @@ async function main() {
         ours: (s) => fetchEntriesPage(s, t1),
         sql: tableSql(t1),
         // Our client's search filters by date, family and status only: the category is filtered here.
-        live: async (client, s) => tablePage((await liveEntries(client, { performedAtStart: s.period.current!.start, performedAtEnd: s.period.current!.end })).filter((e) => e.accountId === t1.category), t1),
+        live: async (client, s) =>
+          tablePage(
+            (
+              await liveEntries(client, {
+                performedAtStart: s.period.current!.start,
+                performedAtEnd: s.period.current!.end,
+              })
+            ).filter((e) => e.accountId === t1.category),
+            t1,
+          ),
       },
       {
         name: 'table: all time, search "coffee" in note/supplier',
         filters: t2,
         ours: (s) => fetchEntriesPage(s, t2),
         sql: tableSql(t2),
-        live: async (client) => tablePage((await liveEntries(client, {})).filter((e) => `${e.note ?? ""} ${e.supplierName ?? ""}`.toLowerCase().includes("coffee")), t2),
+        live: async (client) =>
+          tablePage(
+            (await liveEntries(client, {})).filter((e) =>
+              `${e.note ?? ""} ${e.supplierName ?? ""}`.toLowerCase().includes("coffee"),
+            ),
+            t2,
+          ),
       },
       {
         name: "table: this year, one employee, completed",
         filters: t3,
         ours: (s) => fetchEntriesPage(s, t3),
         sql: tableSql(t3),
-        live: async (client, s) => tablePage((await liveEntries(client, { performedAtStart: s.period.current!.start, performedAtEnd: s.period.current!.end, status: ["COMPLETED"] })).filter((e) => e.employeeId === t3.employee), t3),
+        live: async (client, s) =>
+          tablePage(
+            (
+              await liveEntries(client, {
+                performedAtStart: s.period.current!.start,
+                performedAtEnd: s.period.current!.end,
+                status: ["COMPLETED"],
+              })
+            ).filter((e) => e.employeeId === t3.employee),
+            t3,
+          ),
       },
     ];
 
@@ -391,7 +485,9 @@ async function main() {
       });
       results[kind][`${v.name}|ours`] = ours;
       results[kind][`${v.name}|floor`] = floor;
-      console.log(`[${kind}] ${v.name}: ours p50 ${ours.p50.toFixed(1)} ms p95 ${ours.p95.toFixed(1)} ms; floor p50 ${floor.p50.toFixed(1)} p95 ${floor.p95.toFixed(1)}`);
+      console.log(
+        `[${kind}] ${v.name}: ours p50 ${ours.p50.toFixed(1)} ms p95 ${ours.p95.toFixed(1)} ms; floor p50 ${floor.p50.toFixed(1)} p95 ${floor.p95.toFixed(1)}`,
+      );
     }
 
     if (!liveResults) {
@@ -404,14 +500,21 @@ async function main() {
       for (const v of views) {
         const scope = scopeOf(v.filters);
         liveResults[v.name] = await measure(LIVE_SAMPLES, () => v.live(client, scope), 1);
-        console.log(`[live] ${v.name}: p50 ${liveResults[v.name].p50.toFixed(0)} ms p95 ${liveResults[v.name].p95.toFixed(0)} ms`);
+        console.log(
+          `[live] ${v.name}: p50 ${liveResults[v.name].p50.toFixed(0)} ms p95 ${liveResults[v.name].p95.toFixed(0)} ms`,
+        );
       }
     }
     // HTTP: a signed-in session scoped to the company, owned by the connection's user (as a Pleo
     // sign-in creates it, lib/auth/session-scope.ts), then the production server on this database.
     const sessionToken = randomBytes(32).toString("base64url");
-    await database.prisma.session.create({ data: { sessionToken, userId: conn.userId, expires: new Date(Date.now() + 86_400_000), companyIds: [COMPANY] } });
-    const company = await database.prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY }, select: { name: true } });
+    await database.prisma.session.create({
+      data: { sessionToken, userId: conn.userId, expires: new Date(Date.now() + 86_400_000), companyIds: [COMPANY] },
+    });
+    const company = await database.prisma.pleoCompany.findUniqueOrThrow({
+      where: { id: COMPANY },
+      select: { name: true },
+    });
     const expected = new Map<string, number>();
     for (const v of views) expected.set(v.name, (await fetchEntriesPage(scopeOf(v.filters), v.filters)).total);
     setDatabaseForProcess(undefined);
@@ -427,7 +530,9 @@ async function main() {
         const expect = { companyName: company.name, total: expected.get(v.name)! };
         const http = await measure(HTTP_SAMPLES, () => getView(href, cookie, expect), HTTP_WARMUP);
         results[kind][`${v.name}|http`] = http;
-        console.log(`[${kind}] ${v.name}: HTTP (next start) p50 ${http.p50.toFixed(1)} ms p95 ${http.p95.toFixed(1)} ms`);
+        console.log(
+          `[${kind}] ${v.name}: HTTP (next start) p50 ${http.p50.toFixed(1)} ms p95 ${http.p95.toFixed(1)} ms`,
+        );
       }
     } finally {
       await portal.stop();
@@ -439,10 +544,21 @@ async function main() {
 
   // ---- one table ----
   const fmt = (s?: Stats) => (s ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)}` : "–");
-  const header = ["view", ...kinds.flatMap((k) => [`${k} HTTP (next start) p50/p95 ms`, `${k} ours`, `${k} SQL floor`]), "live (sandbox API)", ...kinds.map((k) => `${k}: ×faster than live (p95)`), ...kinds.map((k) => `${k}: ours/floor (p50 / p95)`), ...kinds.map((k) => `${k}: HTTP p95 ×faster than live / ÷ floor`)];
+  const header = [
+    "view",
+    ...kinds.flatMap((k) => [`${k} HTTP (next start) p50/p95 ms`, `${k} ours`, `${k} SQL floor`]),
+    "live (sandbox API)",
+    ...kinds.map((k) => `${k}: ×faster than live (p95)`),
+    ...kinds.map((k) => `${k}: ours/floor (p50 / p95)`),
+    ...kinds.map((k) => `${k}: HTTP p95 ×faster than live / ÷ floor`),
+  ];
   const rows = views.map((v) => [
     v.name,
-    ...kinds.flatMap((k) => [fmt(results[k][`${v.name}|http`]), fmt(results[k][`${v.name}|ours`]), fmt(results[k][`${v.name}|floor`])]),
+    ...kinds.flatMap((k) => [
+      fmt(results[k][`${v.name}|http`]),
+      fmt(results[k][`${v.name}|ours`]),
+      fmt(results[k][`${v.name}|floor`]),
+    ]),
     fmt(liveResults?.[v.name]),
     ...kinds.map((k) => `${(liveResults![v.name].p95 / results[k][`${v.name}|ours`].p95).toFixed(0)}×`),
     ...kinds.map((k) => {
@@ -455,11 +571,18 @@ async function main() {
       return `${(liveResults![v.name].p95 / http.p95).toFixed(0)}× / ${(http.p95 / results[k][`${v.name}|floor`].p95).toFixed(2)}`;
     }),
   ]);
-  console.log(`\nDashboard benchmark: ${ENTRIES.toLocaleString("en")} entries, ${SAMPLES} samples (live: ${LIVE_SAMPLES}, HTTP: ${HTTP_SAMPLES} after ${HTTP_WARMUP} warm-ups), Node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+  console.log(
+    `\nDashboard benchmark: ${ENTRIES.toLocaleString("en")} entries, ${SAMPLES} samples (live: ${LIVE_SAMPLES}, HTTP: ${HTTP_SAMPLES} after ${HTTP_WARMUP} warm-ups), Node ${process.version}, ${os.cpus().length} CPUs, load average at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}\n`,
+  );
   console.log(`| ${header.join(" | ")} |`);
   console.log(`|${header.map(() => "---").join("|")}|`);
   for (const r of rows) console.log(`| ${r.join(" | ")} |`);
-  console.log("\nTargets (server response time = HTTP column): p95 < 300 ms on PGlite and < 150 ms on PostgreSQL; ≥ 10× faster than live; ≤ 2× the SQL floor.");
+  console.log(
+    "\nTargets (server response time = HTTP column): p95 < 300 ms on PGlite and < 150 ms on PostgreSQL; ≥ 10× faster than live; ≤ 2× the SQL floor.",
+  );
 }
 
 main().catch((err) => {

@@ -25,7 +25,13 @@ interface Sandbox {
 function startSandboxProcess(entries: number): Promise<Sandbox> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
-      env: { ...process.env, SANDBOX_PORT: "0", SANDBOX_ENTRIES: String(entries), SANDBOX_RATE_LIMIT: "off", SANDBOX_QUIET: "1" },
+      env: {
+        ...process.env,
+        SANDBOX_PORT: "0",
+        SANDBOX_ENTRIES: String(entries),
+        SANDBOX_RATE_LIMIT: "off",
+        SANDBOX_QUIET: "1",
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
@@ -84,22 +90,33 @@ async function main() {
     try {
       const token = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: LARGE_COMPANY_ID })).access_token;
       const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-      const searchUrl = (q: string) => `${sb.url}/v1/accounting-entries:search?company_id=${LARGE_COMPANY_ID}&limit=100${q}`;
+      const searchUrl = (q: string) =>
+        `${sb.url}/v1/accounting-entries:search?company_id=${LARGE_COMPANY_ID}&limit=100${q}`;
       // A cursor at the old end of the data: deep in the default (performedAt DESC) order.
-      const oldest = (await (await fetch(searchUrl("&sorting_keys=performedAt&sorting_order=ASC"), { method: "POST", headers, body: "{}" })).json()) as {
+      const oldest = (await (
+        await fetch(searchUrl("&sorting_keys=performedAt&sorting_order=ASC"), { method: "POST", headers, body: "{}" })
+      ).json()) as {
         pagination: { endCursor: string };
       };
       const scenarios: Scenario[] = [
         { name: "GET /v1/introspect (baseline)", request: () => fetch(`${sb.url}/v1/introspect`, { headers }) },
-        { name: "search limit=100, first page", request: () => fetch(searchUrl(""), { method: "POST", headers, body: "{}" }) },
+        {
+          name: "search limit=100, first page",
+          request: () => fetch(searchUrl(""), { method: "POST", headers, body: "{}" }),
+        },
         {
           name: "search limit=100, deepest pages",
-          request: () => fetch(searchUrl(`&after=${oldest.pagination.endCursor}`), { method: "POST", headers, body: "{}" }),
+          request: () =>
+            fetch(searchUrl(`&after=${oldest.pagination.endCursor}`), { method: "POST", headers, body: "{}" }),
         },
         {
           name: "search limit=100, filtered (CARD_PURCHASE, COMPLETED)",
           request: () =>
-            fetch(searchUrl(""), { method: "POST", headers, body: JSON.stringify({ families: ["CARD_PURCHASE"], status: ["COMPLETED"] }) }),
+            fetch(searchUrl(""), {
+              method: "POST",
+              headers,
+              body: JSON.stringify({ families: ["CARD_PURCHASE"], status: ["COMPLETED"] }),
+            }),
         },
       ];
       for (const s of scenarios) await run(s, 4); // warm-up
@@ -129,8 +146,11 @@ async function main() {
   process.stderr.write("\n");
   const header = ["entries", "request", "concurrency", "req/s", "p50 ms", "p95 ms", "server CPU ms/req", "non-200"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
-  console.log(`Sandbox throughput (${SECONDS}s per cell, rate limit off, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`);
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  console.log(
+    `Sandbox throughput (${SECONDS}s per cell, rate limit off, Node ${process.version}, load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs)`,
+  );
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i >= 2 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join("|")}|`);
   for (const r of rows) console.log(line(r));

@@ -96,7 +96,10 @@ async function freePort(): Promise<number> {
 }
 
 /** The sandbox in a separate Node process (`sandbox/main.ts`), like a remote Pleo. */
-async function startSandboxProcess(opts: { entries: number; rateLimit: boolean }): Promise<{ url: string; close(): Promise<void> }> {
+async function startSandboxProcess(opts: {
+  entries: number;
+  rateLimit: boolean;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
     env: {
@@ -154,14 +157,24 @@ async function benchOnce(kind: "pglite" | "postgres", limit: boolean): Promise<R
       limiter: limit ? createRateLimiter({ perMinute: LIMIT_PER_MINUTE }) : unlimited,
       logger,
     });
-    const before = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { apiRequests: number; rateLimited: number };
+    const before = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as {
+      apiRequests: number;
+      rateLimited: number;
+    };
     const started = performance.now();
     const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "connect", source, logger });
     const seconds = (performance.now() - started) / 1000;
-    const after = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as { apiRequests: number; rateLimited: number };
-    if (!result.started || result.status !== "succeeded") throw new Error(`backfill did not succeed: ${JSON.stringify(result)}`);
+    const after = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as {
+      apiRequests: number;
+      rateLimited: number;
+    };
+    if (!result.started || result.status !== "succeeded")
+      throw new Error(`backfill did not succeed: ${JSON.stringify(result)}`);
 
-    const remote = (await (await fetch(`${sandbox.url}/__sandbox/companies/${LARGE_COMPANY_ID}/summary`)).json()) as { count: number; checksum: string };
+    const remote = (await (await fetch(`${sandbox.url}/__sandbox/companies/${LARGE_COMPANY_ID}/summary`)).json()) as {
+      count: number;
+      checksum: string;
+    };
     const local = await localEntrySummary(database.prisma, LARGE_COMPANY_ID);
     const requests = after.apiRequests - before.apiRequests;
     const c = counts();
@@ -184,15 +197,22 @@ async function benchOnce(kind: "pglite" | "postgres", limit: boolean): Promise<R
   }
 }
 
-const kinds: Array<"pglite" | "postgres"> = ["pglite", ...(process.env.TEST_DATABASE_URL ? (["postgres"] as const) : [])];
+const kinds: Array<"pglite" | "postgres"> = [
+  "pglite",
+  ...(process.env.TEST_DATABASE_URL ? (["postgres"] as const) : []),
+];
 if (!process.env.TEST_DATABASE_URL) console.log("TEST_DATABASE_URL not set: PostgreSQL rows skipped.");
-console.log(`Backfill of ${ENTRIES.toLocaleString("en")} entries (pages of 100); limit-bound rate = ${LIMIT_PER_MINUTE} req/min × 100 = ${LIMIT_BOUND_ENTRIES_PER_S.toLocaleString("en")} entries/s\n`);
+console.log(
+  `Backfill of ${ENTRIES.toLocaleString("en")} entries (pages of 100); limit-bound rate = ${LIMIT_PER_MINUTE} req/min × 100 = ${LIMIT_BOUND_ENTRIES_PER_S.toLocaleString("en")} entries/s\n`,
+);
 
 // Throughput here is CPU-bound on the portal side (validation, batch writes, PGlite's WASM engine):
 // figures from a machine busy with other work understate it, so the load is printed with them.
 const load = () => os.loadavg()[0].toFixed(1);
 const cpus = os.cpus().length;
-console.log(`CPU load average (1 min) at start: ${load()} on ${cpus} CPUs${os.loadavg()[0] > cpus ? " — machine busy, figures will be low and noisy" : ""}\n`);
+console.log(
+  `CPU load average (1 min) at start: ${load()} on ${cpus} CPUs${os.loadavg()[0] > cpus ? " — machine busy, figures will be low and noisy" : ""}\n`,
+);
 
 const rows: Row[] = [];
 for (const kind of kinds) {
@@ -203,14 +223,28 @@ for (const kind of kinds) {
   }
 }
 
-const header = ["database", "sandbox limit", "entries", "seconds", "entries/s", "vs limit-bound", "requests", "req/min", "429s", "warn/error logs", "equals sandbox"];
+const header = [
+  "database",
+  "sandbox limit",
+  "entries",
+  "seconds",
+  "entries/s",
+  "vs limit-bound",
+  "requests",
+  "req/min",
+  "429s",
+  "warn/error logs",
+  "equals sandbox",
+];
 const table = rows.map((r) => [
   r.db,
   r.limit,
   r.entries.toLocaleString("en"),
   r.seconds.toFixed(1),
   r.entriesPerS.toFixed(0),
-  r.limit === "on" ? `${((r.entriesPerS / LIMIT_BOUND_ENTRIES_PER_S) * 100).toFixed(1)} %` : `${(r.entriesPerS / LIMIT_BOUND_ENTRIES_PER_S).toFixed(1)}× (raw)`,
+  r.limit === "on"
+    ? `${((r.entriesPerS / LIMIT_BOUND_ENTRIES_PER_S) * 100).toFixed(1)} %`
+    : `${(r.entriesPerS / LIMIT_BOUND_ENTRIES_PER_S).toFixed(1)}× (raw)`,
   String(r.requests),
   r.requestsPerMin.toFixed(0),
   String(r.rateLimited),
@@ -222,7 +256,9 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).
 console.log(`\nCPU load average (1 min) at end: ${load()} on ${cpus} CPUs`);
 console.log(`\n${line(header)}\n|${widths.map((w) => "-".repeat(w + 2)).join("|")}|\n${table.map(line).join("\n")}`);
 
-const bad = rows.filter((r) => !r.equal || (r.limit === "on" && (r.rateLimited > 0 || r.entriesPerS < 0.9 * LIMIT_BOUND_ENTRIES_PER_S)));
+const bad = rows.filter(
+  (r) => !r.equal || (r.limit === "on" && (r.rateLimited > 0 || r.entriesPerS < 0.9 * LIMIT_BOUND_ENTRIES_PER_S)),
+);
 if (bad.length > 0) {
   console.log(`\nBelow target or not equal to the sandbox: ${bad.map((r) => `${r.db}/limit ${r.limit}`).join(", ")}`);
   process.exitCode = 1;

@@ -50,7 +50,10 @@ async function sandboxJson(path: string, body?: unknown): Promise<Record<string,
 
 async function counters() {
   const s = await sandboxJson("/__sandbox/stats");
-  return { refreshes: (s.tokenRequests as { refresh_token: number }).refresh_token, reuse: s.refreshReuseDetected as number };
+  return {
+    refreshes: (s.tokenRequests as { refresh_token: number }).refresh_token,
+    reuse: s.refreshReuseDetected as number,
+  };
 }
 
 /** A freshly connected company: real tokens through the sandbox's forms, stored as the connect flow does. */
@@ -58,11 +61,18 @@ async function connect(prisma: PrismaClient): Promise<void> {
   await prisma.pleoConnection.deleteMany();
   await prisma.account.deleteMany();
   await prisma.user.deleteMany();
-  const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY, email: DEMO_USER.email, password: DEMO_USER.password });
+  const t = await getTokensForCompany({
+    sandboxUrl: sb.url,
+    companyId: COMPANY,
+    email: DEMO_USER.email,
+    password: DEMO_USER.password,
+  });
   const at = new Date(now());
   const user = await prisma.user.create({ data: { email: `bench-${randomBytes(4).toString("hex")}@portal.test` } });
   await prisma.pleoCompany.upsert({ where: { id: COMPANY }, create: { id: COMPANY, name: "Bench" }, update: {} });
-  const account = await prisma.account.create({ data: { userId: user.id, type: "oauth", provider: "pleo", providerAccountId: COMPANY } });
+  const account = await prisma.account.create({
+    data: { userId: user.id, type: "oauth", provider: "pleo", providerAccountId: COMPANY },
+  });
   await prisma.pleoConnection.create({
     data: {
       userId: user.id,
@@ -110,7 +120,16 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-type Row = { db: string; scenario: string; callers: number; refreshes: string; reuse: number; failed: number; p50: number; p99: number };
+type Row = {
+  db: string;
+  scenario: string;
+  callers: number;
+  refreshes: string;
+  reuse: number;
+  failed: number;
+  p50: number;
+  p99: number;
+};
 
 async function run(dbLabel: string, prisma: PrismaClient): Promise<Row[]> {
   const rows: Row[] = [];
@@ -163,7 +182,9 @@ async function run(dbLabel: string, prisma: PrismaClient): Promise<Row[]> {
       const max = Math.max(...refreshesPerRound);
       rows.push({
         db: dbLabel,
-        scenario: { cached: "cached token (baseline)", ours: "expired → lib/pleo", naive: "expired → naive, no lock" }[scenario],
+        scenario: { cached: "cached token (baseline)", ours: "expired → lib/pleo", naive: "expired → naive, no lock" }[
+          scenario
+        ],
         callers,
         refreshes: min === max ? String(min) : `${min}–${max}`,
         reuse,
@@ -177,10 +198,29 @@ async function run(dbLabel: string, prisma: PrismaClient): Promise<Row[]> {
 }
 
 function print(rows: Row[]): void {
-  const header = ["database", "scenario", "callers", "refreshes/round", `reuse detected (${ROUNDS} rounds)`, "callers w/o working token", "p50 ms", "p99 ms"];
-  const body = rows.map((r) => [r.db, r.scenario, String(r.callers), r.refreshes, String(r.reuse), `${r.failed}/${r.callers * ROUNDS}`, r.p50.toFixed(1), r.p99.toFixed(1)]);
+  const header = [
+    "database",
+    "scenario",
+    "callers",
+    "refreshes/round",
+    `reuse detected (${ROUNDS} rounds)`,
+    "callers w/o working token",
+    "p50 ms",
+    "p99 ms",
+  ];
+  const body = rows.map((r) => [
+    r.db,
+    r.scenario,
+    String(r.callers),
+    r.refreshes,
+    String(r.reuse),
+    `${r.failed}/${r.callers * ROUNDS}`,
+    r.p50.toFixed(1),
+    r.p99.toFixed(1),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  const line = (cells: string[]) =>
+    `| ${cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
   console.log(line(header));
   console.log(`|${widths.map((w, i) => (i >= 2 ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`);
   for (const b of body) console.log(line(b));

@@ -30,10 +30,27 @@ describe("failure codes", () => {
     expect(classifyAuthFailure(wrap(body("invalid_client", 401)))).toBe("client_rejected");
     expect(classifyAuthFailure(wrap(body("temporarily_unavailable", 503)))).toBe("pleo_unavailable");
     expect(classifyAuthFailure(wrap(new TypeError("fetch failed")))).toBe("pleo_unavailable");
-    expect(classifyAuthFailure(Object.assign(new Error("PKCE code_verifier cookie was missing"), { type: "InvalidCheck" }))).toBe("pkce_missing");
-    expect(classifyAuthFailure(Object.assign(new Error("state cookie was missing"), { type: "InvalidCheck" }))).toBe("state_mismatch");
-    expect(classifyAuthFailure(wrap(Object.assign(new Error("unexpected \"state\" response parameter value"), { name: "x", code: "OAUTH_INVALID_RESPONSE" })))).toBe("state_mismatch");
-    const challenge = Object.assign(new Error("challenge"), { name: "q", code: "OAUTH_WWW_AUTHENTICATE_CHALLENGE", status: 401 });
+    expect(
+      classifyAuthFailure(Object.assign(new Error("PKCE code_verifier cookie was missing"), { type: "InvalidCheck" })),
+    ).toBe("pkce_missing");
+    expect(classifyAuthFailure(Object.assign(new Error("state cookie was missing"), { type: "InvalidCheck" }))).toBe(
+      "state_mismatch",
+    );
+    expect(
+      classifyAuthFailure(
+        wrap(
+          Object.assign(new Error('unexpected "state" response parameter value'), {
+            name: "x",
+            code: "OAUTH_INVALID_RESPONSE",
+          }),
+        ),
+      ),
+    ).toBe("state_mismatch");
+    const challenge = Object.assign(new Error("challenge"), {
+      name: "q",
+      code: "OAUTH_WWW_AUTHENTICATE_CHALLENGE",
+      status: 401,
+    });
     expect(classifyAuthFailure(wrap(challenge))).toBe("client_rejected");
     expect(classifyAuthFailure(new Error("disk full"))).toBe("server_error");
   });
@@ -42,7 +59,15 @@ describe("failure codes", () => {
 describe("helpers", () => {
   it("only returns to same-site paths", () => {
     expect(safeReturnTo("/settings/integrations/pleo")).toBe("/settings/integrations/pleo");
-    for (const bad of [null, "", "https://evil.test", "//evil.test", "/\\evil.test", "/api/auth/signout", "/connect/pleo"]) {
+    for (const bad of [
+      null,
+      "",
+      "https://evil.test",
+      "//evil.test",
+      "/\\evil.test",
+      "/api/auth/signout",
+      "/connect/pleo",
+    ]) {
       expect(safeReturnTo(bad)).toBe("/dashboard");
     }
   });
@@ -56,8 +81,15 @@ describe("helpers", () => {
 
   it("accepts only token responses that can keep a connection alive", () => {
     const ok = { access_token: "a", refresh_token: "r", expires_in: 600, scope: "x y" };
-    expect(grantFromTokenResponse(ok)).toEqual({ accessToken: "a", refreshToken: "r", expiresInSeconds: 600, scope: "x y" });
-    expect(grantFromTokenResponse({ ...ok, expires_in: undefined, expires_at: 1_000 }, 400_000)).toMatchObject({ expiresInSeconds: 600 });
+    expect(grantFromTokenResponse(ok)).toEqual({
+      accessToken: "a",
+      refreshToken: "r",
+      expiresInSeconds: 600,
+      scope: "x y",
+    });
+    expect(grantFromTokenResponse({ ...ok, expires_in: undefined, expires_at: 1_000 }, 400_000)).toMatchObject({
+      expiresInSeconds: 600,
+    });
     expect(grantFromTokenResponse({ ...ok, refresh_token: undefined })).toBeNull();
     expect(grantFromTokenResponse({ ...ok, expires_in: 0 })).toBeNull();
     expect(parseScopes(" a  b a ")).toEqual(["a", "b"]);
@@ -65,7 +97,9 @@ describe("helpers", () => {
 
   it("trusts the Host header only when configured to (or outside production)", () => {
     expect(shouldTrustHost({ NODE_ENV: "production" } as NodeJS.ProcessEnv)).toBe(false);
-    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_URL: "https://portal.example" } as NodeJS.ProcessEnv)).toBe(true);
+    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_URL: "https://portal.example" } as NodeJS.ProcessEnv)).toBe(
+      true,
+    );
     expect(shouldTrustHost({ NODE_ENV: "production", AUTH_TRUST_HOST: "true" } as NodeJS.ProcessEnv)).toBe(true);
     expect(shouldTrustHost({ NODE_ENV: "development" } as NodeJS.ProcessEnv)).toBe(true);
   });

@@ -28,8 +28,9 @@ describe("reshaping Pleo's identity responses", () => {
   it("has no company for organisation or missing subjects", () => {
     expect(toTokenIdentity({ data: { authMethod: "OAUTH2", clientId: "c", scope: "" } }).companyId).toBeNull();
     expect(
-      toTokenIdentity({ data: { authMethod: "OAUTH2", clientId: "c", scope: "x", subjectURN: "urn:pleo:organization:abc" } })
-        .companyId,
+      toTokenIdentity({
+        data: { authMethod: "OAUTH2", clientId: "c", scope: "x", subjectURN: "urn:pleo:organization:abc" },
+      }).companyId,
     ).toBeNull();
   });
 
@@ -46,7 +47,14 @@ describe("reshaping Pleo's identity responses", () => {
       name: "Thistle",
       organizationId: null,
       registrationNumber: null,
-      address: { addressLine1: null, addressLine2: null, locality: null, region: null, postalCode: null, country: "GB" },
+      address: {
+        addressLine1: null,
+        addressLine2: null,
+        locality: null,
+        region: null,
+        postalCode: null,
+        country: "GB",
+      },
     });
   });
 });
@@ -63,7 +71,11 @@ describe("fetchTokenOwner against the sandbox", () => {
     const owner = await fetchTokenOwner(sandbox.url, tokens.access_token);
     expect(owner.identity.companyId).toBe(COMPANY_BRIGHTWAVE.id);
     expect(owner.identity.scopes).toContain("companies:read");
-    expect(owner.company).toMatchObject({ id: COMPANY_BRIGHTWAVE.id, name: COMPANY_BRIGHTWAVE.name, registrationNumber: COMPANY_BRIGHTWAVE.registrationNumber });
+    expect(owner.company).toMatchObject({
+      id: COMPANY_BRIGHTWAVE.id,
+      name: COMPANY_BRIGHTWAVE.name,
+      registrationNumber: COMPANY_BRIGHTWAVE.registrationNumber,
+    });
   });
 
   it("without companies:read the company is still identified, under a placeholder name", async () => {
@@ -75,7 +87,10 @@ describe("fetchTokenOwner against the sandbox", () => {
       scope: "accounting-entries:read",
     });
     const owner = await fetchTokenOwner(sandbox.url, tokens.access_token);
-    expect(owner.company).toMatchObject({ id: COMPANY_THISTLE.id, name: `Pleo company ${COMPANY_THISTLE.id.slice(0, 8)}` });
+    expect(owner.company).toMatchObject({
+      id: COMPANY_THISTLE.id,
+      name: `Pleo company ${COMPANY_THISTLE.id.slice(0, 8)}`,
+    });
   });
 
   it("a rejected token is an error carrying Pleo's status", async () => {

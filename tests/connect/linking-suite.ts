@@ -3,13 +3,7 @@
  * database. Shared by the PGlite and PostgreSQL test files.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  COMPANY_BRIGHTWAVE,
-  COMPANY_NORDLYS,
-  COMPANY_THISTLE,
-  DEMO_USER,
-  SOLO_USER,
-} from "@/sandbox/seed/fixtures";
+import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { decryptToken } from "@/lib/crypto";
 import { registerConnectedHook } from "@/lib/connections/events";
 import { countConnectionsOutsideScope, getConnectionForUser, listConnectionsForUser } from "@/lib/connections/queries";
@@ -43,7 +37,11 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
   const connection = (companyId: string) => h.db.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId } });
   const sessionUser = async (b: Browser) => {
     const res = await h.request(b, "/api/auth/session");
-    return (await res.json()) as { user?: { id: string; name: string | null }; expires?: string; companyIds?: string[] } | null;
+    return (await res.json()) as {
+      user?: { id: string; name: string | null };
+      expires?: string;
+      companyIds?: string[];
+    } | null;
   };
   /** The companies the browser's session may see, as the app reads them (the session endpoint). */
   const scopeOf = async (b: Browser) => (await sessionUser(b))?.companyIds ?? [];
@@ -77,10 +75,23 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       aliceId = session!.user!.id;
 
       const account = await h.db.prisma.account.findFirstOrThrow({ where: { providerAccountId: COMPANY_NORDLYS.id } });
-      expect(account).toMatchObject({ userId: aliceId, provider: "pleo", type: "oauth", access_token: null, refresh_token: null, id_token: null });
+      expect(account).toMatchObject({
+        userId: aliceId,
+        provider: "pleo",
+        type: "oauth",
+        access_token: null,
+        refresh_token: null,
+        id_token: null,
+      });
 
       const c = await connection(COMPANY_NORDLYS.id);
-      expect(c).toMatchObject({ userId: aliceId, accountId: account.id, status: "CONNECTED", statusReason: null, tokenVersion: 0 });
+      expect(c).toMatchObject({
+        userId: aliceId,
+        accountId: account.id,
+        status: "CONNECTED",
+        statusReason: null,
+        tokenVersion: 0,
+      });
       expect(c.scopes).toContain("accounting-entries:read");
       expect(c.accessTokenEnc).toMatch(/^v1\.t1\./);
       expect(c.refreshTokenEnc).toMatch(/^v1\.t1\./);
@@ -94,7 +105,11 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(probe.body.data?.subjectURN).toBe(`urn:pleo:company:${COMPANY_NORDLYS.id}`);
 
       const company = await h.db.prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY_NORDLYS.id } });
-      expect(company).toMatchObject({ name: COMPANY_NORDLYS.name, registrationNumber: COMPANY_NORDLYS.registrationNumber, country: "DK" });
+      expect(company).toMatchObject({
+        name: COMPANY_NORDLYS.name,
+        registrationNumber: COMPANY_NORDLYS.registrationNumber,
+        country: "DK",
+      });
       expect(connected).toContain(COMPANY_NORDLYS.id);
     });
 
@@ -110,9 +125,16 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await storedScope(alice)).toEqual(scope);
       const list = await listConnectionsForUser(aliceId, scope);
       expect(list.map((c) => c.companyName)).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
-      expect(list[0]).toMatchObject({ companyId: COMPANY_BRIGHTWAVE.id, status: "CONNECTED", statusReason: null, currency: null });
+      expect(list[0]).toMatchObject({
+        companyId: COMPANY_BRIGHTWAVE.id,
+        status: "CONNECTED",
+        statusReason: null,
+        currency: null,
+      });
       expect(list[0]).not.toHaveProperty("accessTokenEnc");
-      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).toMatchObject({ companyName: COMPANY_BRIGHTWAVE.name });
+      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).toMatchObject({
+        companyName: COMPANY_BRIGHTWAVE.name,
+      });
       expect(await countConnectionsOutsideScope(aliceId, scope)).toBe(0);
       expect(connected.filter((id) => id === COMPANY_BRIGHTWAVE.id)).toHaveLength(1);
     });
@@ -121,19 +143,36 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       const before = await connection(COMPANY_NORDLYS.id);
       await h.db.prisma.pleoConnection.update({
         where: { id: before.id },
-        data: { status: "NEEDS_REAUTH", statusReason: "Pleo rejected the refresh token (invalid_grant)", refreshFailures: 2 },
+        data: {
+          status: "NEEDS_REAUTH",
+          statusReason: "Pleo rejected the refresh token (invalid_grant)",
+          refreshFailures: 2,
+        },
       });
       // Stand-ins for synced data that must survive a reconnect.
       await h.db.prisma.pleoCompany.update({ where: { id: COMPANY_NORDLYS.id }, data: { currency: "DKK" } });
       await h.db.prisma.employee.create({
-        data: { id: "11111111-2222-4333-8444-555555555555", companyId: COMPANY_NORDLYS.id, email: "a@nordlys.test", firstName: "A", lastName: "B" },
+        data: {
+          id: "11111111-2222-4333-8444-555555555555",
+          companyId: COMPANY_NORDLYS.id,
+          email: "a@nordlys.test",
+          firstName: "A",
+          lastName: "B",
+        },
       });
 
       const to = await h.connect(alice, { ...demo, companyId: COMPANY_NORDLYS.id });
       expect(to).toBe(`${PORTAL}/dashboard`);
 
       const after = await connection(COMPANY_NORDLYS.id);
-      expect(after).toMatchObject({ id: before.id, userId: aliceId, status: "CONNECTED", statusReason: null, refreshFailures: 0, tokenVersion: before.tokenVersion + 1 });
+      expect(after).toMatchObject({
+        id: before.id,
+        userId: aliceId,
+        status: "CONNECTED",
+        statusReason: null,
+        refreshFailures: 0,
+        tokenVersion: before.tokenVersion + 1,
+      });
       expect(after.connectedAt).toEqual(before.connectedAt);
       expect(await decryptToken(after.accessTokenEnc)).not.toBe(await decryptToken(before.accessTokenEnc));
       expect(await decryptToken(after.refreshTokenEnc)).not.toBe(await decryptToken(before.refreshTokenEnc));
@@ -180,7 +219,10 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await h.connect(visitor, { ...demo, companyId: COMPANY_NORDLYS.id })).toBe(`${PORTAL}/dashboard`);
       const widened = await scopeOf(visitor);
       expect(widened).toEqual([COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id]);
-      expect((await listConnectionsForUser(aliceId, widened)).map((c) => c.companyName)).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+      expect((await listConnectionsForUser(aliceId, widened)).map((c) => c.companyName)).toEqual([
+        COMPANY_BRIGHTWAVE.name,
+        COMPANY_NORDLYS.name,
+      ]);
       expect(await countConnectionsOutsideScope(aliceId, widened)).toBe(0);
       expect((await connection(COMPANY_NORDLYS.id)).tokenVersion).toBe(nordlysBefore.tokenVersion + 1);
       expect(await h.db.prisma.user.count()).toBe(1);
@@ -238,7 +280,9 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       ).filter(Boolean);
       expect(plaintexts.length).toBe(6);
       for (const table of ["Account", "PleoConnection", "Session", "User", "PleoCompany"]) {
-        const dump = await h.db.prisma.$queryRawUnsafe<Array<{ j: string }>>(`SELECT row_to_json(t)::text AS j FROM "${table}" t`);
+        const dump = await h.db.prisma.$queryRawUnsafe<Array<{ j: string }>>(
+          `SELECT row_to_json(t)::text AS j FROM "${table}" t`,
+        );
         const text = dump.map((d) => d.j).join("\n");
         expect(text.length).toBeGreaterThan(0);
         for (const token of plaintexts) expect(text.includes(token), `${table} holds a plaintext token`).toBe(false);

@@ -22,7 +22,8 @@ beforeAll(async () => {
   await seedCompany(tdb.prisma, { id: C, currency: "DKK" });
   // Bulk insert in SQL (the test is about reading); many entries share a timestamp so the keyset
   // pagination's id tie-break is exercised.
-  await tdb.prisma.$executeRawUnsafe(`INSERT INTO "AccountingEntry" (id, "companyId", family, status, "exportStatus", "reviewStatus", "performedAt", "pleoCreatedAt", "pleoUpdatedAt", "transactionCurrency", "transactionMinors", "billCurrency", "billMinors", note)
+  await tdb.prisma
+    .$executeRawUnsafe(`INSERT INTO "AccountingEntry" (id, "companyId", family, status, "exportStatus", "reviewStatus", "performedAt", "pleoCreatedAt", "pleoUpdatedAt", "transactionCurrency", "transactionMinors", "billCurrency", "billMinors", note)
     SELECT gen_random_uuid(), '${C}', 'CARD_PURCHASE', 'COMPLETED', 'EXPORTED', 'OK', timestamp '2026-11-01' - ((i / 7) || ' minutes')::interval, now(), now(), 'DKK', i, 'DKK', i, 'Note, "quoted" ' || i
     FROM generate_series(1, ${ROWS}) i`);
 }, 300_000);

@@ -10,18 +10,38 @@ describe("parseExpenseFilters", () => {
 
   it("reads every filter from the URL", () => {
     const { filters, issues } = parseExpenseFilters(
-      new URLSearchParams(`period=last-month&family=CARD_PURCHASE&status=PENDING&review=WAITING&employee=${EMP}&team=${EMP}&category=none&currency=usd&receipt=missing&q=%20coffee%20&sort=amount&dir=asc&page=3`),
+      new URLSearchParams(
+        `period=last-month&family=CARD_PURCHASE&status=PENDING&review=WAITING&employee=${EMP}&team=${EMP}&category=none&currency=usd&receipt=missing&q=%20coffee%20&sort=amount&dir=asc&page=3`,
+      ),
     );
     expect(issues).toEqual([]);
     expect(filters).toEqual({
-      period: "last-month", family: "CARD_PURCHASE", status: "PENDING", review: "WAITING", employee: EMP, team: EMP,
-      category: "none", currency: "USD", receipt: "missing", q: "coffee", sort: "amount", dir: "asc", page: 3,
+      period: "last-month",
+      family: "CARD_PURCHASE",
+      status: "PENDING",
+      review: "WAITING",
+      employee: EMP,
+      team: EMP,
+      category: "none",
+      currency: "USD",
+      receipt: "missing",
+      q: "coffee",
+      sort: "amount",
+      dir: "asc",
+      page: 3,
     });
   });
 
   it("drops each bad value with a message and keeps the good ones", () => {
     const { filters, issues } = parseExpenseFilters({
-      period: "fortnight", family: "SHOPPING", employee: "not-a-uuid", currency: "DOLLARS", page: "-2", sort: "colour", dir: "sideways", status: "COMPLETED",
+      period: "fortnight",
+      family: "SHOPPING",
+      employee: "not-a-uuid",
+      currency: "DOLLARS",
+      page: "-2",
+      sort: "colour",
+      dir: "sideways",
+      status: "COMPLETED",
     });
     expect(filters).toEqual({ ...DEFAULT_FILTERS, status: "COMPLETED" });
     expect(issues).toHaveLength(7);
@@ -38,7 +58,11 @@ describe("parseExpenseFilters", () => {
   });
 
   it("accepts custom ranges and explains broken ones", () => {
-    expect(parseExpenseFilters({ from: "2026-03-01", to: "2026-03-31" }).filters).toMatchObject({ period: "custom", from: "2026-03-01", to: "2026-03-31" });
+    expect(parseExpenseFilters({ from: "2026-03-01", to: "2026-03-31" }).filters).toMatchObject({
+      period: "custom",
+      from: "2026-03-01",
+      to: "2026-03-31",
+    });
     const reversed = parseExpenseFilters({ period: "custom", from: "2026-03-31", to: "2026-03-01" });
     expect(reversed.filters.period).toBe("this-month");
     expect(reversed.issues[0]).toMatch(/ends before it starts/);
@@ -48,7 +72,10 @@ describe("parseExpenseFilters", () => {
   });
 
   it("uses the first value of repeated parameters and ignores blanks", () => {
-    expect(parseExpenseFilters({ family: ["MILEAGE", "WALLET"], q: "   " }).filters).toEqual({ ...DEFAULT_FILTERS, family: "MILEAGE" });
+    expect(parseExpenseFilters({ family: ["MILEAGE", "WALLET"], q: "   " }).filters).toEqual({
+      ...DEFAULT_FILTERS,
+      family: "MILEAGE",
+    });
   });
 
   it("sorting by a text column defaults to ascending", () => {
@@ -59,7 +86,17 @@ describe("parseExpenseFilters", () => {
 describe("filtersToSearchParams", () => {
   it("omits defaults and round-trips through the parser", () => {
     expect(filtersToSearchParams(DEFAULT_FILTERS).toString()).toBe("");
-    const f = { ...DEFAULT_FILTERS, period: "custom" as const, from: "2026-01-01", to: "2026-01-31", family: "MILEAGE" as const, q: "a&b=c", sort: "amount" as const, dir: "asc" as const, page: 2 };
+    const f = {
+      ...DEFAULT_FILTERS,
+      period: "custom" as const,
+      from: "2026-01-01",
+      to: "2026-01-31",
+      family: "MILEAGE" as const,
+      q: "a&b=c",
+      sort: "amount" as const,
+      dir: "asc" as const,
+      page: 2,
+    };
     const params = filtersToSearchParams(f, { company: EMP });
     expect(params.get("company")).toBe(EMP);
     expect(parseExpenseFilters(params).filters).toEqual(f);
@@ -68,7 +105,10 @@ describe("filtersToSearchParams", () => {
 
 describe("periodOf", () => {
   it("turns a custom filter into an inclusive date range", () => {
-    const p = periodOf({ ...DEFAULT_FILTERS, period: "custom", from: "2026-05-01", to: "2026-05-01" }, new Date("2026-11-15T00:00:00Z"));
+    const p = periodOf(
+      { ...DEFAULT_FILTERS, period: "custom", from: "2026-05-01", to: "2026-05-01" },
+      new Date("2026-11-15T00:00:00Z"),
+    );
     expect(p.current?.start.toISOString()).toBe("2026-05-01T00:00:00.000Z");
     expect(p.current?.end.toISOString()).toBe("2026-05-02T00:00:00.000Z");
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { currencyExponent, formatMoney, localeFromAcceptLanguage, minorsToDecimalString, minorsToNumber } from "@/lib/expenses/money";
+import {
+  currencyExponent,
+  formatMoney,
+  localeFromAcceptLanguage,
+  minorsToDecimalString,
+  minorsToNumber,
+} from "@/lib/expenses/money";
 
 // Intl output uses narrow/no-break spaces in some locales; compare with plain spaces.
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, " ");
@@ -40,7 +46,9 @@ describe("formatMoney", () => {
     expect(plain(formatMoney(123456n, "EUR", { locale: "de-DE" }))).toBe("1.234,56 €");
   });
   it("is exact beyond 2^53 (no float rounding on big totals)", () => {
-    expect(plain(formatMoney(123456789012345678901n, "EUR", { locale: "en-US" }))).toBe("€1,234,567,890,123,456,789.01");
+    expect(plain(formatMoney(123456789012345678901n, "EUR", { locale: "en-US" }))).toBe(
+      "€1,234,567,890,123,456,789.01",
+    );
   });
   it("formats compact axis labels", () => {
     expect(plain(formatMoney(1_250_000_00n, "DKK", { locale: "en-US", compact: true }))).toBe("DKK 1.3M");

@@ -36,19 +36,112 @@ const NOW = new Date("2026-11-15T12:00:00Z");
 
 const known: EntrySeed[] = [
   // November 2026 (current period)
-  { id: "00000000-0000-4000-8000-000000000001", performedAt: "2026-11-01T00:00:00.000Z", billMinors: 10000, employeeId: E1, teamId: T1, accountId: ACC1, supplierName: "Café Norden", note: "Team lunch", reviewStatus: "OK", tags: [{ tagGroupId: G1, tagId: TAG1 }] },
-  { id: "00000000-0000-4000-8000-000000000002", performedAt: "2026-11-03T10:00:00Z", billMinors: 25050, transactionCurrency: "USD", transactionMinors: 3600, employeeId: E2, teamId: T2, accountId: ACC2, supplierName: "Adobe", receiptCount: 0, reviewStatus: "WAITING_FOR_REVIEWER",
-    splitItems: [{ accountId: ACC1, billMinors: 20000 }, { accountId: ACC2, billMinors: 5050 }] },
-  { id: "00000000-0000-4000-8000-000000000003", performedAt: "2026-11-05T10:00:00Z", billMinors: 4999, family: "OUT_OF_POCKET", status: "PENDING", employeeId: E1, teamId: T1, accountId: ACC1, note: "Taxi 50% off", receiptCount: 0, reviewStatus: "WAITING_FOR_EXPENSE_OWNER" },
-  { id: "00000000-0000-4000-8000-000000000004", performedAt: "2026-11-06T10:00:00Z", billMinors: 12000, family: "MILEAGE", employeeId: E3, receiptCount: 0, note: "Mileage 42 km" },
-  { id: "00000000-0000-4000-8000-000000000005", performedAt: "2026-11-07T10:00:00Z", billMinors: -3000, family: "CREDIT_NOTE", accountId: ACC2, supplierName: "Adobe" },
-  { id: "00000000-0000-4000-8000-000000000006", performedAt: "2026-11-08T10:00:00Z", billMinors: -1000000, family: "WALLET", receiptCount: 0, note: "Wallet top-up" },
-  { id: "00000000-0000-4000-8000-000000000007", performedAt: "2026-11-09T10:00:00Z", billMinors: 7777, status: "CANCELLED", supplierName: "Cancelled Shop" },
-  { id: "00000000-0000-4000-8000-000000000008", performedAt: "2026-11-10T10:00:00Z", billMinors: 99999, deletedAt: "2026-11-11T00:00:00Z", supplierName: "Deleted Shop" },
-  { id: "00000000-0000-4000-8000-000000000009", performedAt: "2026-11-11T10:00:00Z", billMinors: 500, billCurrency: "EUR", supplierName: "Odd Currency" },
+  {
+    id: "00000000-0000-4000-8000-000000000001",
+    performedAt: "2026-11-01T00:00:00.000Z",
+    billMinors: 10000,
+    employeeId: E1,
+    teamId: T1,
+    accountId: ACC1,
+    supplierName: "Café Norden",
+    note: "Team lunch",
+    reviewStatus: "OK",
+    tags: [{ tagGroupId: G1, tagId: TAG1 }],
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000002",
+    performedAt: "2026-11-03T10:00:00Z",
+    billMinors: 25050,
+    transactionCurrency: "USD",
+    transactionMinors: 3600,
+    employeeId: E2,
+    teamId: T2,
+    accountId: ACC2,
+    supplierName: "Adobe",
+    receiptCount: 0,
+    reviewStatus: "WAITING_FOR_REVIEWER",
+    splitItems: [
+      { accountId: ACC1, billMinors: 20000 },
+      { accountId: ACC2, billMinors: 5050 },
+    ],
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000003",
+    performedAt: "2026-11-05T10:00:00Z",
+    billMinors: 4999,
+    family: "OUT_OF_POCKET",
+    status: "PENDING",
+    employeeId: E1,
+    teamId: T1,
+    accountId: ACC1,
+    note: "Taxi 50% off",
+    receiptCount: 0,
+    reviewStatus: "WAITING_FOR_EXPENSE_OWNER",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000004",
+    performedAt: "2026-11-06T10:00:00Z",
+    billMinors: 12000,
+    family: "MILEAGE",
+    employeeId: E3,
+    receiptCount: 0,
+    note: "Mileage 42 km",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000005",
+    performedAt: "2026-11-07T10:00:00Z",
+    billMinors: -3000,
+    family: "CREDIT_NOTE",
+    accountId: ACC2,
+    supplierName: "Adobe",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000006",
+    performedAt: "2026-11-08T10:00:00Z",
+    billMinors: -1000000,
+    family: "WALLET",
+    receiptCount: 0,
+    note: "Wallet top-up",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000007",
+    performedAt: "2026-11-09T10:00:00Z",
+    billMinors: 7777,
+    status: "CANCELLED",
+    supplierName: "Cancelled Shop",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000008",
+    performedAt: "2026-11-10T10:00:00Z",
+    billMinors: 99999,
+    deletedAt: "2026-11-11T00:00:00Z",
+    supplierName: "Deleted Shop",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000009",
+    performedAt: "2026-11-11T10:00:00Z",
+    billMinors: 500,
+    billCurrency: "EUR",
+    supplierName: "Odd Currency",
+  },
   // October 2026 (previous period); the first is the last millisecond before November
-  { id: "00000000-0000-4000-8000-000000000010", performedAt: "2026-10-31T23:59:59.999Z", billMinors: 20000, employeeId: E1, reviewStatus: "OK" },
-  { id: "00000000-0000-4000-8000-000000000011", performedAt: "2026-10-10T10:00:00Z", billMinors: 30001, family: "BILL_INVOICE", employeeId: E2, receiptCount: 0, reviewStatus: "WAITING_FOR_TEAM_REVIEWER", supplierName: "Office Rent A/S" },
+  {
+    id: "00000000-0000-4000-8000-000000000010",
+    performedAt: "2026-10-31T23:59:59.999Z",
+    billMinors: 20000,
+    employeeId: E1,
+    reviewStatus: "OK",
+  },
+  {
+    id: "00000000-0000-4000-8000-000000000011",
+    performedAt: "2026-10-10T10:00:00Z",
+    billMinors: 30001,
+    family: "BILL_INVOICE",
+    employeeId: E2,
+    receiptCount: 0,
+    reviewStatus: "WAITING_FOR_TEAM_REVIEWER",
+    supplierName: "Office Rent A/S",
+  },
   // Older
   { id: "00000000-0000-4000-8000-000000000012", performedAt: "2026-09-15T10:00:00Z", billMinors: 12345 },
   { id: "00000000-0000-4000-8000-000000000013", performedAt: "2025-12-01T00:00:00Z", billMinors: 1000 },
@@ -62,22 +155,41 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
     return;
   }
   let tdb: TestDatabase;
-  const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({ companyId, currency, now: NOW, period: periodOf(filters, NOW) });
+  const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({
+    companyId,
+    currency,
+    now: NOW,
+    period: periodOf(filters, NOW),
+  });
   const f = (over: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...over });
 
   beforeAll(async () => {
     tdb = await createTestDatabase(kind);
     setDatabaseForProcess(tdb);
     await seedCompany(tdb.prisma, {
-      id: A, name: "Nordlys", currency: "DKK",
-      employees: [{ id: E1, firstName: "Ada", lastName: "Lund" }, { id: E2, firstName: "Bo", lastName: "Holm" }, { id: E3, firstName: "Cai", lastName: "Berg" }],
-      teams: [{ id: T1, name: "Design" }, { id: T2, name: "Sales" }],
-      accounts: [{ id: ACC1, name: "Meals", code: "6010" }, { id: ACC2, name: "Software", code: "6500" }],
+      id: A,
+      name: "Nordlys",
+      currency: "DKK",
+      employees: [
+        { id: E1, firstName: "Ada", lastName: "Lund" },
+        { id: E2, firstName: "Bo", lastName: "Holm" },
+        { id: E3, firstName: "Cai", lastName: "Berg" },
+      ],
+      teams: [
+        { id: T1, name: "Design" },
+        { id: T2, name: "Sales" },
+      ],
+      accounts: [
+        { id: ACC1, name: "Meals", code: "6010" },
+        { id: ACC2, name: "Software", code: "6500" },
+      ],
       tagGroups: [{ id: G1, name: "Project", tags: [{ id: TAG1, name: "Apollo" }] }],
     });
     await seedCompany(tdb.prisma, { id: B, currency: "ISK" });
     await seedEntries(tdb.prisma, A, "DKK", known);
-    await seedEntries(tdb.prisma, B, "ISK", [{ performedAt: "2026-11-02T10:00:00Z", billMinors: 777777, supplierName: "Adobe" }]);
+    await seedEntries(tdb.prisma, B, "ISK", [
+      { performedAt: "2026-11-02T10:00:00Z", billMinors: 777777, supplierName: "Adobe" },
+    ]);
   });
 
   afterAll(async () => {
@@ -123,7 +235,20 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
   describe("fetchMonthlySpend", () => {
     it("returns 12 calendar months ending this month, zero-filled", async () => {
       const months = await fetchMonthlySpend(scopeFor(f()), f());
-      expect(months.map((m) => m.month)).toEqual(["2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]);
+      expect(months.map((m) => m.month)).toEqual([
+        "2025-12",
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        "2026-04",
+        "2026-05",
+        "2026-06",
+        "2026-07",
+        "2026-08",
+        "2026-09",
+        "2026-10",
+        "2026-11",
+      ]);
       const by = Object.fromEntries(months.map((m) => [m.month, m.total]));
       expect(by["2025-12"]).toBe(1000n); // 2025-11-30 is outside the window
       expect(by["2026-09"]).toBe(12345n);
@@ -143,14 +268,27 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
         ["Uncategorised", 12000n, 1],
       ]);
       const team = await fetchBreakdown(s, f(), "team");
-      expect(team.map((t) => [t.label, t.total])).toEqual([["Sales", 25050n], ["Design", 14999n], ["No team", 9000n]]);
+      expect(team.map((t) => [t.label, t.total])).toEqual([
+        ["Sales", 25050n],
+        ["Design", 14999n],
+        ["No team", 9000n],
+      ]);
       const fam = await fetchBreakdown(s, f(), "family");
-      expect(fam.map((x) => [x.label, x.total])).toEqual([["Card purchase", 35050n], ["Mileage", 12000n], ["Out of pocket", 4999n], ["Credit note", -3000n]]);
+      expect(fam.map((x) => [x.label, x.total])).toEqual([
+        ["Card purchase", 35050n],
+        ["Mileage", 12000n],
+        ["Out of pocket", 4999n],
+        ["Credit note", -3000n],
+      ]);
     });
 
     it("keeps the top N and sums the rest as Other", async () => {
       const emp = await fetchBreakdown(scopeFor(f()), f(), "employee", 2);
-      expect(emp.map((e) => [e.label, e.total])).toEqual([["Bo Holm", 25050n], ["Ada Lund", 14999n], ["Other (2)", 9000n]]);
+      expect(emp.map((e) => [e.label, e.total])).toEqual([
+        ["Bo Holm", 25050n],
+        ["Ada Lund", 14999n],
+        ["Other (2)", 9000n],
+      ]);
       expect(emp.reduce((s, e) => s + e.total, 0n)).toBe(49049n);
     });
   });
@@ -162,11 +300,18 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
       expect(page.total).toBe(8);
       expect(page.rows.map((r) => r.id.slice(-2))).toEqual(["09", "07", "06", "05", "04", "03", "02", "01"]);
       const first = page.rows.find((r) => r.id.endsWith("01"))!;
-      expect(first).toMatchObject({ employeeName: "Ada Lund", teamName: "Design", accountName: "Meals", accountCode: "6010", billMinors: 10000n });
+      expect(first).toMatchObject({
+        employeeName: "Ada Lund",
+        teamName: "Design",
+        accountName: "Meals",
+        accountCode: "6010",
+        billMinors: 10000n,
+      });
     });
 
     it("filters by family, review, category, currency, receipt and text (with LIKE wildcards taken literally)", async () => {
-      const ids = async (over: Partial<ExpenseFilters>) => (await fetchEntriesPage(scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
+      const ids = async (over: Partial<ExpenseFilters>) =>
+        (await fetchEntriesPage(scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
       expect(await ids({ family: "CARD_PURCHASE" })).toEqual(["01", "02", "07", "09"]);
       expect(await ids({ review: "WAITING" })).toEqual(["02", "03"]);
       expect(await ids({ review: "OK" })).toEqual(["01"]);
@@ -182,13 +327,30 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
     });
 
     it("sorts and paginates on the server", async () => {
-      const asc = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc" })), f({ sort: "amount", dir: "asc" }), 3);
+      const asc = await fetchEntriesPage(
+        scopeFor(f({ sort: "amount", dir: "asc" })),
+        f({ sort: "amount", dir: "asc" }),
+        3,
+      );
       expect(asc.rows.map((r) => r.billMinors)).toEqual([-1000000n, -3000n, 500n]);
       expect(asc.pageCount).toBe(3);
-      const p3 = await fetchEntriesPage(scopeFor(f({ sort: "amount", dir: "asc", page: 3 })), f({ sort: "amount", dir: "asc", page: 3 }), 3);
+      const p3 = await fetchEntriesPage(
+        scopeFor(f({ sort: "amount", dir: "asc", page: 3 })),
+        f({ sort: "amount", dir: "asc", page: 3 }),
+        3,
+      );
       expect(p3.rows.map((r) => r.billMinors)).toEqual([12000n, 25050n]);
-      const supplier = await fetchEntriesPage(scopeFor(f({ sort: "supplier", dir: "asc" })), f({ sort: "supplier", dir: "asc" }));
-      expect(supplier.rows.map((r) => r.supplierName).slice(0, 5)).toEqual(["Adobe", "Adobe", "Café Norden", "Cancelled Shop", "Odd Currency"]);
+      const supplier = await fetchEntriesPage(
+        scopeFor(f({ sort: "supplier", dir: "asc" })),
+        f({ sort: "supplier", dir: "asc" }),
+      );
+      expect(supplier.rows.map((r) => r.supplierName).slice(0, 5)).toEqual([
+        "Adobe",
+        "Adobe",
+        "Café Norden",
+        "Cancelled Shop",
+        "Odd Currency",
+      ]);
       expect(supplier.rows.at(-1)?.supplierName).toBeNull(); // NULLS LAST
     });
   });
@@ -196,8 +358,20 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
   describe("fetchEntryDetail", () => {
     it("returns all fields with split items, tags and names", async () => {
       const d = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000002");
-      expect(d).toMatchObject({ supplierName: "Adobe", employeeName: "Bo Holm", teamName: "Sales", categoryName: "6500 Software", transactionCurrency: "USD", transactionMinors: 3600n });
-      expect(d!.splits.map((s) => [s.categoryName, s.billMinors])).toEqual(expect.arrayContaining([["6010 Meals", 20000n], ["6500 Software", 5050n]]));
+      expect(d).toMatchObject({
+        supplierName: "Adobe",
+        employeeName: "Bo Holm",
+        teamName: "Sales",
+        categoryName: "6500 Software",
+        transactionCurrency: "USD",
+        transactionMinors: 3600n,
+      });
+      expect(d!.splits.map((s) => [s.categoryName, s.billMinors])).toEqual(
+        expect.arrayContaining([
+          ["6010 Meals", 20000n],
+          ["6500 Software", 5050n],
+        ]),
+      );
       const tagged = await fetchEntryDetail(A, "00000000-0000-4000-8000-000000000001");
       expect(tagged!.tagNames).toEqual([{ group: "Project", name: "Apollo" }]);
     });
@@ -223,7 +397,9 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
     }
 
     it("streams every filtered row once, in batches, newest first", async () => {
-      const csv = await readAll(exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), { batchSize: 2 }));
+      const csv = await readAll(
+        exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), { batchSize: 2 }),
+      );
       const lines = csv.trimEnd().split("\r\n");
       expect(lines[0]).toMatch(/^\uFEFFid,performed_at,/);
       const ids = lines.slice(1).map((l) => l.slice(0, 36));
@@ -238,8 +414,12 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
       const csv = await readAll(exportEntriesCsv(scopeFor(f({ q: "adobe" })), f({ q: "adobe" })));
       const lines = csv.trimEnd().split("\r\n").slice(1);
       expect(lines).toHaveLength(2);
-      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000005"))).toContain(",-30.00,DKK,-30.00,DKK,");
-      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toContain(",250.50,DKK,36.00,USD,0,0");
+      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000005"))).toContain(
+        ",-30.00,DKK,-30.00,DKK,",
+      );
+      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toContain(
+        ",250.50,DKK,36.00,USD,0,0",
+      );
     });
   });
 
@@ -248,28 +428,46 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
       const C = "dddddddd-0000-4000-8000-000000000004";
       await seedCompany(tdb.prisma, { id: C, currency: "SEK" });
       let seed = 7;
-      const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-      const pick = <T,>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
-      const fams = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "WALLET", "REIMBURSEMENT", "CASHBACK"];
+      const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+      const fams = [
+        "CARD_PURCHASE",
+        "OUT_OF_POCKET",
+        "BILL_INVOICE",
+        "CREDIT_NOTE",
+        "MILEAGE",
+        "WALLET",
+        "REIMBURSEMENT",
+        "CASHBACK",
+      ];
       const statuses = ["COMPLETED", "PENDING", "CANCELLED", "REJECTED", "DRAFT"];
       const reviews = ["OK", "NOT_REQUIRED", "WAITING_FOR_REVIEWER", "WAITING_FOR_TAG_REVIEWER", "NOT_OK"];
       const entries: EntrySeed[] = Array.from({ length: 2000 }, () => ({
         performedAt: new Date(Date.UTC(2026, 8, 1) + Math.floor(rnd() * 90 * 86_400_000)),
         billMinors: Math.floor(rnd() * 200000) - 20000,
-        family: pick(fams), status: pick(statuses), reviewStatus: pick(reviews),
-        receiptCount: rnd() < 0.3 ? 0 : 1, deletedAt: rnd() < 0.05 ? "2026-11-12T00:00:00Z" : null,
+        family: pick(fams),
+        status: pick(statuses),
+        reviewStatus: pick(reviews),
+        receiptCount: rnd() < 0.3 ? 0 : 1,
+        deletedAt: rnd() < 0.05 ? "2026-11-12T00:00:00Z" : null,
       }));
       await seedEntries(tdb.prisma, C, "SEK", entries);
 
-      const inRange = (e: EntrySeed, s: string, t: string) => new Date(e.performedAt) >= new Date(s) && new Date(e.performedAt) < new Date(t);
-      const spend = (e: EntrySeed) => !e.deletedAt && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "CASHBACK"].includes(e.family!) && !["CANCELLED", "REJECTED"].includes(e.status!);
+      const inRange = (e: EntrySeed, s: string, t: string) =>
+        new Date(e.performedAt) >= new Date(s) && new Date(e.performedAt) < new Date(t);
+      const spend = (e: EntrySeed) =>
+        !e.deletedAt &&
+        ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE", "CREDIT_NOTE", "MILEAGE", "CASHBACK"].includes(e.family!) &&
+        !["CANCELLED", "REJECTED"].includes(e.status!);
       const expected = (s: string, t: string) => {
         const xs = entries.filter((e) => spend(e) && inRange(e, s, t));
         return {
           total: xs.reduce((a, e) => a + BigInt(e.billMinors), 0n),
           count: xs.length,
           waiting: xs.filter((e) => e.reviewStatus!.startsWith("WAITING_FOR_")).length,
-          missingReceipt: xs.filter((e) => e.receiptCount === 0 && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE"].includes(e.family!)).length,
+          missingReceipt: xs.filter(
+            (e) => e.receiptCount === 0 && ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE"].includes(e.family!),
+          ).length,
         };
       };
       const k = await fetchKpis(scopeFor(f(), C, "SEK"), f());
@@ -278,7 +476,15 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
 
       const q = f({ family: "CARD_PURCHASE", status: "COMPLETED" });
       const page = await fetchEntriesPage(scopeFor(q, C, "SEK"), q);
-      expect(page.total).toBe(entries.filter((e) => !e.deletedAt && e.family === "CARD_PURCHASE" && e.status === "COMPLETED" && inRange(e, "2026-11-01", "2026-12-01")).length);
+      expect(page.total).toBe(
+        entries.filter(
+          (e) =>
+            !e.deletedAt &&
+            e.family === "CARD_PURCHASE" &&
+            e.status === "COMPLETED" &&
+            inRange(e, "2026-11-01", "2026-12-01"),
+        ).length,
+      );
     });
   });
 });

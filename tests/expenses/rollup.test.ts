@@ -16,15 +16,32 @@ import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/d
 import { seedCompany, seedEntries } from "../support/expense-seed";
 import { LARGE_COMPANY_ID, activity, createSyncWorld, startSyncSandbox, type SyncWorld } from "../sync/support";
 
-type Row = { companyId: string; month: string; family: string; status: string; billCurrency: string; total: string; count: number };
+type Row = {
+  companyId: string;
+  month: string;
+  family: string;
+  status: string;
+  billCurrency: string;
+  total: string;
+  count: number;
+};
 
 /** Both sides as sorted plain rows; rollup rows that netted to zero are the same as absent ones. */
 async function bothSides(prisma: PrismaClient) {
   const norm = (rows: Row[]) =>
-    rows.map((r) => `${r.companyId}|${new Date(r.month).toISOString()}|${r.family}|${r.status}|${r.billCurrency}|${r.total}|${r.count}`).sort();
-  const truth = await prisma.$queryRawUnsafe<Row[]>(`SELECT "companyId"::text, date_trunc('month', "performedAt") AS month, family, status, "billCurrency", SUM("billMinors")::text AS total, COUNT(*)::int AS count
+    rows
+      .map(
+        (r) =>
+          `${r.companyId}|${new Date(r.month).toISOString()}|${r.family}|${r.status}|${r.billCurrency}|${r.total}|${r.count}`,
+      )
+      .sort();
+  const truth = await prisma.$queryRawUnsafe<
+    Row[]
+  >(`SELECT "companyId"::text, date_trunc('month', "performedAt") AS month, family, status, "billCurrency", SUM("billMinors")::text AS total, COUNT(*)::int AS count
     FROM "AccountingEntry" WHERE "deletedAt" IS NULL GROUP BY 1, 2, 3, 4, 5`);
-  const rollup = await prisma.$queryRawUnsafe<Row[]>(`SELECT "companyId"::text, month, family, status, "billCurrency", total::text, count FROM "SpendMonthly" WHERE count <> 0 OR total <> 0`);
+  const rollup = await prisma.$queryRawUnsafe<Row[]>(
+    `SELECT "companyId"::text, month, family, status, "billCurrency", total::text, count FROM "SpendMonthly" WHERE count <> 0 OR total <> 0`,
+  );
   return { truth: norm(truth), rollup: norm(rollup) };
 }
 
@@ -88,13 +105,23 @@ describe.each(["pglite", "postgres"] as const)("SpendMonthly on %s", (kind) => {
   it("answers the 12-month chart exactly like the entries do, with and without filters it can answer", async () => {
     const months = last12Months(NOW);
     const range = { start: months[0].start, end: months[11].end };
-    for (const over of [{}, { family: "CARD_PURCHASE" }, { status: "PENDING" }, { family: "MILEAGE", status: "COMPLETED" }] as Partial<ExpenseFilters>[]) {
+    for (const over of [
+      {},
+      { family: "CARD_PURCHASE" },
+      { status: "PENDING" },
+      { family: "MILEAGE", status: "COMPLETED" },
+    ] as Partial<ExpenseFilters>[]) {
       const f = { ...DEFAULT_FILTERS, ...over };
       expect(rollupCanAnswer(f)).toBe(true);
-      const viaRollup = await fetchMonthlySpend({ companyId: A, currency: "DKK", now: NOW, period: periodOf(f, NOW) }, f);
+      const viaRollup = await fetchMonthlySpend(
+        { companyId: A, currency: "DKK", now: NOW, period: periodOf(f, NOW) },
+        f,
+      );
       const direct = await tdb.prisma.$queryRaw<{ month: Date; total: bigint }[]>(monthlyQuery(A, f, range, "DKK"));
       const byMonth = new Map(direct.map((r) => [new Date(r.month).toISOString().slice(0, 7), BigInt(r.total)]));
-      expect(viaRollup.map((m) => [m.month, m.total])).toEqual(months.map((m) => [m.start.toISOString().slice(0, 7), byMonth.get(m.start.toISOString().slice(0, 7)) ?? 0n]));
+      expect(viaRollup.map((m) => [m.month, m.total])).toEqual(
+        months.map((m) => [m.start.toISOString().slice(0, 7), byMonth.get(m.start.toISOString().slice(0, 7)) ?? 0n]),
+      );
     }
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, q: "x" })).toBe(false);
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, employee: A })).toBe(false);

@@ -18,7 +18,14 @@ describe("configuration", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const msg = (error as Error).message;
-    for (const name of ["AUTH_SECRET", "TOKEN_ENCRYPTION_KEYS", "PLEO_AUTH_URL", "PLEO_API_URL", "PLEO_CLIENT_ID", "PLEO_CLIENT_SECRET"]) {
+    for (const name of [
+      "AUTH_SECRET",
+      "TOKEN_ENCRYPTION_KEYS",
+      "PLEO_AUTH_URL",
+      "PLEO_API_URL",
+      "PLEO_CLIENT_ID",
+      "PLEO_CLIENT_SECRET",
+    ]) {
       expect(msg).toContain(`${name} is missing`);
     }
     expect(fs.readdirSync(dir)).toEqual([]);
@@ -38,7 +45,13 @@ describe("configuration", () => {
       }),
     ).toThrow(ConfigError);
     try {
-      parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short", TOKEN_ENCRYPTION_KEYS: "nokey", PLEO_AUTH_URL: "ftp://x", DATABASE_URL: "mysql://x" });
+      parseEnv({
+        NODE_ENV: "production",
+        AUTH_SECRET: "short",
+        TOKEN_ENCRYPTION_KEYS: "nokey",
+        PLEO_AUTH_URL: "ftp://x",
+        DATABASE_URL: "mysql://x",
+      });
     } catch (e) {
       const msg = (e as Error).message;
       expect(msg).toContain("AUTH_SECRET must be at least 32");

@@ -13,9 +13,11 @@ describe("migrations on PGlite", () => {
     expect(first.applied).toEqual(readMigrations().map((m) => m.name));
     const again = await migratePGlite(db);
     expect(again.applied).toEqual([]);
-    const rows = (await db.query<{ migration_name: string; checksum: string; finished_at: Date }>(
-      `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"`,
-    )).rows;
+    const rows = (
+      await db.query<{ migration_name: string; checksum: string; finished_at: Date }>(
+        `SELECT migration_name, checksum, finished_at FROM "_prisma_migrations"`,
+      )
+    ).rows;
     expect(rows.map((r) => r.checksum)).toEqual(readMigrations().map((m) => m.checksum));
     expect(rows.every((r) => r.finished_at instanceof Date)).toBe(true);
     await db.close();
@@ -25,7 +27,10 @@ describe("migrations on PGlite", () => {
     const db = openPGlite(null);
     const base = readMigrations();
     await migratePGlite(db, base);
-    const broken = [...base, { name: "99999999999999_broken", sql: `CREATE TABLE "Half" (id int); SELECT nope FROM nowhere;`, checksum: "x" }];
+    const broken = [
+      ...base,
+      { name: "99999999999999_broken", sql: `CREATE TABLE "Half" (id int); SELECT nope FROM nowhere;`, checksum: "x" },
+    ];
     await expect(migratePGlite(db, broken)).rejects.toThrow();
     const half = await db.query(`SELECT to_regclass('"Half"') AS t`);
     expect((half.rows[0] as { t: unknown }).t).toBeNull();

@@ -3,7 +3,13 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createLogger } from "@/lib/log";
 import { createPleoClient, type PleoClient, type PleoClientOptions } from "@/lib/pleo/client";
-import { NeedsReauthError, PleoApiError, PleoRateLimitError, PleoResponseError, PleoUnavailableError } from "@/lib/pleo/errors";
+import {
+  NeedsReauthError,
+  PleoApiError,
+  PleoRateLimitError,
+  PleoResponseError,
+  PleoUnavailableError,
+} from "@/lib/pleo/errors";
 import { createRateLimiter, limiterForCompany } from "@/lib/pleo/limiter";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
 import type { TokenManager } from "@/lib/pleo/token-manager";
@@ -11,7 +17,18 @@ import type { AccountingEntry } from "@/lib/pleo/types";
 import type { RunningSandbox } from "@/sandbox/server";
 import { COMPANY_NORDLYS, DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createTestDatabase, type TestDatabase } from "../support/db";
-import { captureLogger, clearFaults, control, fault, managerFor, resetConnections, seedConnection, startTestSandbox, stats, TestClock } from "./support";
+import {
+  captureLogger,
+  clearFaults,
+  control,
+  fault,
+  managerFor,
+  resetConnections,
+  seedConnection,
+  startTestSandbox,
+  stats,
+  TestClock,
+} from "./support";
 
 const COMPANY = LARGE_COMPANY_ID;
 
@@ -67,7 +84,11 @@ describe("typed endpoints (validated and reshaped)", () => {
     expect(identity.companyId).toBe(COMPANY);
     expect(identity.scopes).toContain("accounting-entries:read");
     const company = await client.getCompany();
-    expect(company).toMatchObject({ id: COMPANY, name: COMPANY_NORDLYS.name, organizationId: COMPANY_NORDLYS.organizationId });
+    expect(company).toMatchObject({
+      id: COMPANY,
+      name: COMPANY_NORDLYS.name,
+      organizationId: COMPANY_NORDLYS.organizationId,
+    });
     expect(company.address?.country).toBe("DK");
   });
 
@@ -78,7 +99,11 @@ describe("typed endpoints (validated and reshaped)", () => {
     expect(firstPage.items).toHaveLength(5);
     expect(firstPage.hasNextPage).toBe(true);
     expect(firstPage.items[0]).toEqual(
-      expect.objectContaining({ companyId: COMPANY, email: expect.stringContaining("@"), firstName: expect.any(String) }),
+      expect.objectContaining({
+        companyId: COMPANY,
+        email: expect.stringContaining("@"),
+        firstName: expect.any(String),
+      }),
     );
     expect(firstPage.items[0]).not.toHaveProperty("phone"); // provider fields the portal does not use are dropped
 
@@ -105,7 +130,9 @@ describe("typed endpoints (validated and reshaped)", () => {
     const seen = new Set<string>();
     let pages = 0;
     let first: AccountingEntry | undefined;
-    for await (const page of paginate((after) => client.searchAccountingEntries({ after, limit: 100, sortingKeys: ["performedAt"], sortingOrder: ["DESC"] }))) {
+    for await (const page of paginate((after) =>
+      client.searchAccountingEntries({ after, limit: 100, sortingKeys: ["performedAt"], sortingOrder: ["DESC"] }),
+    )) {
       pages++;
       for (const e of page.items) {
         expect(seen.has(e.id)).toBe(false);
@@ -178,7 +205,9 @@ describe("faults injected through /__sandbox/faults", () => {
 
   it("timeouts: retried", async () => {
     await fault(sb.url, { path: "/v2/employees", latencyMs: 1_000, times: 1 });
-    const page = await clientFor(COMPANY, { retry: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 300 } }).listEmployees({ limit: 2 });
+    const page = await clientFor(COMPANY, { retry: { baseDelayMs: 10, maxDelayMs: 50, timeoutMs: 300 } }).listEmployees(
+      { limit: 2 },
+    );
     expect(page.items).toHaveLength(2);
     // The timed-out attempt still reaches the API once its delay ends: a timeout's outcome is unknown,
     // which is why only idempotent requests are retried after one.
@@ -187,7 +216,9 @@ describe("faults injected through /__sandbox/faults", () => {
 
   it("a persistent outage ends in PleoUnavailableError after the retry budget", async () => {
     await fault(sb.url, { path: "/v1/accounting-entries:search", status: 502 });
-    const err = await clientFor(COMPANY).searchAccountingEntries({ limit: 10 }).catch((e) => e);
+    const err = await clientFor(COMPANY)
+      .searchAccountingEntries({ limit: 10 })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PleoUnavailableError);
     expect(err).toMatchObject({ status: 502, retryable: true, endpoint: SEARCH });
     expect((await stats(sb.url)).faultsApplied).toBe(4); // maxAttempts
@@ -199,7 +230,9 @@ describe("faults injected through /__sandbox/faults", () => {
     expect(await byPath("GET /v2/employees")).toBe(1);
 
     await fault(sb.url, { path: "/v2/employees", status: 429 });
-    const err = await clientFor(COMPANY, { retry: { maxRateLimitWaits: 1 } }).listEmployees().catch((e) => e);
+    const err = await clientFor(COMPANY, { retry: { maxRateLimitWaits: 1 } })
+      .listEmployees()
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PleoRateLimitError);
     expect((err as PleoRateLimitError).retryAfterSeconds).toBe(1);
   });
@@ -236,7 +269,13 @@ describe("response validation", () => {
       tokens: { get: async () => "t", forceRefresh: async () => "t" },
       logger: createLogger({ level: "silent" }),
     });
-  const employee = (i: number) => ({ id: `e${i}`, companyId: COMPANY, email: `e${i}@x.test`, firstName: "A", lastName: "B" });
+  const employee = (i: number) => ({
+    id: `e${i}`,
+    companyId: COMPANY,
+    email: `e${i}@x.test`,
+    firstName: "A",
+    lastName: "B",
+  });
   const pagination = { hasNextPage: false, hasPreviousPage: false, currentRequestPagination: { parameters: {} } };
 
   it("tolerates unknown fields and absent optional ones", async () => {
@@ -249,7 +288,9 @@ describe("response validation", () => {
     const broken: Record<string, unknown> = employee(2);
     delete broken.email;
     body = { data: [employee(1), broken], pagination };
-    const err = await staticClient().listEmployees().catch((e) => e);
+    const err = await staticClient()
+      .listEmployees()
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PleoResponseError);
     expect((err as Error).message).toContain("GET /v2/employees");
     expect((err as PleoResponseError).problems[0]).toMatch(/^data\[1\]\.email: /);
@@ -257,7 +298,9 @@ describe("response validation", () => {
 
   it("entry money must be integer minors", async () => {
     body = { data: { id: "x" } };
-    const err = await staticClient().getAccountingEntry("x").catch((e) => e);
+    const err = await staticClient()
+      .getAccountingEntry("x")
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PleoResponseError);
     expect((err as PleoResponseError).problems.join(" ")).toContain("data.companyId");
   });

@@ -5,7 +5,17 @@ import { NeedsReauthError } from "@/lib/pleo/errors";
 import type { RunningSandbox } from "@/sandbox/server";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
-import { control, managerFor, reconnect, resetConnections, seedConnection, startTestSandbox, stats, TestClock, tokenWorks } from "./support";
+import {
+  control,
+  managerFor,
+  reconnect,
+  resetConnections,
+  seedConnection,
+  startTestSandbox,
+  stats,
+  TestClock,
+  tokenWorks,
+} from "./support";
 
 /**
  * Several portal instances on one PostgreSQL: real child processes (tsx), each with its own pool and
@@ -19,7 +29,11 @@ const TSX = path.join(ROOT, "node_modules/.bin/tsx");
 
 if (!hasPostgres) console.info("[tests/pleo/multiprocess] skipped: TEST_DATABASE_URL is not set (needs PostgreSQL).");
 
-type Worker = { child: ChildProcessWithoutNullStreams; lines: string[]; waitFor(prefix: string, ms?: number): Promise<string> };
+type Worker = {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  waitFor(prefix: string, ms?: number): Promise<string>;
+};
 
 function startWorker(env: Record<string, string>): Worker {
   const child = spawn(TSX, ["--conditions=react-server", WORKER], {
@@ -59,7 +73,8 @@ function startWorker(env: Record<string, string>): Worker {
           reject(new Error(`worker did not print ${prefix} within ${ms} ms; stderr:\n${stderr}`));
         }, ms);
         child.once("exit", (code) => {
-          if (!lines.some((l) => l.startsWith(prefix))) reject(new Error(`worker exited (${code}) before ${prefix}; stderr:\n${stderr}`));
+          if (!lines.some((l) => l.startsWith(prefix)))
+            reject(new Error(`worker exited (${code}) before ${prefix}; stderr:\n${stderr}`));
         });
         listeners.add(check);
         check();
@@ -106,7 +121,14 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
       await Promise.all(workers.map((w) => w.waitFor("READY")));
       for (const w of workers) w.child.stdin.write("go\n");
       const results = await Promise.all(
-        workers.map(async (w) => JSON.parse((await w.waitFor("RESULT")).slice("RESULT ".length)) as { distinctTokens: string[]; ok: number; errors: string[] }),
+        workers.map(
+          async (w) =>
+            JSON.parse((await w.waitFor("RESULT")).slice("RESULT ".length)) as {
+              distinctTokens: string[];
+              ok: number;
+              errors: string[];
+            },
+        ),
       );
       for (const r of results) {
         expect(r.errors).toEqual([]);

@@ -75,8 +75,10 @@ export async function stats(sandboxUrl: string): Promise<SandboxStats> {
   return (await res.json()) as SandboxStats;
 }
 
-export const fault = (sandboxUrl: string, f: { path: string; status?: number; latencyMs?: number; times?: number; rate?: number; reset?: true }) =>
-  control(sandboxUrl, "/__sandbox/faults", f);
+export const fault = (
+  sandboxUrl: string,
+  f: { path: string; status?: number; latencyMs?: number; times?: number; rate?: number; reset?: true },
+) => control(sandboxUrl, "/__sandbox/faults", f);
 export const clearFaults = (sandboxUrl: string) => control(sandboxUrl, "/__sandbox/faults", undefined, "DELETE");
 
 export function userFor(companyId: string) {
@@ -90,7 +92,13 @@ export async function sandboxTokens(sandboxUrl: string, companyId: string): Prom
 
 function companyFromFixture(companyId: string): Company {
   const f = companyById(companyId)!;
-  return { id: f.id, name: f.name, organizationId: f.organizationId, registrationNumber: f.registrationNumber, address: f.address };
+  return {
+    id: f.id,
+    name: f.name,
+    organizationId: f.organizationId,
+    registrationNumber: f.registrationNumber,
+    address: f.address,
+  };
 }
 
 function granted(t: SandboxTokenResponse): GrantedTokens {
@@ -110,17 +118,39 @@ export async function seedConnection(
 ): Promise<SandboxTokenResponse> {
   setDatabaseForProcess(database);
   const tokens = await sandboxTokens(sandboxUrl, companyId);
-  const user = await database.prisma.user.create({ data: { email: `${randomBytes(4).toString("hex")}@portal.test`, name: "Test Admin" } });
-  await linkCompany({ userId: user.id, company: companyFromFixture(companyId), tokens: granted(tokens), requestedScopes: DEFAULT_PLEO_SCOPES, now });
+  const user = await database.prisma.user.create({
+    data: { email: `${randomBytes(4).toString("hex")}@portal.test`, name: "Test Admin" },
+  });
+  await linkCompany({
+    userId: user.id,
+    company: companyFromFixture(companyId),
+    tokens: granted(tokens),
+    requestedScopes: DEFAULT_PLEO_SCOPES,
+    now,
+  });
   return tokens;
 }
 
 /** Reconnect through the connect flow (lib/connections reconnectCompany): new grant, CONNECTED, tokenVersion bumped. */
-export async function reconnect(database: Database, sandboxUrl: string, companyId: string, now = new Date()): Promise<SandboxTokenResponse> {
+export async function reconnect(
+  database: Database,
+  sandboxUrl: string,
+  companyId: string,
+  now = new Date(),
+): Promise<SandboxTokenResponse> {
   setDatabaseForProcess(database);
   const tokens = await sandboxTokens(sandboxUrl, companyId);
-  const row = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId }, select: { userId: true } });
-  await reconnectCompany({ userId: row.userId, company: companyFromFixture(companyId), tokens: granted(tokens), requestedScopes: DEFAULT_PLEO_SCOPES, now });
+  const row = await database.prisma.pleoConnection.findUniqueOrThrow({
+    where: { companyId },
+    select: { userId: true },
+  });
+  await reconnectCompany({
+    userId: row.userId,
+    company: companyFromFixture(companyId),
+    tokens: granted(tokens),
+    requestedScopes: DEFAULT_PLEO_SCOPES,
+    now,
+  });
   return tokens;
 }
 

@@ -104,7 +104,9 @@ describe("access tokens", () => {
   });
 
   it("an unknown company is a clear error", async () => {
-    await expect(manager.getAccessToken("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(ConnectionNotFoundError);
+    await expect(manager.getAccessToken("00000000-0000-4000-8000-000000000000")).rejects.toBeInstanceOf(
+      ConnectionNotFoundError,
+    );
   });
 });
 
@@ -231,7 +233,10 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
   it("after Pleo rotated: the rotated-out token is never presented again; the connection needs a reconnect", async () => {
     await clock.advance(601);
     const dying = dyingFetch({ afterRotation: true });
-    const doomed = managerFor(tdb.prisma, sb.url, clock, { leaseMs: 2_000, oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl } });
+    const doomed = managerFor(tdb.prisma, sb.url, clock, {
+      leaseMs: 2_000,
+      oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl },
+    });
     void doomed.getAccessToken(COMPANY).catch(() => {});
     await dying.rotated;
     expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
@@ -255,7 +260,10 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
   it("before Pleo saw the request: introspection finds the token active and the refresh completes", async () => {
     await clock.advance(601);
     const dying = dyingFetch({ afterRotation: false });
-    const doomed = managerFor(tdb.prisma, sb.url, clock, { leaseMs: 2_000, oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl } });
+    const doomed = managerFor(tdb.prisma, sb.url, clock, {
+      leaseMs: 2_000,
+      oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl },
+    });
     void doomed.getAccessToken(COMPANY).catch(() => {});
     await dying.rotated;
 
@@ -273,7 +281,10 @@ describe("keep-alive", () => {
   it("refreshes only connections whose refresh token is older than N days, and records its age", async () => {
     await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
     const eightDaysAgo = new Date(clock.now() - 8 * 24 * 3600 * 1000);
-    await tdb.prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { refreshTokenIssuedAt: eightDaysAgo } });
+    await tdb.prisma.pleoConnection.update({
+      where: { companyId: COMPANY },
+      data: { refreshTokenIssuedAt: eightDaysAgo },
+    });
 
     const report = await manager.keepAliveIdleConnections({ olderThanDays: 7 });
     expect(report.checked).toBe(1);
@@ -298,10 +309,21 @@ describe("logging", () => {
 
     const events = cap.lines().filter((l) => l.event === "pleo.token.refresh");
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ companyId: COMPANY, endpoint: "POST /oauth/token", outcome: "ok", status: 200, attempt: 1 });
+    expect(events[0]).toMatchObject({
+      companyId: COMPANY,
+      endpoint: "POST /oauth/token",
+      outcome: "ok",
+      status: 200,
+      attempt: 1,
+    });
     expect(typeof events[0].durationMs).toBe("number");
     const text = cap.text();
-    const secrets = [token, await decryptToken(before.refreshTokenEnc), await decryptToken((await row()).refreshTokenEnc), "sandbox-portal-secret"];
+    const secrets = [
+      token,
+      await decryptToken(before.refreshTokenEnc),
+      await decryptToken((await row()).refreshTokenEnc),
+      "sandbox-portal-secret",
+    ];
     for (const s of secrets) expect(text).not.toContain(s);
   });
 });

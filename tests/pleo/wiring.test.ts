@@ -51,7 +51,10 @@ describe("pleoClient(companyId) and the token entry points", () => {
     await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID);
     const { keepAliveIdleConnections } = await import("@/lib/pleo/tokens");
     const fourDaysAgo = new Date(Date.now() - 4 * 24 * 3600 * 1000);
-    await tdb.prisma.pleoConnection.update({ where: { companyId: DEMO_SECOND_COMPANY_ID }, data: { refreshTokenIssuedAt: fourDaysAgo } });
+    await tdb.prisma.pleoConnection.update({
+      where: { companyId: DEMO_SECOND_COMPANY_ID },
+      data: { refreshTokenIssuedAt: fourDaysAgo },
+    });
     const report = await keepAliveIdleConnections();
     expect(report.refreshed).toEqual([DEMO_SECOND_COMPANY_ID]);
   });

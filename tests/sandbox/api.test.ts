@@ -14,7 +14,12 @@ beforeAll(async () => {
   sb = await startSandbox({ port: 0, entries: 2000 });
   nordlys = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id })).access_token;
   thistle = (
-    await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_THISTLE.id, email: SOLO_USER.email, password: SOLO_USER.password })
+    await getTokensForCompany({
+      sandboxUrl: sb.url,
+      companyId: COMPANY_THISTLE.id,
+      email: SOLO_USER.email,
+      password: SOLO_USER.password,
+    })
   ).access_token;
 });
 afterAll(async () => {
@@ -23,7 +28,10 @@ afterAll(async () => {
 
 describe("authentication", () => {
   it("missing, malformed or unknown bearer token → 401 UNAUTHORIZED with WWW-Authenticate", async () => {
-    for (const headers of [{}, { authorization: "Basic abc" }, { authorization: "Bearer not-a-token" }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: "Basic abc" }, { authorization: "Bearer not-a-token" }] as Record<
+      string,
+      string
+    >[]) {
       const r = await api(sb.url, null, "/v1/introspect", { headers });
       expect(r.status).toBe(401);
       expect(r.json.type).toBe("UNAUTHORIZED");
@@ -56,7 +64,8 @@ describe("GET /v1/introspect", () => {
       data: {
         authMethod: "OAUTH2",
         clientId: "sandbox-portal",
-        scope: "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read",
+        scope:
+          "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read",
         applicationName: expect.any(String),
         subjectURN: `urn:pleo:company:${COMPANY_NORDLYS.id}`,
       },
@@ -86,7 +95,9 @@ describe("company binding and scopes", () => {
   });
 
   it("a token without the needed scope → 403", async () => {
-    const narrow = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id, scope: "companies:read" })).access_token;
+    const narrow = (
+      await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id, scope: "companies:read" })
+    ).access_token;
     const id = COMPANY_NORDLYS.id;
     expect((await api(sb.url, narrow, `/v1/companies/${id}`)).status).toBe(200);
     const denied = [
@@ -121,7 +132,11 @@ describe("resources", () => {
     const seen: string[] = [];
     let after: string | undefined;
     for (;;) {
-      const r = await api(sb.url, nordlys, `/v2/employees?companyId=${COMPANY_NORDLYS.id}&limit=15${after ? `&after=${after}` : ""}`);
+      const r = await api(
+        sb.url,
+        nordlys,
+        `/v2/employees?companyId=${COMPANY_NORDLYS.id}&limit=15${after ? `&after=${after}` : ""}`,
+      );
       expect(r.status).toBe(200);
       for (const e of r.json.data) {
         expect(e).toEqual({
@@ -153,9 +168,14 @@ describe("resources", () => {
 
   it("GET /v1/teams (GUESSED endpoint) names the teamIds found on entries", async () => {
     const teams = (await api(sb.url, nordlys, `/v1/teams?company_id=${COMPANY_NORDLYS.id}`)).json;
-    expect(teams.data.map((t: { name: string }) => t.name).sort()).toEqual(
-      ["Design", "Engineering", "Finance", "Marketing", "Operations", "Sales"],
-    );
+    expect(teams.data.map((t: { name: string }) => t.name).sort()).toEqual([
+      "Design",
+      "Engineering",
+      "Finance",
+      "Marketing",
+      "Operations",
+      "Sales",
+    ]);
     const ids = new Set(teams.data.map((t: { id: string }) => t.id));
     const entries = (await search(sb.url, nordlys, COMPANY_NORDLYS.id, { limit: "100" })).json.data;
     const teamIds = entries.map((e: { teamId?: string }) => e.teamId).filter(Boolean);
@@ -164,7 +184,10 @@ describe("resources", () => {
   });
 
   it("chart of accounts: search (v1 and v1-beta), get by id, archived filter", async () => {
-    const all = await api(sb.url, nordlys, "/v1/chart-of-accounts:search?limit=100", { method: "POST", body: { companyId: COMPANY_NORDLYS.id } });
+    const all = await api(sb.url, nordlys, "/v1/chart-of-accounts:search?limit=100", {
+      method: "POST",
+      body: { companyId: COMPANY_NORDLYS.id },
+    });
     expect(all.status).toBe(200);
     expect(all.json.data.length).toBe(15);
     expect(all.json.data[0]).toEqual({
@@ -177,7 +200,10 @@ describe("resources", () => {
       taxCodeExternalId: expect.any(String),
       accountingSystem: expect.any(String),
     });
-    const live = await api(sb.url, nordlys, "/v1-beta/accounts:search?limit=100", { method: "POST", body: { companyId: COMPANY_NORDLYS.id, archived: false } });
+    const live = await api(sb.url, nordlys, "/v1-beta/accounts:search?limit=100", {
+      method: "POST",
+      body: { companyId: COMPANY_NORDLYS.id, archived: false },
+    });
     expect(live.json.data.length).toBe(14);
     const one = await api(sb.url, nordlys, `/v1/chart-of-accounts/${all.json.data[0].id}`);
     expect(one.json.data.id).toBe(all.json.data[0].id);
@@ -187,12 +213,23 @@ describe("resources", () => {
   });
 
   it("tag groups and their tags", async () => {
-    const groups = await api(sb.url, nordlys, `/v0/tag-groups?company_id=${COMPANY_NORDLYS.id}&include_tags_count=true`);
+    const groups = await api(
+      sb.url,
+      nordlys,
+      `/v0/tag-groups?company_id=${COMPANY_NORDLYS.id}&include_tags_count=true`,
+    );
     expect(groups.status).toBe(200);
     expect(groups.json.pagination).toBeUndefined();
     expect(groups.json.data.map((g: { name: string }) => g.name)).toEqual(["Projects", "Cost centre", "Clients"]);
     const g = groups.json.data[0];
-    expect(g).toMatchObject({ id: expect.stringMatching(UUID), companyId: COMPANY_NORDLYS.id, code: "PROJ", archived: false, metadata: {}, totalTagsCount: 10 });
+    expect(g).toMatchObject({
+      id: expect.stringMatching(UUID),
+      companyId: COMPANY_NORDLYS.id,
+      code: "PROJ",
+      archived: false,
+      metadata: {},
+      totalTagsCount: 10,
+    });
     const tags = await api(sb.url, nordlys, `/v0/tag-groups/${g.id}/tags?limit=100`);
     expect(tags.json.data).toHaveLength(9); // archived tag hidden by default
     expect(tags.json.data[0]).toEqual({
@@ -209,7 +246,9 @@ describe("resources", () => {
     expect((await api(sb.url, nordlys, `/v0/tag-groups/${g.id}`)).json.data.name).toBe("Projects");
     expect((await api(sb.url, nordlys, `/v0/tags/${tags.json.data[0].id}`)).json.data.groupId).toBe(g.id);
     expect((await api(sb.url, thistle, `/v0/tag-groups/${g.id}/tags`)).status).toBe(403);
-    expect((await api(sb.url, nordlys, `/v0/tag-groups?company_id=${COMPANY_NORDLYS.id}&include_archived=maybe`)).status).toBe(400);
+    expect(
+      (await api(sb.url, nordlys, `/v0/tag-groups?company_id=${COMPANY_NORDLYS.id}&include_archived=maybe`)).status,
+    ).toBe(400);
     expect((await api(sb.url, nordlys, "/v0/tag-groups")).status).toBe(400);
   });
 
@@ -221,9 +260,10 @@ describe("resources", () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json.type).toBe("NOT_FOUND");
     expect((await api(sb.url, nordlys, "/v1/accounting-entries/xyz")).status).toBe(400);
-    const deleted = (await search(sb.url, nordlys, COMPANY_NORDLYS.id, { limit: "100" }, { includeDeleted: true })).json.data.find(
-      (e: { deletedAt: string | null }) => e.deletedAt !== null,
-    ) ?? (await control(sb.url, `/companies/${COMPANY_NORDLYS.id}/activity`, { deleted: 1 })).json.deleted[0];
+    const deleted =
+      (await search(sb.url, nordlys, COMPANY_NORDLYS.id, { limit: "100" }, { includeDeleted: true })).json.data.find(
+        (e: { deletedAt: string | null }) => e.deletedAt !== null,
+      ) ?? (await control(sb.url, `/companies/${COMPANY_NORDLYS.id}/activity`, { deleted: 1 })).json.deleted[0];
     const deletedId = typeof deleted === "string" ? deleted : deleted.id;
     expect((await api(sb.url, nordlys, `/v1/accounting-entries/${deletedId}`)).status).toBe(404);
     const withDeleted = await api(sb.url, nordlys, `/v1/accounting-entries/${deletedId}?include_deleted=true`);
@@ -287,10 +327,17 @@ describe("installations", () => {
     });
     const act = await api(sb.url, t1.access_token, "/v1/installations/me:activate", { method: "POST" });
     expect(act.json.status).toBe("ACTIVATED");
-    const put = await api(sb.url, t1.access_token, "/v1/installations/me", { method: "PUT", body: { status: "ERROR", errorCode: "AUTH_ERROR", metadata: { syncedAt: "x" } } });
+    const put = await api(sb.url, t1.access_token, "/v1/installations/me", {
+      method: "PUT",
+      body: { status: "ERROR", errorCode: "AUTH_ERROR", metadata: { syncedAt: "x" } },
+    });
     expect(put.json).toMatchObject({ status: "ERROR", errorCode: "AUTH_ERROR", metadata: { syncedAt: "x" } });
-    expect((await api(sb.url, t1.access_token, "/v1/installations/me", { method: "PUT", body: { status: "BOGUS" } })).status).toBe(400);
-    expect((await api(sb.url, t1.access_token, `/v1/installations/me?company_id=${COMPANY_NORDLYS.id}`)).status).toBe(403);
+    expect(
+      (await api(sb.url, t1.access_token, "/v1/installations/me", { method: "PUT", body: { status: "BOGUS" } })).status,
+    ).toBe(400);
+    expect((await api(sb.url, t1.access_token, `/v1/installations/me?company_id=${COMPANY_NORDLYS.id}`)).status).toBe(
+      403,
+    );
 
     // A second authorization for the same company shares the installation.
     const t2 = await getTokensForCompany({ sandboxUrl: sb.url, companyId: id });
@@ -300,7 +347,9 @@ describe("installations", () => {
     expect(del.status).toBe(204);
     for (const t of [t1, t2]) {
       expect((await api(sb.url, t.access_token, "/v1/installations/me")).status).toBe(401);
-      expect((await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t.refresh_token })).body.error).toBe("invalid_grant");
+      expect(
+        (await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t.refresh_token })).body.error,
+      ).toBe("invalid_grant");
     }
     // Nordlys tokens are untouched.
     expect((await api(sb.url, nordlys, "/v1/introspect")).status).toBe(200);

@@ -75,7 +75,13 @@ describe("faults", () => {
   });
 
   it("invalid fault definitions → 400", async () => {
-    for (const body of [{}, { path: "v1" }, { path: "/v1/*" }, { path: "/v1/*", status: 99 }, { path: "/x", rate: 2, status: 500 }]) {
+    for (const body of [
+      {},
+      { path: "v1" },
+      { path: "/v1/*" },
+      { path: "/v1/*", status: 99 },
+      { path: "/x", rate: 2, status: 500 },
+    ]) {
       expect((await control(sb.url, "/faults", body)).status).toBe(400);
     }
   });
@@ -130,7 +136,9 @@ describe("activity and summary", () => {
   it("bad activity input → 400, unknown company → 404", async () => {
     expect((await control(sb.url, `/companies/${COMPANY}/activity`, { created: -1 })).status).toBe(400);
     expect((await control(sb.url, `/companies/${COMPANY}/activity`, { bogus: 1 })).status).toBe(400);
-    expect((await control(sb.url, "/companies/00000000-0000-4000-8000-000000000000/activity", { created: 1 })).status).toBe(404);
+    expect(
+      (await control(sb.url, "/companies/00000000-0000-4000-8000-000000000000/activity", { created: 1 })).status,
+    ).toBe(404);
     expect((await control(sb.url, "/companies/nope/summary")).status).toBe(404);
   });
 
@@ -169,7 +177,9 @@ describe("grants, config and stats", () => {
     const r = await control(sb.url, "/grants/revoke", { companyId: COMPANY });
     expect(r.json).toEqual({ revokedGrants: 2, removedInstallations: 1 });
     expect((await api(sb.url, t.access_token, "/v1/introspect")).status).toBe(401);
-    expect((await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t.refresh_token })).body.error).toBe("invalid_grant");
+    expect((await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t.refresh_token })).body.error).toBe(
+      "invalid_grant",
+    );
     expect((await control(sb.url, "/grants/revoke", { companyId: "x" })).status).toBe(400);
   });
 
@@ -192,6 +202,13 @@ describe("grants, config and stats", () => {
     expect(s.apiRequestsByPath["GET /v1/introspect"]).toBe(1);
     expect(s.apiRequestsByPath["POST /v1/accounting-entries:search"]).toBe(1);
     expect(s.apiResponsesByStatus).toEqual({ "200": 2 });
-    expect(s).toMatchObject({ refreshReuseDetected: 0, grantsRevoked: 0, rateLimited: 0, logins: 1, activeGrants: 1, installations: 1 });
+    expect(s).toMatchObject({
+      refreshReuseDetected: 0,
+      grantsRevoked: 0,
+      rateLimited: 0,
+      logins: 1,
+      activeGrants: 1,
+      installations: 1,
+    });
   });
 });

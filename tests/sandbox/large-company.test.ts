@@ -51,7 +51,9 @@ it("pages through every live entry of the 200,000-entry company exactly once", a
   expect({ repeated, outOfOrder, wrongTotals }).toEqual({ repeated: 0, outOfOrder: 0, wrongTotals: 0 });
   expect(seen.size).toBe(summary.count);
   expect(pages).toBe(Math.ceil(summary.count / 100));
-  const missing = sb.state.company(LARGE_COMPANY_ID)!.data.entries.filter((e) => e.deletedAt === null && !seen.has(e.id));
+  const missing = sb.state
+    .company(LARGE_COMPANY_ID)!
+    .data.entries.filter((e) => e.deletedAt === null && !seen.has(e.id));
   expect(missing).toHaveLength(0);
 }, 120_000);
 
@@ -64,7 +66,11 @@ it("a deep page costs about the same as the first page (keyset cursor, binary se
   };
   // Cursors carry (key, value, id) only, so the 200th-oldest entry's cursor from an ASC walk marks
   // a position ~199,800 entries deep in the default DESC order.
-  const oldest = await search(sb.url, token, LARGE_COMPANY_ID, { limit: "100", sorting_keys: "performedAt", sorting_order: "ASC" });
+  const oldest = await search(sb.url, token, LARGE_COMPANY_ID, {
+    limit: "100",
+    sorting_keys: "performedAt",
+    sorting_order: "ASC",
+  });
   const deepCursor = oldest.json.pagination.endCursor as string;
   const deep = await search(sb.url, token, LARGE_COMPANY_ID, { limit: "100", after: deepCursor });
   expect(deep.json.data.length).toBeGreaterThan(90);

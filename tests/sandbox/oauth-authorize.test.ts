@@ -120,7 +120,10 @@ describe("consent", () => {
     });
     expect(login.status).toBe(303);
     const cookie = login.headers.getSetCookie()[0].split(";")[0];
-    const consent = await fetch(new URL(login.headers.get("location")!, sb.url), { headers: { cookie }, redirect: "manual" });
+    const consent = await fetch(new URL(login.headers.get("location")!, sb.url), {
+      headers: { cookie },
+      redirect: "manual",
+    });
     expect(consent.status).toBe(200);
     return consent.text();
   }
@@ -152,7 +155,12 @@ describe("consent", () => {
 
   it("Deny redirects with error=access_denied and the state", async () => {
     const { url, state } = validAuthorize(sb.url);
-    const result = await authorizeViaForms({ authorizeUrl: url, email: DEMO_USER.email, password: DEMO_USER.password, deny: true });
+    const result = await authorizeViaForms({
+      authorizeUrl: url,
+      email: DEMO_USER.email,
+      password: DEMO_USER.password,
+      deny: true,
+    });
     expect(result.error).toBe("access_denied");
     expect(result.state).toBe(state);
     expect(result.code).toBeUndefined();
@@ -161,14 +169,24 @@ describe("consent", () => {
 
   it("Allow redirects with a code and the state; a company the user lacks is refused", async () => {
     const { url, state } = validAuthorize(sb.url);
-    const ok = await authorizeViaForms({ authorizeUrl: url, email: DEMO_USER.email, password: DEMO_USER.password, companyId: COMPANY_BRIGHTWAVE.id });
+    const ok = await authorizeViaForms({
+      authorizeUrl: url,
+      email: DEMO_USER.email,
+      password: DEMO_USER.password,
+      companyId: COMPANY_BRIGHTWAVE.id,
+    });
     expect(ok.code).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(ok.state).toBe(state);
     const code = sb.state.codes.get(ok.code!);
     expect(code?.companyId).toBe(COMPANY_BRIGHTWAVE.id);
 
     const other = validAuthorize(sb.url);
-    const refused = await authorizeViaForms({ authorizeUrl: other.url, email: SOLO_USER.email, password: SOLO_USER.password, companyId: COMPANY_NORDLYS.id });
+    const refused = await authorizeViaForms({
+      authorizeUrl: other.url,
+      email: SOLO_USER.email,
+      password: SOLO_USER.password,
+      companyId: COMPANY_NORDLYS.id,
+    });
     expect(refused.code).toBeUndefined();
     expect(refused.status).toBe(400);
   });

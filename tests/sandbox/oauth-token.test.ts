@@ -18,13 +18,22 @@ beforeEach(async () => {
 
 async function freshCode(overrides: Record<string, string | undefined> = {}) {
   const a = validAuthorize(sb.url, overrides);
-  const r = await authorizeViaForms({ authorizeUrl: a.url, email: DEMO_USER.email, password: DEMO_USER.password, companyId: COMPANY_NORDLYS.id });
+  const r = await authorizeViaForms({
+    authorizeUrl: a.url,
+    email: DEMO_USER.email,
+    password: DEMO_USER.password,
+    companyId: COMPANY_NORDLYS.id,
+  });
   expect(r.code).toBeTruthy();
   return { code: r.code!, verifier: a.verifier };
 }
 
 function exchange(code: string, verifier: string, auth: string | null = basic(), extra: Record<string, string> = {}) {
-  return postToken(sb.url, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...extra }, auth);
+  return postToken(
+    sb.url,
+    { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI, code_verifier: verifier, ...extra },
+    auth,
+  );
 }
 
 async function introspectActive(token: string): Promise<boolean> {
@@ -78,13 +87,19 @@ describe("authorization_code grant", () => {
 
   it("missing code_verifier → invalid_request", async () => {
     const { code } = await freshCode();
-    const { res, body } = await postToken(sb.url, { grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI });
+    const { res, body } = await postToken(sb.url, {
+      grant_type: "authorization_code",
+      code,
+      redirect_uri: REDIRECT_URI,
+    });
     expectOAuthError(res, body, 400, "invalid_request");
   });
 
   it("different redirect_uri → invalid_grant", async () => {
     const { code, verifier } = await freshCode();
-    const { res, body } = await exchange(code, verifier, basic(), { redirect_uri: "http://127.0.0.1:3000/api/auth/callback/pleo" });
+    const { res, body } = await exchange(code, verifier, basic(), {
+      redirect_uri: "http://127.0.0.1:3000/api/auth/callback/pleo",
+    });
     expectOAuthError(res, body, 400, "invalid_grant");
   });
 
@@ -161,7 +176,8 @@ describe("refresh_token grant", () => {
   async function tokens() {
     return getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
   }
-  const refresh = (rt: string, auth: string | null = basic()) => postToken(sb.url, { grant_type: "refresh_token", refresh_token: rt }, auth);
+  const refresh = (rt: string, auth: string | null = basic()) =>
+    postToken(sb.url, { grant_type: "refresh_token", refresh_token: rt }, auth);
 
   it("rotates: new access and refresh token each time; the old refresh token stops working", async () => {
     const t0 = await tokens();
@@ -224,7 +240,11 @@ describe("refresh_token grant", () => {
     const t0 = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id, scope: "users:read" });
     const a = await refresh(t0.access_token);
     expectOAuthError(a.res, a.body, 400, "invalid_grant");
-    const b = await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t0.refresh_token, scope: "users:read accounts:read" });
+    const b = await postToken(sb.url, {
+      grant_type: "refresh_token",
+      refresh_token: t0.refresh_token,
+      scope: "users:read accounts:read",
+    });
     expectOAuthError(b.res, b.body, 400, "invalid_scope");
   });
 

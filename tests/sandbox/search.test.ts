@@ -41,7 +41,11 @@ async function pageAll(tok: string, company: string, query: Record<string, strin
 }
 
 /** Reference order computed independently from the sandbox's raw data (nulls per PostgreSQL rules). */
-function expectedOrder(key: "performedAt" | "settledAt" | "bookkeepingDate" | "id", order: string, includeDeleted: boolean) {
+function expectedOrder(
+  key: "performedAt" | "settledAt" | "bookkeepingDate" | "id",
+  order: string,
+  includeDeleted: boolean,
+) {
   const company = sb.state.company(SMALL)!;
   const rows = company.data.entries
     .filter((e) => includeDeleted || e.deletedAt === null)
@@ -63,7 +67,11 @@ describe("paging and sorting", () => {
     const r = await search(sb.url, token, LARGE);
     expect(r.json.data).toHaveLength(20);
     const p = r.json.pagination;
-    expect(p).toMatchObject({ hasNextPage: true, hasPreviousPage: false, total: 3000 - sb.state.company(LARGE)!.deletedCount });
+    expect(p).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      total: 3000 - sb.state.company(LARGE)!.deletedCount,
+    });
     expect(p.currentRequestPagination).toEqual({
       parameters: { company_id: [LARGE] },
       limit: 20,
@@ -78,7 +86,12 @@ describe("paging and sorting", () => {
   for (const key of ["performedAt", "settledAt", "bookkeepingDate", "id"] as const) {
     for (const order of ["ASC", "DESC", "ASC_NULLS_FIRST", "DESC_NULLS_LAST"]) {
       it(`${key} ${order}: full walk matches an independent sort, no entry missed or repeated`, async () => {
-        const { entries } = await pageAll(smallToken, SMALL, { sorting_keys: key, sorting_order: order, limit: "37" }, { includeDeleted: true });
+        const { entries } = await pageAll(
+          smallToken,
+          SMALL,
+          { sorting_keys: key, sorting_order: order, limit: "37" },
+          { includeDeleted: true },
+        );
         expect(entries.map((e) => e.id)).toEqual(expectedOrder(key, order, true));
       });
     }
@@ -127,9 +140,16 @@ describe("filters", () => {
       expect(e.deletedAt).toBeNull();
     }
     for (const p of pages) expect(p.total).toBe(entries.length);
-    const expected = sb.state.company(LARGE)!.data.entries.filter(
-      (e) => e.family === "CARD_PURCHASE" && e.status === "COMPLETED" && e.deletedAt === null && e.performedAt >= Date.parse(start) && e.performedAt < Date.parse(end),
-    ).length;
+    const expected = sb.state
+      .company(LARGE)!
+      .data.entries.filter(
+        (e) =>
+          e.family === "CARD_PURCHASE" &&
+          e.status === "COMPLETED" &&
+          e.deletedAt === null &&
+          e.performedAt >= Date.parse(start) &&
+          e.performedAt < Date.parse(end),
+      ).length;
     expect(entries.length).toBe(expected);
   });
 
@@ -146,7 +166,12 @@ describe("filters", () => {
     const deletedCount = sb.state.company(LARGE)!.deletedCount;
     expect(deletedCount).toBeGreaterThan(0);
     expect(all.json.pagination.total - live.json.pagination.total).toBe(deletedCount);
-    const { entries } = await pageAll(token, LARGE, { limit: "100" }, { includeDeleted: true, families: ["CARD_PURCHASE"] });
+    const { entries } = await pageAll(
+      token,
+      LARGE,
+      { limit: "100" },
+      { includeDeleted: true, families: ["CARD_PURCHASE"] },
+    );
     expect(entries.some((e) => e.deletedAt !== null)).toBe(true);
   });
 
@@ -162,7 +187,10 @@ describe("filters", () => {
       [{ employeeIds: [employeeId] }, (e) => e.employeeId === employeeId],
       [{ accountIds: [accountId] }, (e) => e.accountId === accountId],
       [{ teamIds: [teamId] }, (e) => e.teamId === teamId],
-      [{ transactionValueCurrencies: ["SEK", "ISK"] }, (e) => ["SEK", "ISK"].includes((e.transactionValue as { currency: string }).currency)],
+      [
+        { transactionValueCurrencies: ["SEK", "ISK"] },
+        (e) => ["SEK", "ISK"].includes((e.transactionValue as { currency: string }).currency),
+      ],
       [{ hasNote: false }, (e) => e.note === undefined],
       [{ settled: false }, (e) => e.settledAt === undefined],
       [{ reviewStatus: ["WAITING_FOR_REVIEWER"] }, (e) => e.reviewStatus === "WAITING_FOR_REVIEWER"],
@@ -179,7 +207,12 @@ describe("filters", () => {
 
 describe("money", () => {
   it("minor units follow the currency exponent (ISK 0 decimals); wallet currency is the company's", async () => {
-    const { entries } = await pageAll(token, LARGE, { limit: "100" }, { transactionValueCurrencies: ["ISK", "EUR"], families: ["CARD_PURCHASE"] });
+    const { entries } = await pageAll(
+      token,
+      LARGE,
+      { limit: "100" },
+      { transactionValueCurrencies: ["ISK", "EUR"], families: ["CARD_PURCHASE"] },
+    );
     const isk = entries.filter((e) => (e.transactionValue as { currency: string }).currency === "ISK");
     const eur = entries.filter((e) => (e.transactionValue as { currency: string }).currency === "EUR");
     expect(isk.length).toBeGreaterThan(0);
@@ -200,7 +233,13 @@ describe("money", () => {
   it("spend is positive; credit notes, cashback and wallet loads are negative", async () => {
     const spend = await search(sb.url, token, LARGE, { limit: "100" }, { families: ["OUT_OF_POCKET", "MILEAGE"] });
     for (const e of spend.json.data) expect(e.totalBillValue.minors).toBeGreaterThan(0);
-    const credits = await search(sb.url, token, LARGE, { limit: "100" }, { families: ["CREDIT_NOTE", "CASHBACK", "WALLET"] });
+    const credits = await search(
+      sb.url,
+      token,
+      LARGE,
+      { limit: "100" },
+      { families: ["CREDIT_NOTE", "CASHBACK", "WALLET"] },
+    );
     expect(credits.json.data.length).toBeGreaterThan(0);
     for (const e of credits.json.data) expect(e.totalBillValue.minors).toBeLessThan(0);
   });
@@ -211,8 +250,12 @@ describe("money", () => {
     expect(split.length).toBeGreaterThan(0);
     for (const e of split) {
       const items = e.splitItems as { totalBillValue: { minors: number }; transactionValue: { minors: number } }[];
-      expect(items.reduce((n, i) => n + i.totalBillValue.minors, 0)).toBe((e.totalBillValue as { minors: number }).minors);
-      expect(items.reduce((n, i) => n + i.transactionValue.minors, 0)).toBe((e.transactionValue as { minors: number }).minors);
+      expect(items.reduce((n, i) => n + i.totalBillValue.minors, 0)).toBe(
+        (e.totalBillValue as { minors: number }).minors,
+      );
+      expect(items.reduce((n, i) => n + i.transactionValue.minors, 0)).toBe(
+        (e.transactionValue as { minors: number }).minors,
+      );
     }
   });
 });
@@ -244,13 +287,19 @@ describe("validation → 400 BAD_REQUEST", () => {
 
   it("a cursor issued for another sort key", async () => {
     const byId = await search(sb.url, token, LARGE, { sorting_keys: "id", limit: "1" });
-    const r = await search(sb.url, token, LARGE, { sorting_keys: "performedAt", after: byId.json.pagination.endCursor });
+    const r = await search(sb.url, token, LARGE, {
+      sorting_keys: "performedAt",
+      after: byId.json.pagination.endCursor,
+    });
     expect(r.status).toBe(400);
     expect(r.json.message).toMatch(/sorting key/);
   });
 
   it("missing company_id / malformed company_id", async () => {
-    const r1 = await fetch(`${sb.url}/v1/accounting-entries:search`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    const r1 = await fetch(`${sb.url}/v1/accounting-entries:search`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(r1.status).toBe(400);
     expect((await search(sb.url, token, "not-a-uuid")).status).toBe(400);
   });
@@ -285,8 +334,17 @@ describe("changing data", () => {
 
   it("index orders stay exact after many updates move entries between null and non-null settledAt", async () => {
     await control(sb.url, `/companies/${SMALL}/activity`, { created: 30, updated: 120, deleted: 10 });
-    for (const [key, order] of [["settledAt", "ASC_NULLS_FIRST"], ["bookkeepingDate", "DESC"], ["performedAt", "ASC"]] as const) {
-      const { entries } = await pageAll(smallToken, SMALL, { sorting_keys: key, sorting_order: order, limit: "41" }, { includeDeleted: true });
+    for (const [key, order] of [
+      ["settledAt", "ASC_NULLS_FIRST"],
+      ["bookkeepingDate", "DESC"],
+      ["performedAt", "ASC"],
+    ] as const) {
+      const { entries } = await pageAll(
+        smallToken,
+        SMALL,
+        { sorting_keys: key, sorting_order: order, limit: "41" },
+        { includeDeleted: true },
+      );
       expect(entries.map((e) => e.id)).toEqual(expectedOrder(key, order, true));
     }
   });

@@ -26,7 +26,13 @@ export type EntrySeed = {
   receiptCount?: number;
   deletedAt?: string | Date | null;
   tags?: { tagGroupId: string; tagId: string }[];
-  splitItems?: { id?: string; accountId?: string | null; billMinors: number; transactionMinors?: number; tags?: { tagGroupId: string; tagId: string }[] }[];
+  splitItems?: {
+    id?: string;
+    accountId?: string | null;
+    billMinors: number;
+    transactionMinors?: number;
+    tags?: { tagGroupId: string; tagId: string }[];
+  }[];
 };
 
 export type CompanySeed = {
@@ -40,14 +46,21 @@ export type CompanySeed = {
 };
 
 export async function seedCompany(prisma: PrismaClient, c: CompanySeed): Promise<void> {
-  await prisma.pleoCompany.create({ data: { id: c.id, name: c.name ?? `Company ${c.id.slice(0, 4)}`, currency: c.currency } });
+  await prisma.pleoCompany.create({
+    data: { id: c.id, name: c.name ?? `Company ${c.id.slice(0, 4)}`, currency: c.currency },
+  });
   if (c.employees?.length) {
     await prisma.employee.createMany({
-      data: c.employees.map((e) => ({ ...e, email: e.email ?? `${e.firstName}@example.test`.toLowerCase(), companyId: c.id })),
+      data: c.employees.map((e) => ({
+        ...e,
+        email: e.email ?? `${e.firstName}@example.test`.toLowerCase(),
+        companyId: c.id,
+      })),
     });
   }
   if (c.teams?.length) await prisma.team.createMany({ data: c.teams.map((t) => ({ ...t, companyId: c.id })) });
-  if (c.accounts?.length) await prisma.ledgerAccount.createMany({ data: c.accounts.map((a) => ({ ...a, companyId: c.id })) });
+  if (c.accounts?.length)
+    await prisma.ledgerAccount.createMany({ data: c.accounts.map((a) => ({ ...a, companyId: c.id })) });
   for (const g of c.tagGroups ?? []) {
     await prisma.tagGroup.create({ data: { id: g.id, name: g.name, companyId: c.id } });
     await prisma.tag.createMany({ data: g.tags.map((t) => ({ ...t, tagGroupId: g.id, companyId: c.id })) });
@@ -55,7 +68,12 @@ export async function seedCompany(prisma: PrismaClient, c: CompanySeed): Promise
 }
 
 /** Inserts entries (in chunks) and returns their ids in input order. */
-export async function seedEntries(prisma: PrismaClient, companyId: string, currency: string, entries: EntrySeed[]): Promise<string[]> {
+export async function seedEntries(
+  prisma: PrismaClient,
+  companyId: string,
+  currency: string,
+  entries: EntrySeed[],
+): Promise<string[]> {
   const rows = entries.map((e) => {
     const performedAt = new Date(e.performedAt);
     return {

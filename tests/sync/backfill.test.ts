@@ -58,7 +58,9 @@ for (const kind of ["pglite", "postgres"] as const) {
 
       // The dashboard's progress bar: synced grows page by page up to Pleo's total while running.
       expect(seenProgress.length).toBe(result.pages);
-      expect(seenProgress.every((p) => p.running && p.phase === "backfill" && p.total === summary.countIncludingDeleted)).toBe(true);
+      expect(
+        seenProgress.every((p) => p.running && p.phase === "backfill" && p.total === summary.countIncludingDeleted),
+      ).toBe(true);
       expect(seenProgress.map((p) => p.synced)).toEqual(
         seenProgress.map((_, i) => Math.min((i + 1) * 100, summary.countIncludingDeleted)),
       );
@@ -70,7 +72,13 @@ for (const kind of ["pglite", "postgres"] as const) {
         total: summary.countIncludingDeleted,
         backfillComplete: true,
         lastError: null,
-        lastRun: { kind: "backfill", status: "succeeded", created: result.created, deleted: result.deleted, updated: 0 },
+        lastRun: {
+          kind: "backfill",
+          status: "succeeded",
+          created: result.created,
+          deleted: result.deleted,
+          updated: 0,
+        },
       });
       expect(done.lastSuccessAt).toBeInstanceOf(Date);
 
@@ -87,11 +95,19 @@ for (const kind of ["pglite", "postgres"] as const) {
     it("stores entry fields, split items and tags exactly as the API returns them", async () => {
       const { sourceForCompany } = await import("@/lib/sync/source");
       const source = await sourceForCompany(LARGE_COMPANY_ID);
-      const page = await source.searchAccountingEntries({ limit: 100, includeDeleted: true, sortingKeys: ["performedAt"], sortingOrder: ["ASC"] });
+      const page = await source.searchAccountingEntries({
+        limit: 100,
+        includeDeleted: true,
+        sortingKeys: ["performedAt"],
+        sortingOrder: ["ASC"],
+      });
       const withSplits = page.items.filter((e) => e.splitItems.length > 0);
       expect(withSplits.length).toBeGreaterThan(0);
       for (const e of page.items) {
-        const row = await world.prisma.accountingEntry.findUniqueOrThrow({ where: { id: e.id }, include: { splitItems: true } });
+        const row = await world.prisma.accountingEntry.findUniqueOrThrow({
+          where: { id: e.id },
+          include: { splitItems: true },
+        });
         expect(row).toMatchObject({
           companyId: LARGE_COMPANY_ID,
           family: e.family,
@@ -123,8 +139,15 @@ for (const kind of ["pglite", "postgres"] as const) {
       const after = await stats(sandbox.url);
       expect(after.apiRequests).toBeGreaterThan(before.apiRequests);
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
-      expect(local).toEqual({ count: remote.count, checksum: remote.checksum, countIncludingDeleted: remote.countIncludingDeleted });
-      const runs = await world.prisma.syncRun.findMany({ where: { companyId: LARGE_COMPANY_ID }, orderBy: { startedAt: "asc" } });
+      expect(local).toEqual({
+        count: remote.count,
+        checksum: remote.checksum,
+        countIncludingDeleted: remote.countIncludingDeleted,
+      });
+      const runs = await world.prisma.syncRun.findMany({
+        where: { companyId: LARGE_COMPANY_ID },
+        orderBy: { startedAt: "asc" },
+      });
       expect(runs.map((r) => [r.kind, r.status])).toEqual([
         ["backfill", "succeeded"],
         ["backfill", "succeeded"],

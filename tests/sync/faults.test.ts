@@ -58,7 +58,11 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(after.faultsApplied - before.faultsApplied).toBeGreaterThanOrEqual(7);
 
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
-      expect(local).toEqual({ count: remote.count, checksum: remote.checksum, countIncludingDeleted: remote.countIncludingDeleted });
+      expect(local).toEqual({
+        count: remote.count,
+        checksum: remote.checksum,
+        countIncludingDeleted: remote.countIncludingDeleted,
+      });
       // Nothing was written twice: across all runs each entry was created exactly once.
       const created = results.reduce((n, r) => n + (r.started ? r.created + r.deleted : 0), 0);
       expect(created).toBe(remote.countIncludingDeleted);
@@ -69,7 +73,12 @@ for (const kind of ["pglite", "postgres"] as const) {
       const { logger, lines } = captureLogger();
       // More consecutive 500s than the client retries: this run must fail, not hang or half-write.
       await fault(sandbox.url, { path: "/v1/accounting-entries:search", status: 500, times: 8 });
-      const failed = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule", logger, reconcileIntervalMs: 0 });
+      const failed = await runSync({
+        companyId: LARGE_COMPANY_ID,
+        trigger: "schedule",
+        logger,
+        reconcileIntervalMs: 0,
+      });
       expect(failed).toMatchObject({ started: true, kind: "reconcile", status: "failed" });
       if (!failed.started) throw new Error("not started");
       expect(failed.error).toMatch(/HTTP 500/);

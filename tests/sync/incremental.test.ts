@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync } from "@/lib/sync/run";
 import { hasPostgres } from "@/tests/support/db";
 import type { RunningSandbox } from "@/sandbox/server";
-import { activity, compareWithSandbox, createSyncWorld, LARGE_COMPANY_ID, startSyncSandbox, type SyncWorld } from "./support";
+import {
+  activity,
+  compareWithSandbox,
+  createSyncWorld,
+  LARGE_COMPANY_ID,
+  startSyncSandbox,
+  type SyncWorld,
+} from "./support";
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -35,7 +42,10 @@ for (const kind of ["pglite", "postgres"] as const) {
       changes = await activity(sandbox.url, LARGE_COMPANY_ID, { created: 8, updated: 200, deleted: 60 });
       const windowStart = Date.now() - 60 * DAY;
       const performed = new Map(
-        (await world.prisma.accountingEntry.findMany({ select: { id: true, performedAt: true } })).map((e) => [e.id, e.performedAt.getTime()]),
+        (await world.prisma.accountingEntry.findMany({ select: { id: true, performedAt: true } })).map((e) => [
+          e.id,
+          e.performedAt.getTime(),
+        ]),
       );
       for (const k of ["updated", "deleted"] as const) {
         for (const id of changes[k]) (performed.get(id)! >= windowStart ? inWindow : outside)[k].push(id);
@@ -58,9 +68,13 @@ for (const kind of ["pglite", "postgres"] as const) {
       const created = await prisma.accountingEntry.findMany({ where: { id: { in: changes.created } } });
       expect(created).toHaveLength(changes.created.length);
       expect(created.every((e) => e.deletedAt === null)).toBe(true);
-      expect(await prisma.accountingEntry.count({ where: { id: { in: inWindow.deleted }, deletedAt: { not: null } } })).toBe(inWindow.deleted.length);
+      expect(
+        await prisma.accountingEntry.count({ where: { id: { in: inWindow.deleted }, deletedAt: { not: null } } }),
+      ).toBe(inWindow.deleted.length);
       // Pleo's search cannot filter by update time: changes to older entries wait for the reconcile.
-      expect(await prisma.accountingEntry.count({ where: { id: { in: outside.deleted }, deletedAt: { not: null } } })).toBe(0);
+      expect(
+        await prisma.accountingEntry.count({ where: { id: { in: outside.deleted }, deletedAt: { not: null } } }),
+      ).toBe(0);
       const state = await prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
       expect(state.lastIncrementalAt).toBeInstanceOf(Date);
       expect(state.nextRunAt!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
@@ -68,13 +82,24 @@ for (const kind of ["pglite", "postgres"] as const) {
 
     it("the window follows the connection's syncWindowDays", async () => {
       // Widen the window to everything: the previously missed older changes are picked up.
-      await world.prisma.pleoConnection.update({ where: { companyId: LARGE_COMPANY_ID }, data: { syncWindowDays: 3650 } });
+      await world.prisma.pleoConnection.update({
+        where: { companyId: LARGE_COMPANY_ID },
+        data: { syncWindowDays: 3650 },
+      });
       const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "manual", kind: "incremental" });
-      expect(result).toMatchObject({ status: "succeeded", created: 0, updated: outside.updated.length, deleted: outside.deleted.length });
+      expect(result).toMatchObject({
+        status: "succeeded",
+        created: 0,
+        updated: outside.updated.length,
+        deleted: outside.deleted.length,
+      });
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
       expect(local.count).toBe(remote.count);
       expect(local.checksum).toBe(remote.checksum);
-      await world.prisma.pleoConnection.update({ where: { companyId: LARGE_COMPANY_ID }, data: { syncWindowDays: 60 } });
+      await world.prisma.pleoConnection.update({
+        where: { companyId: LARGE_COMPANY_ID },
+        data: { syncWindowDays: 60 },
+      });
     });
 
     it("the daily reconcile catches changes outside the window and marks entries Pleo no longer returns as deleted", async () => {
@@ -93,7 +118,9 @@ for (const kind of ["pglite", "postgres"] as const) {
       const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule", reconcileIntervalMs: 0 });
       expect(result).toMatchObject({ started: true, kind: "reconcile", status: "succeeded", created: 0 });
       if (!result.started) throw new Error("not started");
-      const stillLive = await world.prisma.accountingEntry.count({ where: { id: { in: more.deleted }, deletedAt: null } });
+      const stillLive = await world.prisma.accountingEntry.count({
+        where: { id: { in: more.deleted }, deletedAt: null },
+      });
       expect(stillLive).toBe(0);
       expect(result.deleted).toBeGreaterThanOrEqual(1);
       const gone = await world.prisma.accountingEntry.findUniqueOrThrow({ where: { id: phantom } });
@@ -104,7 +131,10 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(local.checksum).toBe(remote.checksum);
       const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
       expect(state.lastReconcileAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
-      const runs = await world.prisma.syncRun.findMany({ where: { companyId: LARGE_COMPANY_ID }, orderBy: { startedAt: "asc" } });
+      const runs = await world.prisma.syncRun.findMany({
+        where: { companyId: LARGE_COMPANY_ID },
+        orderBy: { startedAt: "asc" },
+      });
       expect(runs.map((r) => r.kind)).toEqual(["backfill", "incremental", "incremental", "incremental", "reconcile"]);
     });
   });

@@ -6,7 +6,15 @@ import { runSync, type RunSyncResult } from "@/lib/sync/run";
 import { requestSync, runningSync } from "@/lib/sync/trigger";
 import { hasPostgres } from "@/tests/support/db";
 import type { RunningSandbox } from "@/sandbox/server";
-import { clearFaults, expectEqualToSandbox, createSyncWorld, fault, LARGE_COMPANY_ID, startSyncSandbox, type SyncWorld } from "./support";
+import {
+  clearFaults,
+  expectEqualToSandbox,
+  createSyncWorld,
+  fault,
+  LARGE_COMPANY_ID,
+  startSyncSandbox,
+  type SyncWorld,
+} from "./support";
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -15,7 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
-
 
 for (const kind of ["pglite", "postgres"] as const) {
   describe.skipIf(kind === "postgres" && !hasPostgres)(`one sync per company (${kind})`, () => {
@@ -33,7 +40,11 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(won.filter(Boolean)).toHaveLength(1);
       const winner = owners[won.indexOf(true)];
       // Releasing with the wrong owner does nothing; the holder's release frees it.
-      await releaseLease(world.prisma, LARGE_COMPANY_ID, owners.find((o) => o !== winner)!);
+      await releaseLease(
+        world.prisma,
+        LARGE_COMPANY_ID,
+        owners.find((o) => o !== winner)!,
+      );
       expect(await acquireLease(world.prisma, LARGE_COMPANY_ID, newLeaseOwner(), 30_000)).toBe(false);
       await releaseLease(world.prisma, LARGE_COMPANY_ID, winner);
       const next = newLeaseOwner();
@@ -58,7 +69,10 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(first).toEqual({ started: true });
       const pending = runningSync(LARGE_COMPANY_ID);
       expect(pending).toBeDefined();
-      expect(await requestSync(LARGE_COMPANY_ID, "manual")).toEqual({ started: false, reason: "A sync is already running" });
+      expect(await requestSync(LARGE_COMPANY_ID, "manual")).toEqual({
+        started: false,
+        reason: "A sync is already running",
+      });
       const done = (await pending) as RunSyncResult;
       expect(done).toMatchObject({ started: true, status: "succeeded" });
       expect(runningSync(LARGE_COMPANY_ID)).toBeUndefined();
@@ -83,13 +97,21 @@ for (const kind of ["pglite", "postgres"] as const) {
           }
         },
       });
-      expect(result).toMatchObject({ started: true, status: "aborted", pages: 2, error: "lease lost to another process" });
+      expect(result).toMatchObject({
+        started: true,
+        status: "aborted",
+        pages: 2,
+        error: "lease lost to another process",
+      });
       const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
       // Our release did not free the other holder's lease; rows match the saved progress.
       expect(state.leaseOwner).toBe("other-host:2:cafe");
       expect(await world.prisma.accountingEntry.count()).toBe(state.backfillSynced);
       expect(state.backfillSynced).toBe(200);
-      await world.prisma.syncState.update({ where: { companyId: LARGE_COMPANY_ID }, data: { leaseOwner: null, leaseExpiresAt: null } });
+      await world.prisma.syncState.update({
+        where: { companyId: LARGE_COMPANY_ID },
+        data: { leaseOwner: null, leaseExpiresAt: null },
+      });
     });
   });
 }
@@ -106,11 +128,16 @@ describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)"
   it("separate database connections racing for the lease: exactly one wins", async () => {
     const clients = Array.from({ length: 6 }, () => createDatabase({ kind: "postgres", url: world.database.url! }));
     try {
-      const won = await Promise.all(clients.map((c) => acquireLease(c.prisma, LARGE_COMPANY_ID, newLeaseOwner(), 30_000)));
+      const won = await Promise.all(
+        clients.map((c) => acquireLease(c.prisma, LARGE_COMPANY_ID, newLeaseOwner(), 30_000)),
+      );
       expect(won.filter(Boolean)).toHaveLength(1);
     } finally {
       await Promise.all(clients.map((c) => c.close()));
-      await world.prisma.syncState.update({ where: { companyId: LARGE_COMPANY_ID }, data: { leaseOwner: null, leaseExpiresAt: null } });
+      await world.prisma.syncState.update({
+        where: { companyId: LARGE_COMPANY_ID },
+        data: { leaseOwner: null, leaseExpiresAt: null },
+      });
     }
   });
 
@@ -121,20 +148,28 @@ describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)"
     await fault(sandbox.url, { path: "/v1/accounting-entries:search", latencyMs: 300 });
     const runChild = () =>
       new Promise<RunSyncResult>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/sync/child-sync.ts"], {
-          env: {
-            ...process.env,
-            SYNC_CHILD_DATABASE_URL: world.database.url!,
-            SYNC_CHILD_COMPANY_ID: LARGE_COMPANY_ID,
-            SYNC_CHILD_START_AT: String(startAt),
-            LOG_LEVEL: "silent",
+        const child = spawn(
+          process.execPath,
+          ["--conditions=react-server", "--import", "tsx", "tests/sync/child-sync.ts"],
+          {
+            env: {
+              ...process.env,
+              SYNC_CHILD_DATABASE_URL: world.database.url!,
+              SYNC_CHILD_COMPANY_ID: LARGE_COMPANY_ID,
+              SYNC_CHILD_START_AT: String(startAt),
+              LOG_LEVEL: "silent",
+            },
+            stdio: ["ignore", "pipe", "inherit"],
           },
-          stdio: ["ignore", "pipe", "inherit"],
-        });
+        );
         let out = "";
         child.stdout!.on("data", (d) => (out += String(d)));
         child.on("exit", (code) => {
-          const done = out.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { done?: RunSyncResult }).find((l) => l.done);
+          const done = out
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as { done?: RunSyncResult })
+            .find((l) => l.done);
           if (code === 0 && done?.done) resolve(done.done);
           else reject(new Error(`child exited ${code}: ${out}`));
         });

@@ -5,7 +5,14 @@ import { runSync } from "@/lib/sync/run";
 import { getSyncProgress } from "@/lib/sync/progress";
 import { hasPostgres } from "@/tests/support/db";
 import type { RunningSandbox } from "@/sandbox/server";
-import { expectEqualToSandbox, createSyncWorld, LARGE_COMPANY_ID, sandboxSummary, startSyncSandbox, type SyncWorld } from "./support";
+import {
+  expectEqualToSandbox,
+  createSyncWorld,
+  LARGE_COMPANY_ID,
+  sandboxSummary,
+  startSyncSandbox,
+  type SyncWorld,
+} from "./support";
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -14,7 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sandbox?.close();
 });
-
 
 describe("resume after an interrupted backfill (pglite)", () => {
   let world: SyncWorld;
@@ -41,7 +47,12 @@ describe("resume after an interrupted backfill (pglite)", () => {
     expect(state.backfillCursor).toMatch(/^[A-Z2-7=~]+$/);
     expect(await world.prisma.accountingEntry.count()).toBe(300);
     const progress = await getSyncProgress(LARGE_COMPANY_ID);
-    expect(progress).toMatchObject({ running: false, synced: 300, backfillComplete: false, lastRun: { status: "aborted" } });
+    expect(progress).toMatchObject({
+      running: false,
+      synced: 300,
+      backfillComplete: false,
+      lastRun: { status: "aborted" },
+    });
   });
 
   it("continues from the saved cursor: only the remaining pages, no duplicates, equal to the sandbox", async () => {
@@ -53,18 +64,27 @@ describe("resume after an interrupted backfill (pglite)", () => {
     expect(result.updated).toBe(0);
     await expectEqualToSandbox(world, LARGE_COMPANY_ID);
     const progress = await getSyncProgress(LARGE_COMPANY_ID);
-    expect(progress).toMatchObject({ backfillComplete: true, synced: summary.countIncludingDeleted, total: summary.countIncludingDeleted });
+    expect(progress).toMatchObject({
+      backfillComplete: true,
+      synced: summary.countIncludingDeleted,
+      total: summary.countIncludingDeleted,
+    });
   });
 
   it("waits out a dead holder's lease, then takes over and marks its run abandoned", async () => {
     const prisma = world.prisma;
     // A process that died mid-run: its lease is still live for a moment and its run row says running.
-    await prisma.syncRun.create({ data: { companyId: LARGE_COMPANY_ID, kind: "incremental", trigger: "schedule", status: "running" } });
+    await prisma.syncRun.create({
+      data: { companyId: LARGE_COMPANY_ID, kind: "incremental", trigger: "schedule", status: "running" },
+    });
     await prisma.syncState.update({
       where: { companyId: LARGE_COMPANY_ID },
       data: { leaseOwner: "dead-host:1:deadbeef", leaseExpiresAt: new Date(Date.now() + 3_000) },
     });
-    expect(await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" })).toEqual({ started: false, reason: "already_running" });
+    expect(await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" })).toEqual({
+      started: false,
+      reason: "already_running",
+    });
     await new Promise((r) => setTimeout(r, 3_200));
     const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" });
     expect(result).toMatchObject({ started: true, status: "succeeded" });
@@ -87,19 +107,25 @@ describe.skipIf(!hasPostgres)("resume after the syncing process is killed (postg
   it("a killed process leaves committed pages and cursor consistent; after its lease expires another resumes", async () => {
     const leaseTtlMs = 2_000;
     // node itself (not npx) and its own process group, so SIGKILL hits the process doing the sync.
-    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/sync/child-sync.ts"], {
-      detached: true,
-      cwd: process.cwd(),
-      env: {
-        ...process.env,
-        SYNC_CHILD_DATABASE_URL: world.database.url!,
-        SYNC_CHILD_COMPANY_ID: LARGE_COMPANY_ID,
-        SYNC_CHILD_LEASE_TTL_MS: String(leaseTtlMs),
-        LOG_LEVEL: "silent",
+    const child = spawn(
+      process.execPath,
+      ["--conditions=react-server", "--import", "tsx", "tests/sync/child-sync.ts"],
+      {
+        detached: true,
+        cwd: process.cwd(),
+        env: {
+          ...process.env,
+          SYNC_CHILD_DATABASE_URL: world.database.url!,
+          SYNC_CHILD_COMPANY_ID: LARGE_COMPANY_ID,
+          SYNC_CHILD_LEASE_TTL_MS: String(leaseTtlMs),
+          LOG_LEVEL: "silent",
+        },
+        stdio: ["ignore", "pipe", "inherit"],
       },
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     const lines = createInterface({ input: child.stdout! });
     for await (const line of lines) {
       if ((JSON.parse(line) as { page?: number }).page === 3) {
@@ -116,7 +142,10 @@ describe.skipIf(!hasPostgres)("resume after the syncing process is killed (postg
     expect(state.backfillCompletedAt).toBeNull();
     expect(state.backfillSynced).toBeGreaterThanOrEqual(300);
     expect(await prisma.accountingEntry.count()).toBe(state.backfillSynced);
-    expect(await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" })).toEqual({ started: false, reason: "already_running" });
+    expect(await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" })).toEqual({
+      started: false,
+      reason: "already_running",
+    });
 
     await new Promise((r) => setTimeout(r, leaseTtlMs + 300));
     const summary = await sandboxSummary(sandbox.url, LARGE_COMPANY_ID);

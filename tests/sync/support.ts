@@ -87,17 +87,28 @@ export async function createSyncWorld(
 
 /** Our copy vs the sandbox's: live count and checksum, and no row per id twice (ids are keys). */
 export async function compareWithSandbox(world: SyncWorld, companyId: string) {
-  const [remote, local] = await Promise.all([sandboxSummary(world.sandbox.url, companyId), localEntrySummary(world.prisma, companyId)]);
+  const [remote, local] = await Promise.all([
+    sandboxSummary(world.sandbox.url, companyId),
+    localEntrySummary(world.prisma, companyId),
+  ]);
   return { remote, local };
 }
 
 /** Assert our copy of a company equals the sandbox's (count, checksum, deleted included). */
 export async function expectEqualToSandbox(world: SyncWorld, companyId: string) {
   const { remote, local } = await compareWithSandbox(world, companyId);
-  expect(local).toEqual({ count: remote.count, checksum: remote.checksum, countIncludingDeleted: remote.countIncludingDeleted });
+  expect(local).toEqual({
+    count: remote.count,
+    checksum: remote.checksum,
+    countIncludingDeleted: remote.countIncludingDeleted,
+  });
 }
 
-export function activity(sandboxUrl: string, companyId: string, change: { created?: number; updated?: number; deleted?: number }) {
+export function activity(
+  sandboxUrl: string,
+  companyId: string,
+  change: { created?: number; updated?: number; deleted?: number },
+) {
   return control(sandboxUrl, `/__sandbox/companies/${companyId}/activity`, change) as Promise<{
     created: string[];
     updated: string[];

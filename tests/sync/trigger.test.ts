@@ -41,12 +41,23 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
   it("connecting a company starts its first sync in the background; the dashboard sees progress at once", async () => {
     const unhook = registerConnectedHook(startSyncAfterConnect);
     try {
-      const tokens = await getTokensForCompany({ sandboxUrl: sandbox.url, companyId: LARGE_COMPANY_ID, email: DEMO_USER.email, password: DEMO_USER.password });
+      const tokens = await getTokensForCompany({
+        sandboxUrl: sandbox.url,
+        companyId: LARGE_COMPANY_ID,
+        email: DEMO_USER.email,
+        password: DEMO_USER.password,
+      });
       const user = await world.prisma.user.create({ data: { email: `${randomBytes(4).toString("hex")}@portal.test` } });
       const fixture = companyById(LARGE_COMPANY_ID)!;
       await linkCompany({
         userId: user.id,
-        company: { id: fixture.id, name: fixture.name, organizationId: fixture.organizationId, registrationNumber: fixture.registrationNumber, address: null },
+        company: {
+          id: fixture.id,
+          name: fixture.name,
+          organizationId: fixture.organizationId,
+          registrationNumber: fixture.registrationNumber,
+          address: null,
+        },
         tokens: grantFromTokenResponse(tokens as unknown as Record<string, unknown>)!,
         requestedScopes: tokens.scope,
       });
@@ -81,7 +92,10 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
     // …then the next run waits for the connection's interval.
     expect(await dueCompanies(10)).toEqual([]);
     expect(await scheduleDueSyncs()).toEqual([]);
-    const runs = await world.prisma.syncRun.findMany({ where: { companyId: SOLO_COMPANY_ID }, orderBy: { startedAt: "asc" } });
+    const runs = await world.prisma.syncRun.findMany({
+      where: { companyId: SOLO_COMPANY_ID },
+      orderBy: { startedAt: "asc" },
+    });
     expect(runs.map((r) => [r.kind, r.trigger])).toEqual([
       ["backfill", "schedule"],
       ["incremental", "schedule"],
@@ -96,19 +110,33 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
     expect(await requestSync(LARGE_COMPANY_ID, "schedule")).toEqual({ started: false, reason: "Sync is turned off" });
     expect(await requestSync(LARGE_COMPANY_ID, "manual")).toEqual({ started: true });
     expect(await runningSync(LARGE_COMPANY_ID)).toMatchObject({ status: "succeeded", kind: "incremental" });
-    expect(await requestSync("00000000-0000-4000-8000-000000000000", "manual")).toEqual({ started: false, reason: "This company is not connected" });
+    expect(await requestSync("00000000-0000-4000-8000-000000000000", "manual")).toEqual({
+      started: false,
+      reason: "This company is not connected",
+    });
   });
 
   it("a revoked grant stops the run cleanly as needs-reauth; no further syncs start until reconnected", async () => {
     await control(sandbox.url, "/__sandbox/grants/revoke", { companyId: SOLO_COMPANY_ID });
     expect(await requestSync(SOLO_COMPANY_ID, "manual")).toEqual({ started: true });
     const result = await runningSync(SOLO_COMPANY_ID);
-    expect(result).toMatchObject({ started: true, status: "needs_reauth", error: "The Pleo connection needs to be reconnected" });
+    expect(result).toMatchObject({
+      started: true,
+      status: "needs_reauth",
+      error: "The Pleo connection needs to be reconnected",
+    });
     const connection = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: SOLO_COMPANY_ID } });
     expect(connection.status).toBe("NEEDS_REAUTH");
     const progress = await getSyncProgress(SOLO_COMPANY_ID);
-    expect(progress).toMatchObject({ running: false, lastError: "The Pleo connection needs to be reconnected", lastRun: { status: "needs_reauth" } });
-    expect(await requestSync(SOLO_COMPANY_ID, "manual")).toEqual({ started: false, reason: "The Pleo connection needs to be reconnected" });
+    expect(progress).toMatchObject({
+      running: false,
+      lastError: "The Pleo connection needs to be reconnected",
+      lastRun: { status: "needs_reauth" },
+    });
+    expect(await requestSync(SOLO_COMPANY_ID, "manual")).toEqual({
+      started: false,
+      reason: "The Pleo connection needs to be reconnected",
+    });
     expect(await dueCompanies(10)).not.toContain(SOLO_COMPANY_ID);
     // What was synced stays.
     expect(await world.prisma.accountingEntry.count({ where: { companyId: SOLO_COMPANY_ID } })).toBeGreaterThan(0);

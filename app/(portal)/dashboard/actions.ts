@@ -18,11 +18,14 @@ export async function syncNowAction(_prev: SyncNowState, formData: FormData): Pr
   if (!parsed.success) return { status: "error", message: "That company is not known." };
   const connection = await getConnectionForUser(user.id, parsed.data.companyId);
   if (!connection) return { status: "error", message: "That company is not connected to your account." };
-  if (connection.status !== "CONNECTED") return { status: "error", message: "Reconnect the company to Pleo before syncing." };
+  if (connection.status !== "CONNECTED")
+    return { status: "error", message: "Reconnect the company to Pleo before syncing." };
   try {
     const result = await requestSync(connection.companyId, "manual");
     revalidatePath("/dashboard");
-    return result.started ? { status: "started", message: "Sync started." } : { status: "info", message: result.reason ?? "A sync is already running." };
+    return result.started
+      ? { status: "started", message: "Sync started." }
+      : { status: "info", message: result.reason ?? "A sync is already running." };
   } catch (err) {
     logger().error({ module: "dashboard", companyId: connection.companyId, err }, "sync now failed");
     return { status: "error", message: "The sync could not be started. Try again in a moment." };

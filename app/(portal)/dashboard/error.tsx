@@ -18,8 +18,12 @@ export default function DashboardError({ error, reset }: { error: Error & { dige
           {error.digest && <span className="mt-1 block text-xs">Reference: {error.digest}</span>}
         </p>
         <div className="mt-6 flex gap-3">
-          <button type="button" onClick={() => reset()} className={buttonStyles.primary}>Try again</button>
-          <Link href="/dashboard" className={buttonStyles.secondary}>Reset filters</Link>
+          <button type="button" onClick={() => reset()} className={buttonStyles.primary}>
+            Try again
+          </button>
+          <Link href="/dashboard" className={buttonStyles.secondary}>
+            Reset filters
+          </Link>
         </div>
       </div>
     </main>

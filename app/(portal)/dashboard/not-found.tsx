@@ -7,9 +7,13 @@ export default function DashboardNotFound() {
     <main className="mx-auto max-w-2xl px-6 py-16">
       <div className="rounded-xl border border-black/10 bg-white p-8">
         <h1 className="text-xl font-semibold">Not found</h1>
-        <p className="mt-2 text-muted">This company or expense is not connected to your account, or it no longer exists.</p>
+        <p className="mt-2 text-muted">
+          This company or expense is not connected to your account, or it no longer exists.
+        </p>
         <div className="mt-6">
-          <Link href="/dashboard" className={buttonStyles.primary}>Back to the dashboard</Link>
+          <Link href="/dashboard" className={buttonStyles.primary}>
+            Back to the dashboard
+          </Link>
         </div>
       </div>
     </main>

@@ -32,7 +32,9 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         <div className="mt-6 rounded-xl border border-dashed border-black/15 bg-white p-8 text-center">
           <p className="font-medium">No Pleo company is connected yet.</p>
           <p className="mt-1 text-sm text-muted">Connect one and its expenses appear here within seconds.</p>
-          <div className="mt-4"><ConnectPleoLink returnTo="/dashboard" /></div>
+          <div className="mt-4">
+            <ConnectPleoLink returnTo="/dashboard" />
+          </div>
         </div>
       </main>
     );
@@ -52,7 +54,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
             <p className="text-sm font-medium text-muted">{connection.companyName}</p>
             <h1 className="text-2xl font-bold tracking-tight">Expenses · {period.label}</h1>
           </div>
-          <CompanySwitcher connections={connections} currentId={connection.companyId} period={filters.period === "custom" ? undefined : filters.period} />
+          <CompanySwitcher
+            connections={connections}
+            currentId={connection.companyId}
+            period={filters.period === "custom" ? undefined : filters.period}
+          />
         </div>
         <Suspense fallback={<SyncStatusSkeleton />}>
           <SyncStatus connection={connection} locale={locale} syncNow={syncNowAction} />
@@ -61,17 +67,28 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
 
       {issues.length > 0 && (
         <Alert tone="warning" title="Some filters in the address could not be used">
-          <ul className="mt-1 list-disc pl-5">{issues.map((i) => <li key={i}>{i}</li>)}</ul>
+          <ul className="mt-1 list-disc pl-5">
+            {issues.map((i) => (
+              <li key={i}>{i}</li>
+            ))}
+          </ul>
         </Alert>
       )}
 
       {currency === null ? (
-        <div className="rounded-xl border border-dashed border-black/15 bg-white p-10 text-center" data-testid="no-data">
+        <div
+          className="rounded-xl border border-dashed border-black/15 bg-white p-10 text-center"
+          data-testid="no-data"
+        >
           <p className="font-medium">No expenses synced yet.</p>
-          <p className="mt-1 text-sm text-muted">The first sync is fetching {connection.companyName}&apos;s expenses from Pleo; this page updates by itself.</p>
+          <p className="mt-1 text-sm text-muted">
+            The first sync is fetching {connection.companyName}&apos;s expenses from Pleo; this page updates by itself.
+          </p>
         </div>
       ) : (
-        <DashboardBody view={{ scope: { companyId: connection.companyId, currency, period, now }, filters, locale, companyParam }} />
+        <DashboardBody
+          view={{ scope: { companyId: connection.companyId, currency, period, now }, filters, locale, companyParam }}
+        />
       )}
     </main>
   );

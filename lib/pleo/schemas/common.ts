@@ -36,22 +36,23 @@ const paginationSchema = z.object({
 
 /** `{data: T[], pagination}` (CursorPaginatedResponse) → Page<T>. */
 export const pageEnvelope = <T extends z.ZodType>(item: T) =>
-  z
-    .object({ data: z.array(item), pagination: paginationSchema })
-    .transform(
-      (r): Page<z.output<T>> => ({
-        items: r.data,
-        hasNextPage: r.pagination.hasNextPage,
-        endCursor: r.pagination.endCursor ?? null,
-        total: r.pagination.total ?? null,
-      }),
-    );
+  z.object({ data: z.array(item), pagination: paginationSchema }).transform((r): Page<z.output<T>> => ({
+    items: r.data,
+    hasNextPage: r.pagination.hasNextPage,
+    endCursor: r.pagination.endCursor ?? null,
+    total: r.pagination.total ?? null,
+  }));
 
 /** `{data: T[]}` with no pagination (e.g. tag groups) → a single, last Page<T>. */
 export const listEnvelope = <T extends z.ZodType>(item: T) =>
   z
     .object({ data: z.array(item) })
-    .transform((r): Page<z.output<T>> => ({ items: r.data, hasNextPage: false, endCursor: null, total: r.data.length }));
+    .transform((r): Page<z.output<T>> => ({
+      items: r.data,
+      hasNextPage: false,
+      endCursor: null,
+      total: r.data.length,
+    }));
 
 /** Human-readable zod issues: `data[3].email: Invalid input: expected string, received undefined`. */
 export function describeIssues(error: z.ZodError, max = 5): string[] {

@@ -28,7 +28,10 @@ export const ledgerAccountSchema = z
     code: opt(z.string()),
     name: z.string(),
     externalId: opt(z.string()),
-    archived: z.boolean().nullish().transform((v) => v ?? false),
+    archived: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
   })
   .transform((a): LedgerAccount => a);
 
@@ -39,7 +42,10 @@ export const tagGroupSchema = z
     companyId: z.string().min(1),
     name: z.string(),
     code: opt(z.string()),
-    archived: z.boolean().nullish().transform((v) => v ?? false),
+    archived: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
   })
   .transform((g): TagGroup => g);
 
@@ -50,6 +56,9 @@ export const tagSchema = z
     groupId: z.string().min(1),
     name: z.string(),
     code: opt(z.string()),
-    archived: z.boolean().nullish().transform((v) => v ?? false),
+    archived: z
+      .boolean()
+      .nullish()
+      .transform((v) => v ?? false),
   })
   .transform((t): Tag => ({ id: t.id, tagGroupId: t.groupId, name: t.name, code: t.code, archived: t.archived }));

@@ -17,7 +17,9 @@ export async function GET(req: NextRequest) {
   if (!user) return new Response("Sign in to export expenses.", { status: 401 });
   const params = req.nextUrl.searchParams;
   const wanted = params.get("company");
-  const connection = wanted ? await getConnectionForUser(user.id, wanted) : (await listConnectionsForUser(user.id))[0] ?? null;
+  const connection = wanted
+    ? await getConnectionForUser(user.id, wanted)
+    : ((await listConnectionsForUser(user.id))[0] ?? null);
   if (!connection) return new Response("That company is not connected to your account.", { status: 404 });
 
   const { filters, issues } = parseExpenseFilters(params);
@@ -26,8 +28,14 @@ export async function GET(req: NextRequest) {
   const period = periodOf(filters, now);
   const currency = connection.currency ?? (await fetchCompanyCurrency(connection.companyId)) ?? "EUR";
   const stream = exportEntriesCsv({ companyId: connection.companyId, currency, period, now }, filters);
-  const slug = connection.companyName.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "") || "company";
-  const span = period.current ? `${period.current.start.toISOString().slice(0, 10)}_${new Date(period.current.end.getTime() - 1).toISOString().slice(0, 10)}` : "all";
+  const slug =
+    connection.companyName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-")
+      .replace(/^-|-$/g, "") || "company";
+  const span = period.current
+    ? `${period.current.start.toISOString().slice(0, 10)}_${new Date(period.current.end.getTime() - 1).toISOString().slice(0, 10)}`
+    : "all";
   return new Response(stream, {
     headers: {
       "content-type": "text/csv; charset=utf-8",

@@ -20,7 +20,10 @@ function backHref(back: string | string[] | undefined): string {
   return qs ? `/dashboard?${qs}` : "/dashboard";
 }
 
-export default async function ExpenseDetailPage({ params, searchParams }: {
+export default async function ExpenseDetailPage({
+  params,
+  searchParams,
+}: {
   params: Promise<{ id: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
@@ -37,14 +40,18 @@ export default async function ExpenseDetailPage({ params, searchParams }: {
   return (
     <main className="mx-auto flex max-w-6xl flex-col gap-6 px-6 py-8">
       <nav aria-label="Breadcrumb">
-        <Link href={backHref(query.back)} className="text-sm font-medium text-muted hover:text-ink">← Back to expenses</Link>
+        <Link href={backHref(query.back)} className="text-sm font-medium text-muted hover:text-ink">
+          ← Back to expenses
+        </Link>
       </nav>
       <header>
         <p className="text-sm font-medium text-muted">{connection.companyName}</p>
         <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
       </header>
       {entry.deletedAt && (
-        <Alert tone="warning" title="Deleted in Pleo">This entry was deleted in Pleo and is no longer counted on the dashboard.</Alert>
+        <Alert tone="warning" title="Deleted in Pleo">
+          This entry was deleted in Pleo and is no longer counted on the dashboard.
+        </Alert>
       )}
       <EntryDetailView entry={entry} locale={locale} />
     </main>

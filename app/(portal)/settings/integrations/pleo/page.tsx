@@ -27,7 +27,10 @@ export default async function PleoSettingsPage() {
       {connections.length === 0 ? (
         <p className="rounded-xl border border-dashed border-black/10 p-6 text-muted">No company is connected yet.</p>
       ) : (
-        <ul className="divide-y divide-black/5 rounded-xl border border-black/5 bg-white" aria-label="Connected companies">
+        <ul
+          className="divide-y divide-black/5 rounded-xl border border-black/5 bg-white"
+          aria-label="Connected companies"
+        >
           {connections.map((c) => (
             <li key={c.id} className="flex flex-wrap items-center justify-between gap-4 px-5 py-4">
               <div>
@@ -61,9 +64,13 @@ export default async function PleoSettingsPage() {
 function OtherCompaniesNote({ count }: { count: number }) {
   const what = count === 1 ? "1 other company is" : `${count} other companies are`;
   return (
-    <div role="note" className="flex flex-wrap items-center justify-between gap-4 rounded-xl border border-black/10 bg-surface px-5 py-4">
+    <div
+      role="note"
+      className="flex flex-wrap items-center justify-between gap-4 rounded-xl border border-black/10 bg-surface px-5 py-4"
+    >
       <p className="text-sm">
-        {what} linked to this portal account; connect {count === 1 ? "it" : "them"} here to view {count === 1 ? "it" : "them"}.
+        {what} linked to this portal account; connect {count === 1 ? "it" : "them"} here to view{" "}
+        {count === 1 ? "it" : "them"}.
       </p>
       <ConnectPleoLink returnTo="/settings/integrations/pleo" variant="secondary">
         Connect
