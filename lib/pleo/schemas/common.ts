@@ -45,14 +45,12 @@ export const pageEnvelope = <T extends z.ZodType>(item: T) =>
 
 /** `{data: T[]}` with no pagination (e.g. tag groups) → a single, last Page<T>. */
 export const listEnvelope = <T extends z.ZodType>(item: T) =>
-  z
-    .object({ data: z.array(item) })
-    .transform((r): Page<z.output<T>> => ({
-      items: r.data,
-      hasNextPage: false,
-      endCursor: null,
-      total: r.data.length,
-    }));
+  z.object({ data: z.array(item) }).transform((r): Page<z.output<T>> => ({
+    items: r.data,
+    hasNextPage: false,
+    endCursor: null,
+    total: r.data.length,
+  }));
 
 /** Human-readable zod issues: `data[3].email: Invalid input: expected string, received undefined`. */
 export function describeIssues(error: z.ZodError, max = 5): string[] {
