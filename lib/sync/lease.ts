@@ -2,6 +2,7 @@ import "server-only";
 
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Logger } from "@/lib/log";
 import { NOW_UTC, type SqlRunner } from "@/lib/sync/sql";
 
 /**
@@ -18,12 +19,26 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** A lease as its holder knows it: whose, held by whom, renewed for how long each time. */
+export type HeldLease = { companyId: string; owner: string; ttlMs: number };
+
 /** A lease owner id unique to this process (and to each run, so two runs in one process are distinct). */
 export function newLeaseOwner(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 const expiry = (ttlMs: number) => `${NOW_UTC} + make_interval(secs => ${Math.max(1, ttlMs) / 1000})`;
+
+/**
+ * The SET items that extend the lease. Every write its holder makes to SyncState carries them, with
+ * `WHERE "companyId" = … AND "leaseOwner" = <owner>` and `expectHeld` on the row count.
+ */
+export const extendLease = (lease: HeldLease) => `"leaseExpiresAt" = ${expiry(lease.ttlMs)}, "updatedAt" = ${NOW_UTC}`;
+
+/** A lease-checked UPDATE changes the one row while the owner holds the lease, none once it was lost. */
+export function expectHeld(updatedRows: number, lease: HeldLease): void {
+  if (updatedRows !== 1) throw new LeaseLostError(lease.companyId);
+}
 
 /** Ensure the company's SyncState row exists (it carries the lease). */
 export async function ensureSyncState(sql: SqlRunner, companyId: string): Promise<void> {
@@ -45,15 +60,14 @@ export async function acquireLease(sql: SqlRunner, companyId: string, owner: str
   return taken === 1;
 }
 
-/** Extend the lease; throws LeaseLostError when `owner` no longer holds it. */
-export async function renewLease(sql: SqlRunner, companyId: string, owner: string, ttlMs: number): Promise<void> {
+/** Extend the lease; throws LeaseLostError when its owner no longer holds it (rolling back a caller's transaction). */
+export async function renewLease(sql: SqlRunner, lease: HeldLease): Promise<void> {
   const renewed = await sql.$executeRawUnsafe(
-    `UPDATE "SyncState" SET "leaseExpiresAt" = ${expiry(ttlMs)}, "updatedAt" = ${NOW_UTC}
-     WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
-    companyId,
-    owner,
+    `UPDATE "SyncState" SET ${extendLease(lease)} WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
+    lease.companyId,
+    lease.owner,
   );
-  if (renewed !== 1) throw new LeaseLostError(companyId);
+  expectHeld(renewed, lease);
 }
 
 /** Give the lease back (no-op if someone else holds it by now). */
@@ -64,6 +78,30 @@ export async function releaseLease(sql: SqlRunner, companyId: string, owner: str
     companyId,
     owner,
   );
+}
+
+/**
+ * Renew the lease every third of its TTL until the returned function is called, so a page that takes
+ * long does not let it expire. A renewal that finds the lease taken calls `onLost`; other failures are
+ * logged and the next beat tries again.
+ */
+export function startHeartbeat(
+  sql: SqlRunner,
+  lease: HeldLease,
+  onLost: (err: LeaseLostError) => void,
+  log: Logger,
+): () => void {
+  const timer = setInterval(
+    () => {
+      renewLease(sql, lease).catch((err) => {
+        if (err instanceof LeaseLostError) onLost(err);
+        else log.warn({ err }, "sync: lease heartbeat failed");
+      });
+    },
+    Math.max(1_000, Math.floor(lease.ttlMs / 3)),
+  );
+  timer.unref?.();
+  return () => clearInterval(timer);
 }
 
 /** True while some live process holds the lease. */

@@ -128,3 +128,12 @@ export async function writeDirectory(sql: SqlRunner, companyId: string, d: Direc
     { extraSet: synced },
   );
 }
+
+/** The wallet currency learnt from a page of entries (Pleo's company record has none). */
+export async function saveWalletCurrency(sql: SqlRunner, companyId: string, currency: string): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `UPDATE "PleoCompany" SET "currency" = $2, "updatedAt" = ${NOW_UTC} WHERE "id" = $1::uuid AND "currency" IS DISTINCT FROM $2`,
+    companyId,
+    currency,
+  );
+}

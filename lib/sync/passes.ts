@@ -1,0 +1,156 @@
+import "server-only";
+
+import { db } from "@/lib/db";
+import type { Logger } from "@/lib/log";
+import { PleoApiError } from "@/lib/pleo/errors";
+import type { AccountingEntry, Page } from "@/lib/pleo/types";
+import type { SyncKind } from "@/lib/sync/config";
+import { renewLease, type HeldLease } from "@/lib/sync/lease";
+import { addToRun } from "@/lib/sync/run-history";
+import { scanEntries, SyncAbortedError, type EntryQuery } from "@/lib/sync/scan-entries";
+import type { SyncSource } from "@/lib/sync/source";
+import type { SqlRunner } from "@/lib/sync/sql";
+import { commitBackfillPage, completeIncremental, completeReconcile, restartBackfill } from "@/lib/sync/state";
+import { fetchDirectory, saveWalletCurrency, writeDirectory } from "@/lib/sync/write-directory";
+import {
+  addCounts,
+  emptyCounts,
+  markMissingAsDeleted,
+  walletCurrencyOf,
+  writeEntryPage,
+  type WriteCounts,
+} from "@/lib/sync/write-entries";
+
+/**
+ * The work of one run (run.ts decides which pass): the directory refresh, then a backfill, an
+ * incremental or a reconcile pass over the entries. Each page is one transaction holding its rows, the
+ * state it advances and the run's counters; the transaction also extends the lease and rolls back if
+ * the lease was lost.
+ */
+
+export type PageProgress = { kind: SyncKind; pages: number; entries: number; total: number | null } & WriteCounts;
+
+/** A run under way: what it holds, and what it has written so far. */
+export type RunContext = {
+  lease: HeldLease;
+  runId: string;
+  kind: SyncKind;
+  pageSize: number;
+  signal: AbortSignal;
+  log: Logger;
+  pages: number;
+  entries: number;
+  counts: WriteCounts;
+  currencyChecked: boolean;
+  onPage?: (progress: PageProgress) => void | Promise<void>;
+};
+
+// Interactive transactions wait for PGlite's single connection; be generous rather than flaky.
+const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+/** Company details and lookup tables, written under the lease before the entries that refer to them. */
+export async function refreshDirectory(ctx: RunContext, source: SyncSource): Promise<void> {
+  const directory = await fetchDirectory(source, ctx.log);
+  if (ctx.signal.aborted) throw new SyncAbortedError();
+  await db.$transaction(async (tx) => {
+    await writeDirectory(tx, ctx.lease.companyId, directory);
+    await renewLease(tx, ctx.lease);
+  }, TX_OPTIONS);
+}
+
+/**
+ * Write one page, atomically with the state it advances (`saveState`; by default the lease is only
+ * extended) and the run's counters.
+ */
+async function commitPage(
+  ctx: RunContext,
+  page: Page<AccountingEntry>,
+  saveState: (tx: SqlRunner) => Promise<void> = (tx) => renewLease(tx, ctx.lease),
+): Promise<void> {
+  const { companyId } = ctx.lease;
+  const currency = walletCurrencyOf(page.items);
+  const counts = await db.$transaction(async (tx) => {
+    const c = await writeEntryPage(tx, companyId, page.items);
+    if (currency && !ctx.currencyChecked) await saveWalletCurrency(tx, companyId, currency);
+    await saveState(tx);
+    await addToRun(tx, ctx.runId, 1, c);
+    return c;
+  }, TX_OPTIONS);
+  if (currency) ctx.currencyChecked = true;
+  ctx.pages++;
+  ctx.entries += page.items.length;
+  addCounts(ctx.counts, counts);
+  await ctx.onPage?.({ kind: ctx.kind, pages: ctx.pages, entries: ctx.entries, total: page.total, ...ctx.counts });
+}
+
+function entryQuery(pageSize: number, extra: Partial<EntryQuery> = {}): EntryQuery {
+  // Newest first: the dashboard's recent months fill in first during a backfill. Deleted entries are
+  // included so deletions reach us (and totals stay right).
+  return { limit: pageSize, sortingKeys: ["performedAt"], sortingOrder: ["DESC"], includeDeleted: true, ...extra };
+}
+
+/** Every entry, from `cursor` (a saved resume point) or from the newest; each page saves the cursor after it. */
+export async function backfill(ctx: RunContext, source: SyncSource, cursor: string | null): Promise<void> {
+  const scan = (after: string | null) =>
+    scanEntries(source, entryQuery(ctx.pageSize), {
+      after,
+      signal: ctx.signal,
+      onPage: (page, next) =>
+        commitPage(ctx, page, (tx) =>
+          commitBackfillPage(tx, ctx.lease, {
+            cursor: next,
+            entries: page.items.length,
+            total: page.total,
+            last: !page.hasNextPage,
+          }),
+        ),
+    });
+  try {
+    if (!cursor) await restartBackfill(db, ctx.lease);
+    await scan(cursor);
+  } catch (err) {
+    // A saved cursor Pleo no longer accepts (400) would block the backfill forever: start over instead;
+    // upserts are idempotent, so re-reading pages is harmless.
+    if (cursor && ctx.pages === 0 && err instanceof PleoApiError && err.status === 400) {
+      ctx.log.warn({ err }, "sync: saved backfill cursor rejected, restarting backfill");
+      await restartBackfill(db, ctx.lease);
+      await scan(null);
+      return;
+    }
+    throw err;
+  }
+}
+
+/** The entries performed in the trailing `windowDays` before `startedAt` (Pleo cannot filter by update time). */
+export async function incremental(
+  ctx: RunContext,
+  source: SyncSource,
+  windowDays: number,
+  startedAt: Date,
+): Promise<void> {
+  const performedAtStart = new Date(startedAt.getTime() - windowDays * 24 * 60 * 60 * 1000);
+  await scanEntries(source, entryQuery(ctx.pageSize, { performedAtStart }), {
+    signal: ctx.signal,
+    onPage: (page) => commitPage(ctx, page),
+  });
+  await completeIncremental(db, ctx.lease, startedAt);
+}
+
+/** Every entry; then our live entries the scan did not return are marked deleted. */
+export async function reconcile(ctx: RunContext, source: SyncSource, startedAt: Date): Promise<void> {
+  const seen = new Set<string>();
+  await scanEntries(source, entryQuery(ctx.pageSize), {
+    signal: ctx.signal,
+    onPage: (page) => {
+      for (const e of page.items) seen.add(e.id);
+      return commitPage(ctx, page);
+    },
+  });
+  if (ctx.signal.aborted) throw new SyncAbortedError();
+  await db.$transaction(async (tx) => {
+    const counts = { ...emptyCounts(), deleted: await markMissingAsDeleted(tx, ctx.lease.companyId, seen) };
+    await completeReconcile(tx, ctx.lease, startedAt);
+    await addToRun(tx, ctx.runId, 0, counts);
+    addCounts(ctx.counts, counts);
+  }, TX_OPTIONS);
+}
