@@ -37,16 +37,20 @@ export class PleoRateLimitError extends PleoApiError {
 
 /** Network errors, timeouts or 5xx after the retry budget, or a refresh that is backing off. */
 export class PleoUnavailableError extends PleoApiError {
+  /** No HTTP answer at all (network error, timeout): `status` is then a stand-in 503, not Pleo's. */
+  readonly noResponse: boolean;
+
   constructor(
     message: string,
     status = 503,
     endpoint?: string,
     /** When the caller may try again (refresh backoff), if known. */
     readonly retryAt?: Date,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; noResponse?: boolean },
   ) {
     super(status, "UNAVAILABLE", message, true, endpoint);
     this.name = "PleoUnavailableError";
+    this.noResponse = options?.noResponse ?? false;
     if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }

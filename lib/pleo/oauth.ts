@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { neverSent, parseJsonText, retryAfterMs } from "@/lib/pleo/http";
 
 /**
  * Calls to Pleo's authorization server for an existing grant: the refresh_token grant and RFC 7662
@@ -69,33 +70,6 @@ function basicAuth(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(clientSecret)}`).toString("base64")}`;
 }
 
-/** Retry-After: delta-seconds or an HTTP date (RFC 9110). */
-export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
-  if (!value) return null;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
-/** Errors thrown before any byte left this machine: the request certainly did not reach Pleo. */
-export function neverSent(err: unknown): boolean {
-  const codes = new Set([
-    "ECONNREFUSED",
-    "ENOTFOUND",
-    "EAI_AGAIN",
-    "ENETUNREACH",
-    "EHOSTUNREACH",
-    "UND_ERR_CONNECT_TIMEOUT",
-  ]);
-  let e: unknown = err;
-  for (let i = 0; i < 4 && e; i++) {
-    const code = (e as { code?: string }).code;
-    if (code && codes.has(code)) return true;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
 function describeError(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const cause = e?.cause ? ` (${e.cause.code ?? e.cause.message ?? "cause"})` : "";
@@ -144,19 +118,11 @@ async function postForm(
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 export async function refreshTokenGrant(cfg: OAuthClientConfig, refreshToken: string): Promise<RefreshOutcome> {
   const sent = await postForm(cfg, "/oauth/token", { grant_type: "refresh_token", refresh_token: refreshToken });
   if ("kind" in sent) return sent;
   const { res, text } = sent;
-  const json = parseJson(text);
+  const json = parseJsonText(text);
   if (res.ok) {
     const parsed = tokenResponseSchema.safeParse(json);
     if (!parsed.success) {
@@ -182,9 +148,15 @@ export async function refreshTokenGrant(cfg: OAuthClientConfig, refreshToken: st
       },
     };
   }
-  const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"));
   if (res.status === 429 || res.status >= 500) {
-    return { kind: "unavailable", processed: false, status: res.status, retryAfterMs, detail: `HTTP ${res.status}` };
+    const wait = retryAfterMs(res.headers);
+    return {
+      kind: "unavailable",
+      processed: false,
+      status: res.status,
+      retryAfterMs: wait,
+      detail: `HTTP ${res.status}`,
+    };
   }
   const err = errorResponseSchema.safeParse(json);
   const error = err.success ? err.data.error : `http_${res.status}`;
@@ -211,11 +183,11 @@ export async function introspectRefreshToken(cfg: OAuthClientConfig, refreshToke
       kind: "unavailable",
       processed: false,
       status: res.status,
-      retryAfterMs: parseRetryAfter(res.headers.get("retry-after")),
+      retryAfterMs: retryAfterMs(res.headers),
       detail: `introspection HTTP ${res.status}`,
     };
   }
-  const parsed = z.object({ active: z.boolean() }).safeParse(parseJson(text));
+  const parsed = z.object({ active: z.boolean() }).safeParse(parseJsonText(text));
   if (!parsed.success) {
     return {
       kind: "unavailable",

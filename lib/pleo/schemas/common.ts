@@ -23,8 +23,23 @@ export const moneySchema = z
   .object({ currency: z.string().min(1), minors })
   .transform((m): Money => ({ currency: m.currency, minors: m.minors }));
 
-/** `{data: T}` envelope. */
-export const dataEnvelope = <T extends z.ZodType>(item: T) => z.object({ data: item });
+/** `{data: T}` envelope, unwrapped to T. */
+export const dataEnvelope = <T extends z.ZodType>(item: T) =>
+  z.object({ data: item }).transform((r) => (r as { data: z.output<T> }).data);
+
+/** A `boolean | null | absent` flag where absent means false (e.g. `archived`). */
+export const flag = z
+  .boolean()
+  .nullish()
+  .transform((v) => v ?? false);
+
+/** A 2xx with nothing the portal reads (204 No Content, or a body it ignores). */
+export const noContent = z.unknown().transform((): void => undefined);
+
+/** Pleo's space-separated `scope` string → distinct scopes, in order. */
+export function parseScopes(scope: string | null | undefined): string[] {
+  return [...new Set((scope ?? "").split(/\s+/).filter(Boolean))];
+}
 
 const paginationSchema = z.object({
   hasNextPage: z.boolean(),
@@ -34,23 +49,30 @@ const paginationSchema = z.object({
   total: z.number().int().nullish(),
 });
 
+type Pagination = z.output<typeof paginationSchema>;
+
+/** One Page: a paginated response as Pleo sent it, or a plain list as a single, last page. */
+function toPage<T>(items: T[], pagination: Pagination | undefined): Page<T> {
+  if (!pagination) return { items, hasNextPage: false, endCursor: null, total: items.length };
+  return {
+    items,
+    hasNextPage: pagination.hasNextPage,
+    endCursor: pagination.endCursor ?? null,
+    total: pagination.total ?? null,
+  };
+}
+
 /** `{data: T[], pagination}` (CursorPaginatedResponse) → Page<T>. */
 export const pageEnvelope = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), pagination: paginationSchema }).transform((r): Page<z.output<T>> => ({
-    items: r.data,
-    hasNextPage: r.pagination.hasNextPage,
-    endCursor: r.pagination.endCursor ?? null,
-    total: r.pagination.total ?? null,
-  }));
+  z
+    .object({ data: z.array(item), pagination: paginationSchema })
+    .transform((r): Page<z.output<T>> => toPage(r.data, r.pagination));
 
-/** `{data: T[]}` with no pagination (e.g. tag groups) → a single, last Page<T>. */
-export const listEnvelope = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item) }).transform((r): Page<z.output<T>> => ({
-    items: r.data,
-    hasNextPage: false,
-    endCursor: null,
-    total: r.data.length,
-  }));
+/** `{data: T[]}`, paginated or not (e.g. tag groups: FOUND as a plain list) → Page<T>. */
+export const pageOrListEnvelope = <T extends z.ZodType>(item: T) =>
+  z
+    .object({ data: z.array(item), pagination: paginationSchema.optional() })
+    .transform((r): Page<z.output<T>> => toPage(r.data, r.pagination));
 
 /** Human-readable zod issues: `data[3].email: Invalid input: expected string, received undefined`. */
 export function describeIssues(error: z.ZodError, max = 5): string[] {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Employee, LedgerAccount, Tag, TagGroup, Team } from "@/lib/pleo/types";
-import { opt } from "./common";
+import { flag, opt } from "./common";
 
 /** ExternalEmployeeResponseModel (FOUND): id, companyId, email, firstName, lastName required. */
 export const employeeSchema = z
@@ -28,10 +28,7 @@ export const ledgerAccountSchema = z
     code: opt(z.string()),
     name: z.string(),
     externalId: opt(z.string()),
-    archived: z
-      .boolean()
-      .nullish()
-      .transform((v) => v ?? false),
+    archived: flag,
   })
   .transform((a): LedgerAccount => a);
 
@@ -42,10 +39,7 @@ export const tagGroupSchema = z
     companyId: z.string().min(1),
     name: z.string(),
     code: opt(z.string()),
-    archived: z
-      .boolean()
-      .nullish()
-      .transform((v) => v ?? false),
+    archived: flag,
   })
   .transform((g): TagGroup => g);
 
@@ -56,9 +50,6 @@ export const tagSchema = z
     groupId: z.string().min(1),
     name: z.string(),
     code: opt(z.string()),
-    archived: z
-      .boolean()
-      .nullish()
-      .transform((v) => v ?? false),
+    archived: flag,
   })
   .transform((t): Tag => ({ id: t.id, tagGroupId: t.groupId, name: t.name, code: t.code, archived: t.archived }));
