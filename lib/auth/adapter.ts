@@ -5,7 +5,7 @@ import type { Adapter, AdapterAccount, AdapterSession } from "next-auth/adapters
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { TokenOwner } from "@/lib/pleo/identity";
-import { grantFromTokenResponse } from "@/lib/connections/grant";
+import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { linkCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import { scopeForNewSession, type SignInProof } from "@/lib/auth/session-scope";

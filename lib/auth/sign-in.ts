@@ -3,7 +3,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { TokenOwner } from "@/lib/pleo/identity";
-import { grantFromTokenResponse } from "@/lib/connections/grant";
+import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { findCompanyOwner, reconnectCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import type { AuthFailureCode } from "@/lib/auth/failures";

@@ -4,7 +4,8 @@ import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Company } from "@/lib/pleo/types";
 import { onCompanyConnected } from "@/lib/connections/events";
-import { sealGrant, type GrantedTokens } from "@/lib/connections/grant";
+import type { GrantedTokens } from "@/lib/pleo/oauth";
+import { insertConnection, sealGrant, storeReconnectGrant } from "@/lib/pleo/token-store";
 import { addCompanyToSession } from "@/lib/auth/session-scope";
 
 /**
@@ -99,18 +100,12 @@ export async function linkCompany(input: LinkInput): Promise<{ accountId: string
       },
       select: { id: true },
     });
-    const connection = await tx.pleoConnection.create({
-      data: {
-        userId: input.userId,
-        accountId: account.id,
-        companyId: input.company.id,
-        status: "CONNECTED",
-        statusChangedAt: now,
-        connectedAt: now,
-        ...sealed,
-      },
-      select: { id: true },
-    });
+    const connection = await insertConnection(
+      tx,
+      { userId: input.userId, accountId: account.id, companyId: input.company.id },
+      sealed,
+      now,
+    );
     await addToSessionScope(tx, input);
     return { accountId: account.id, connectionId: connection.id };
   });
@@ -139,38 +134,18 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
       where: { accountId: account.id },
       select: { id: true, status: true },
     });
-    const grantState = {
-      ...sealed,
-      status: "CONNECTED" as const,
-      statusReason: null,
-      refreshStartedAt: null,
-      refreshFailures: 0,
-      nextRefreshAttemptAt: null,
-    };
     await addToSessionScope(tx, input);
     if (!current) {
       // An Account without its connection (should not happen; heal it rather than fail the sign-in).
-      const created = await tx.pleoConnection.create({
-        data: {
-          userId: input.userId,
-          accountId: account.id,
-          companyId: input.company.id,
-          statusChangedAt: now,
-          connectedAt: now,
-          ...grantState,
-        },
-        select: { id: true },
-      });
+      const created = await insertConnection(
+        tx,
+        { userId: input.userId, accountId: account.id, companyId: input.company.id },
+        sealed,
+        now,
+      );
       return { connectionId: created.id };
     }
-    await tx.pleoConnection.update({
-      where: { id: current.id },
-      data: {
-        ...grantState,
-        ...(current.status !== "CONNECTED" ? { statusChangedAt: now } : {}),
-        tokenVersion: { increment: 1 },
-      },
-    });
+    await storeReconnectGrant(tx, current, sealed, now);
     return { connectionId: current.id };
   });
   await onCompanyConnected(input.company.id);

@@ -22,12 +22,15 @@ export type OAuthClientConfig = {
   timeoutMs?: number;
 };
 
-export type IssuedTokens = {
+/** The tokens of a grant: the connect flow's code exchange, or a refresh. */
+export type GrantedTokens = {
   accessToken: string;
   refreshToken: string;
-  expiresIn: number;
+  /** `expires_in` of the token response, seconds (Pleo: "never assume" 10 minutes). */
+  expiresInSeconds: number;
   /** Only if Pleo sends it (not documented); otherwise the documented 60-day minimum is assumed. */
-  refreshExpiresIn: number | null;
+  refreshExpiresInSeconds?: number;
+  /** `scope` of the token response; RFC 6749 §5.1: when absent, the requested scopes were granted. */
   scope: string | null;
 };
 
@@ -40,7 +43,7 @@ export type Unavailable = {
 };
 
 export type RefreshOutcome =
-  | { kind: "ok"; tokens: IssuedTokens; status: number }
+  | { kind: "ok"; tokens: GrantedTokens; status: number }
   | { kind: "invalid_grant"; status: number; detail: string }
   | { kind: "rejected"; status: number; error: string; detail: string }
   | Unavailable;
@@ -142,8 +145,8 @@ export async function refreshTokenGrant(cfg: OAuthClientConfig, refreshToken: st
       tokens: {
         accessToken: t.access_token,
         refreshToken: t.refresh_token,
-        expiresIn: t.expires_in,
-        refreshExpiresIn: t.refresh_token_expires_in ?? null,
+        expiresInSeconds: t.expires_in,
+        refreshExpiresInSeconds: t.refresh_token_expires_in,
         scope: t.scope ?? null,
       },
     };
@@ -198,4 +201,24 @@ export async function introspectRefreshToken(cfg: OAuthClientConfig, refreshToke
     };
   }
   return parsed.data.active ? { kind: "active" } : { kind: "inactive" };
+}
+
+/**
+ * The code exchange's token response as next-auth hands it over (oauth4webapi output: `access_token`,
+ * `refresh_token`, `expires_in`, `expires_at`, `scope`). Null when it cannot keep a connection alive
+ * (no refresh token or no usable lifetime), so the caller fails the sign-in instead of storing it.
+ */
+export function grantFromTokenResponse(t: Record<string, unknown>, now = Date.now()): GrantedTokens | null {
+  const accessToken = typeof t.access_token === "string" && t.access_token ? t.access_token : null;
+  const refreshToken = typeof t.refresh_token === "string" && t.refresh_token ? t.refresh_token : null;
+  let expiresIn: number | null = null;
+  if (typeof t.expires_in === "number" && Number.isFinite(t.expires_in)) expiresIn = t.expires_in;
+  else if (typeof t.expires_at === "number") expiresIn = t.expires_at - Math.floor(now / 1000);
+  if (!accessToken || !refreshToken || expiresIn === null || expiresIn <= 0) return null;
+  return {
+    accessToken,
+    refreshToken,
+    expiresInSeconds: expiresIn,
+    scope: typeof t.scope === "string" ? t.scope : null,
+  };
 }

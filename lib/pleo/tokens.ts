@@ -8,7 +8,6 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import {
   createTokenManager,
   type KeepAliveReport,
-  type RefreshResult,
   type TokenManager,
   type TokenManagerOptions,
 } from "@/lib/pleo/token-manager";
@@ -19,7 +18,7 @@ import {
  * scripts build their own manager there with an injected database.
  */
 
-export { createTokenManager, type KeepAliveReport, type RefreshResult, type TokenManager, type TokenManagerOptions };
+export { createTokenManager, type KeepAliveReport, type TokenManager, type TokenManagerOptions };
 
 const slot = processSlot<TokenManager>("pleo-token-manager");
 
@@ -49,10 +48,6 @@ export function getAccessToken(
   opts?: { forceRefresh?: boolean; rejectedToken?: string },
 ): Promise<string> {
   return tokenManager().getAccessToken(companyId, opts);
-}
-
-export function refreshConnection(companyId: string): Promise<RefreshResult> {
-  return tokenManager().refreshConnection(companyId);
 }
 
 export function keepAliveIdleConnections(opts: { olderThanDays?: number } = {}): Promise<KeepAliveReport> {

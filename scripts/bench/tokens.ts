@@ -109,7 +109,7 @@ async function naiveGetAccessToken(prisma: PrismaClient): Promise<string | null>
     data: {
       accessTokenEnc: await encryptToken(outcome.tokens.accessToken),
       refreshTokenEnc: await encryptToken(outcome.tokens.refreshToken),
-      accessTokenExpiresAt: new Date(now() + outcome.tokens.expiresIn * 1000),
+      accessTokenExpiresAt: new Date(now() + outcome.tokens.expiresInSeconds * 1000),
     },
   });
   return outcome.tokens.accessToken;

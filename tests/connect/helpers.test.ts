@@ -3,7 +3,8 @@ import { classifyAuthFailure, normalizeFailureCode, AUTH_FAILURE_CODES } from "@
 import { FAILURE_MESSAGES } from "@/lib/auth/failure-messages";
 import { safeReturnTo } from "@/lib/auth/return-to";
 import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
-import { grantFromTokenResponse, parseScopes } from "@/lib/connections/grant";
+import { grantFromTokenResponse } from "@/lib/pleo/oauth";
+import { parseScopes } from "@/lib/pleo/schemas/common";
 import { shouldTrustHost } from "@/lib/auth/config";
 
 describe("failure codes", () => {

@@ -11,7 +11,7 @@ process.env.TOKEN_ENCRYPTION_KEYS ??= TEST_ENCRYPTION_KEYS;
 process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
 
 import { linkCompany, reconnectCompany } from "@/lib/connections/link";
-import type { GrantedTokens } from "@/lib/connections/grant";
+import type { GrantedTokens } from "@/lib/pleo/oauth";
 import { setDatabaseForProcess } from "@/lib/db";
 import type { Database } from "@/lib/db/connect";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";

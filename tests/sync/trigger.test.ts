@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerConnectedHook } from "@/lib/connections/events";
-import { grantFromTokenResponse } from "@/lib/connections/grant";
+import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { linkCompany } from "@/lib/connections/link";
 import { startSyncAfterConnect } from "@/lib/sync/background";
 import { getSyncProgress } from "@/lib/sync/progress";

@@ -1,0 +1,225 @@
+import "server-only";
+
+import { encryptToken } from "@/lib/crypto";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import type { GrantedTokens } from "@/lib/pleo/oauth";
+import { parseScopes } from "@/lib/pleo/schemas/common";
+import type { TokenRow } from "@/lib/pleo/token-decision";
+
+/**
+ * Every read and write of a connection's token columns (tokens, expiries, lease, backoff, version,
+ * granted scopes, and the status changes of the token lifecycle), one named function each. Tokens are
+ * stored sealed (AES-256-GCM, lib/crypto); nothing here returns or logs a plaintext token. Writes
+ * that may race a reconnect are guarded by `tokenVersion` or by the lease marker (README → Token
+ * lifecycle); lib/pleo/token-manager.ts explains when each one happens.
+ */
+
+/** Pleo: refresh tokens live "at least 60 days" (FOUND); we plan with that minimum unless told otherwise. */
+export const REFRESH_TOKEN_LIFETIME_MS = 60 * 24 * 3600 * 1000;
+
+/** A Prisma client, or the transaction a caller already holds. */
+type Db = Prisma.TransactionClient;
+
+export type SealToken = (plain: string) => Promise<string>;
+
+/** The row as the token manager reads it: the decision's columns plus the sealed tokens. */
+export type StoredTokens = TokenRow & { accessTokenEnc: string; refreshTokenEnc: string };
+
+const TOKEN_ROW_SELECT = {
+  status: true,
+  statusReason: true,
+  accessTokenEnc: true,
+  refreshTokenEnc: true,
+  accessTokenExpiresAt: true,
+  refreshTokenIssuedAt: true,
+  refreshStartedAt: true,
+  refreshFailures: true,
+  nextRefreshAttemptAt: true,
+  tokenVersion: true,
+} as const;
+
+/** New tokens sealed, with expiries counted from `issuedAt` (the request time: network delay only makes us refresh earlier). */
+async function tokenColumns(tokens: GrantedTokens, issuedAt: number, seal: SealToken) {
+  const [accessTokenEnc, refreshTokenEnc] = await Promise.all([seal(tokens.accessToken), seal(tokens.refreshToken)]);
+  return {
+    accessTokenEnc,
+    refreshTokenEnc,
+    accessTokenExpiresAt: new Date(issuedAt + tokens.expiresInSeconds * 1000),
+    refreshTokenIssuedAt: new Date(issuedAt),
+    refreshTokenExpiresAt: new Date(
+      issuedAt + (tokens.refreshExpiresInSeconds ? tokens.refreshExpiresInSeconds * 1000 : REFRESH_TOKEN_LIFETIME_MS),
+    ),
+  };
+}
+
+// ---- The connect flow: a fresh grant, written inside the caller's transaction ----
+
+export type SealedGrant = Awaited<ReturnType<typeof tokenColumns>> & { scopes: string[] };
+
+/** A fresh grant, sealed for storage. Scopes: the response's, else the requested ones (RFC 6749 §5.1). */
+export async function sealGrant(
+  tokens: GrantedTokens,
+  requestedScopes: string,
+  now = new Date(),
+): Promise<SealedGrant> {
+  return {
+    ...(await tokenColumns(tokens, now.getTime(), encryptToken)),
+    scopes: parseScopes(tokens.scope ?? requestedScopes),
+  };
+}
+
+/** The connection row of a newly linked company, CONNECTED with its grant. */
+export function insertConnection(
+  tx: Prisma.TransactionClient,
+  link: { userId: string; accountId: string; companyId: string },
+  grant: SealedGrant,
+  now: Date,
+): Promise<{ id: string }> {
+  return tx.pleoConnection.create({
+    data: { ...link, status: "CONNECTED", statusChangedAt: now, connectedAt: now, ...grant },
+    select: { id: true },
+  });
+}
+
+/**
+ * Reconnect: the new grant replaces the old one (its refresh token is dropped), CONNECTED again with
+ * any lease, backoff and "needs reconnect" reason cleared, and tokenVersion bumped so a refresh that
+ * started with the old tokens cannot overwrite the new ones.
+ */
+export async function storeReconnectGrant(
+  tx: Prisma.TransactionClient,
+  connection: { id: string; status: string },
+  grant: SealedGrant,
+  now: Date,
+): Promise<void> {
+  await tx.pleoConnection.update({
+    where: { id: connection.id },
+    data: {
+      ...grant,
+      status: "CONNECTED",
+      statusReason: null,
+      refreshStartedAt: null,
+      refreshFailures: 0,
+      nextRefreshAttemptAt: null,
+      ...(connection.status !== "CONNECTED" ? { statusChangedAt: now } : {}),
+      tokenVersion: { increment: 1 },
+    },
+  });
+}
+
+// ---- The token manager ----
+
+export function readTokens(db: Db, companyId: string): Promise<StoredTokens | null> {
+  return db.pleoConnection.findUnique({ where: { companyId }, select: TOKEN_ROW_SELECT });
+}
+
+/** Lock the row for the rest of `tx` (other instances wait), then re-read it. */
+export async function lockTokens(tx: Prisma.TransactionClient, companyId: string): Promise<StoredTokens | null> {
+  await tx.$queryRaw`SELECT "id" FROM "PleoConnection" WHERE "companyId" = ${companyId}::uuid FOR UPDATE`;
+  return readTokens(tx, companyId);
+}
+
+/** Commit the decision to refresh (under the lock), so other instances wait for its result. */
+export async function takeLease(tx: Prisma.TransactionClient, companyId: string, marker: Date): Promise<void> {
+  await tx.pleoConnection.update({ where: { companyId }, data: { refreshStartedAt: marker } });
+}
+
+/** Move the lease forward if this caller still holds it (`marker`); false when it was lost. */
+export async function renewLease(db: Db, companyId: string, marker: Date, next: Date): Promise<boolean> {
+  const r = await db.pleoConnection.updateMany({
+    where: { companyId, refreshStartedAt: marker },
+    data: { refreshStartedAt: next },
+  });
+  return r.count === 1;
+}
+
+/**
+ * Store a refresh's tokens and clear lease and backoff, in one statement (one transaction): access,
+ * refresh, expiry and version change together or not at all. Only if nobody stored tokens since
+ * `fromVersion` (a reconnect meanwhile wins); false when discarded for that reason. The new refresh
+ * token exists nowhere else, so a failing write is tried three times before the error is thrown.
+ */
+export async function storeRefreshedTokens(
+  db: Db,
+  companyId: string,
+  fromVersion: number,
+  tokens: GrantedTokens,
+  opts: { requestedAt: number; now: Date; seal: SealToken; sleep: (ms: number) => Promise<void> },
+): Promise<boolean> {
+  const data = {
+    ...(await tokenColumns(tokens, opts.requestedAt, opts.seal)),
+    lastRefreshedAt: opts.now,
+    refreshStartedAt: null,
+    refreshFailures: 0,
+    nextRefreshAttemptAt: null,
+    tokenVersion: fromVersion + 1,
+    // An absent scope means unchanged (RFC 6749 §5.1).
+    ...(tokens.scope ? { scopes: parseScopes(tokens.scope) } : {}),
+  };
+  let lastError: unknown;
+  for (let i = 0; i < 3; i++) {
+    try {
+      const r = await db.pleoConnection.updateMany({ where: { companyId, tokenVersion: fromVersion }, data });
+      return r.count === 1;
+    } catch (err) {
+      lastError = err;
+      await opts.sleep(100 * (i + 1));
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * A failed refresh: count it and back off until `until`, if this caller still holds the lease.
+ * `leaveMarkerAt`: the outcome is unknown (the token may have been rotated), so a lease marker is left
+ * at that (expired) time, which makes the next attempt verify the token first; null clears the lease.
+ */
+export async function recordRefreshFailure(
+  db: Db,
+  companyId: string,
+  marker: Date,
+  failure: { failures: number; until: Date; leaveMarkerAt: Date | null },
+): Promise<void> {
+  await db.pleoConnection.updateMany({
+    where: { companyId, refreshStartedAt: marker },
+    data: {
+      refreshFailures: failure.failures,
+      nextRefreshAttemptAt: failure.until,
+      refreshStartedAt: failure.leaveMarkerAt,
+    },
+  });
+}
+
+/** The grant is dead: NEEDS_REAUTH with the reason; unless a reconnect stored new tokens since `tokenVersion`. */
+export async function markNeedsReauth(
+  db: Db,
+  companyId: string,
+  tokenVersion: number,
+  statusReason: string,
+  now: Date,
+): Promise<void> {
+  await db.pleoConnection.updateMany({
+    where: { companyId, tokenVersion },
+    data: {
+      status: "NEEDS_REAUTH",
+      statusReason: statusReason.slice(0, 500),
+      statusChangedAt: now,
+      refreshStartedAt: null,
+      nextRefreshAttemptAt: null,
+    },
+  });
+}
+
+/** Connected companies whose refresh token was issued before `idleBefore` and that are not backing off, oldest first. */
+export async function listIdleConnections(db: Db, idleBefore: Date, now: Date): Promise<string[]> {
+  const rows = await db.pleoConnection.findMany({
+    where: {
+      status: "CONNECTED",
+      refreshTokenIssuedAt: { lt: idleBefore },
+      OR: [{ nextRefreshAttemptAt: null }, { nextRefreshAttemptAt: { lte: now } }],
+    },
+    select: { companyId: true },
+    orderBy: { refreshTokenIssuedAt: "asc" },
+  });
+  return rows.map((r) => r.companyId);
+}
