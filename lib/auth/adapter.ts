@@ -8,7 +8,8 @@ import type { TokenOwner } from "@/lib/pleo/identity";
 import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { linkCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
-import { scopeForNewSession, type SignInProof } from "@/lib/auth/session-scope";
+import { scopeForNewSession } from "@/lib/connections/session-scope";
+import type { SignInProof } from "@/lib/auth/sign-in-proof";
 
 /**
  * next-auth's Prisma adapter with two changes:
@@ -16,7 +17,7 @@ import { scopeForNewSession, type SignInProof } from "@/lib/auth/session-scope";
  *   (no tokens) and the PleoConnection with the tokens encrypted, in one transaction
  *   (lib/connections/link.ts); when the visitor was signed in, the company joins their session's scope
  *   in that transaction;
- * - a session is created scoped to the company this request proved (lib/auth/session-scope.ts).
+ * - a session is created scoped to the company this request proved (lib/connections/session-scope.ts).
  *   next-auth calls createSession only at the end of a sign-in, after the signIn callback filled `proof`.
  */
 export function portalAdapter(requestedScopes: string, proof?: SignInProof): Adapter {
@@ -26,7 +27,7 @@ export function portalAdapter(requestedScopes: string, proof?: SignInProof): Ada
     ...base,
     createSession(session: AdapterSession) {
       // Without a proven company (not expected) the session opens nothing: fail closed.
-      const data = { ...session, companyIds: scopeForNewSession(proof) } as AdapterSession;
+      const data = { ...session, companyIds: scopeForNewSession(proof?.companyId) } as AdapterSession;
       return base.createSession!(data);
     },
     async linkAccount(account: AdapterAccount) {

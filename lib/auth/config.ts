@@ -7,8 +7,19 @@ import { portalAdapter } from "@/lib/auth/adapter";
 import { classifyAuthFailure } from "@/lib/auth/failures";
 import type { FailureSink } from "@/lib/auth/failure-sink";
 import { PleoProvider } from "@/lib/auth/pleo-provider";
-import { companyIdsOf, createSignInProof } from "@/lib/auth/session-scope";
+import { createSignInProof } from "@/lib/auth/sign-in-proof";
 import { AUTH_ERROR_PAGE, decidePleoSignIn } from "@/lib/auth/sign-in";
+import { companyIdsOf } from "@/lib/connections/session-scope";
+
+/**
+ * lib/auth owns signing in with Pleo: the next-auth configuration (this file), the Pleo provider, the
+ * adapter, the sign-in rules, the /api/auth route handlers, the signed-in user (session.ts) and the
+ * classification of sign-in failures for the error page. It is the top of lib/: it may import
+ * lib/connections (to link companies and scope sessions), lib/pleo (identity), lib/db and the shared
+ * lib/*.ts modules, never lib/sync or lib/expenses; and nothing under lib/ imports it (nor the root
+ * auth.ts): pages and actions read the session here and pass its scope down. eslint.config.mjs
+ * enforces this.
+ */
 
 /** What next-auth's lazy configuration knows about the request it serves (nothing for `auth()` calls). */
 export type AuthRequestContext = { sessionToken: string | null; failures?: FailureSink };

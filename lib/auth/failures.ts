@@ -20,7 +20,7 @@ export const AUTH_FAILURE_CODES = [
 ] as const;
 export type AuthFailureCode = (typeof AUTH_FAILURE_CODES)[number];
 
-export function isAuthFailureCode(v: unknown): v is AuthFailureCode {
+function isAuthFailureCode(v: unknown): v is AuthFailureCode {
   return typeof v === "string" && (AUTH_FAILURE_CODES as readonly string[]).includes(v);
 }
 

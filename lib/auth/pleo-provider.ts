@@ -2,6 +2,7 @@ import "server-only";
 
 import { customFetch } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers";
+import { PLEO_PROVIDER_ID } from "@/lib/connections/link";
 import { fetchTokenOwner, type TokenOwner } from "@/lib/pleo/identity";
 
 /**
@@ -12,7 +13,7 @@ import { fetchTokenOwner, type TokenOwner } from "@/lib/pleo/identity";
  * providerAccountId is the Pleo company id.
  */
 
-export type PleoProviderOptions = {
+type PleoProviderOptions = {
   authUrl: string;
   apiUrl: string;
   clientId: string;
@@ -32,7 +33,7 @@ export const TOKEN_OWNER_KEY = "pleo_token_owner";
 export function PleoProvider(opts: PleoProviderOptions): OAuthConfig<TokenOwner> {
   const pleoFetch = fetchWithTimeout(opts.timeoutMs ?? 15_000);
   return {
-    id: "pleo",
+    id: PLEO_PROVIDER_ID,
     name: "Pleo",
     type: "oauth",
     // Lets oauth4webapi accept an RFC 9207 `iss` on the redirect if Pleo ever sends one.

@@ -1,5 +1,5 @@
 /** Where to land after connecting: only same-site paths (never `//host` or absolute URLs: open redirect). */
-export const DEFAULT_AFTER_CONNECT = "/dashboard";
+const DEFAULT_AFTER_CONNECT = "/dashboard";
 
 export function safeReturnTo(raw: string | null | undefined): string {
   if (!raw || !raw.startsWith("/") || raw.startsWith("//") || raw.startsWith("/\\")) return DEFAULT_AFTER_CONNECT;

@@ -36,7 +36,7 @@ async function toPublicRequest(req: NextRequest): Promise<Request> {
   });
 }
 
-export async function handleAuthRequest(req: NextRequest): Promise<Response> {
+async function handleAuthRequest(req: NextRequest): Promise<Response> {
   const sink = createFailureSink();
   const config = buildAuthConfig({
     sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")),

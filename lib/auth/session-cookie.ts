@@ -2,7 +2,7 @@
  * next-auth's database-session cookie, read straight from a request (the signIn step needs to know who
  * is signed in before next-auth decides). Names are next-auth's defaults; "__Secure-" on https.
  */
-export const SESSION_COOKIE_NAMES = ["__Secure-authjs.session-token", "authjs.session-token"] as const;
+const SESSION_COOKIE_NAMES = ["__Secure-authjs.session-token", "authjs.session-token"] as const;
 
 export function sessionTokenFromCookieHeader(header: string | null | undefined): string | null {
   if (!header) return null;

@@ -7,7 +7,7 @@ import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { findCompanyOwner, reconnectCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import type { AuthFailureCode } from "@/lib/auth/failures";
-import type { SignInProof } from "@/lib/auth/session-scope";
+import type { SignInProof } from "@/lib/auth/sign-in-proof";
 
 /**
  * The portal's rules for a completed Pleo authorisation, applied in next-auth's signIn callback (after
@@ -22,18 +22,18 @@ import type { SignInProof } from "@/lib/auth/session-scope";
  *   current session stays, and the visitor sees why (never linked across accounts, never switched).
  *
  * Whatever is allowed only opens the proven company: a new session is scoped to it, a signed-in
- * session gains it (lib/auth/session-scope.ts). Signing in via one company of an account never opens
+ * session gains it (lib/connections/session-scope.ts). Signing in via one company of an account never opens
  * the account's other companies.
  */
 
 export const AUTH_ERROR_PAGE = "/auth/error";
 
-export function authErrorPath(code: AuthFailureCode): string {
+function authErrorPath(code: AuthFailureCode): string {
   return `${AUTH_ERROR_PAGE}?error=${code}`;
 }
 
 /** The user behind a still-valid database session, if any. */
-export async function userIdForSessionToken(sessionToken: string | null): Promise<string | null> {
+async function userIdForSessionToken(sessionToken: string | null): Promise<string | null> {
   if (!sessionToken) return null;
   const session = await db.session.findUnique({
     where: { sessionToken },

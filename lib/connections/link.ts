@@ -6,14 +6,21 @@ import type { Company } from "@/lib/pleo/types";
 import { onCompanyConnected } from "@/lib/connections/events";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
 import { insertConnection, sealGrant, storeReconnectGrant } from "@/lib/pleo/token-store";
-import { addCompanyToSession } from "@/lib/auth/session-scope";
+import { addCompanyToSession } from "@/lib/connections/session-scope";
 
 /**
+ * lib/connections owns the link between portal accounts and Pleo companies: linking and reconnecting
+ * (this file), which companies a session may see (session-scope.ts), the page reads filtered by that
+ * scope (queries.ts) and the "company connected" hooks (events.ts). It may import lib/pleo, lib/db and
+ * the shared lib/*.ts modules, never lib/auth (sign-in calls in here, not the reverse), lib/sync (it
+ * attaches through events.ts) or lib/expenses; eslint.config.mjs enforces this.
+ *
  * Writes of the connect flow: link a new company to a user, or reconnect one the user already has.
  * The next-auth Account row only records the link (provider "pleo", providerAccountId = company id);
  * the grant's tokens go, encrypted, to PleoConnection. Each write is one transaction.
  */
 
+/** next-auth's provider id for Pleo, and so the `provider` of every Account link row. */
 export const PLEO_PROVIDER_ID = "pleo";
 
 export class CompanyLinkedElsewhereError extends Error {
@@ -31,7 +38,7 @@ export type LinkInput = {
   requestedScopes: string;
   /**
    * Token of the signed-in session this connect happened in: the company joins that session's scope
-   * in the same transaction (lib/auth/session-scope.ts). Null/absent when the visitor was signed out
+   * in the same transaction (lib/connections/session-scope.ts). Null/absent when the visitor was signed out
    * (the session next-auth creates afterwards gets its scope from the adapter).
    */
   addToSession?: string | null;

@@ -3,18 +3,18 @@ import "server-only";
 import { db } from "@/lib/db";
 import { isUuid } from "@/lib/ids";
 import type { ConnectionStatus } from "@/lib/pleo/types";
-import { getCurrentUser } from "@/lib/auth/session";
 
 /**
- * Company ids a read may return (lib/auth/session-scope.ts). Omitted: the current session's scope,
- * and nothing when the current session is not this user's (scripts and tests pass it explicitly).
+ * Who is reading: a portal user and the companies their session may see (Session.companyIds,
+ * lib/connections/session-scope.ts). Pages, route handlers and actions pass the signed-in session's
+ * viewer (lib/auth/session.ts `getCurrentUser()` returns one); scripts and tests build their own.
+ * There is no implicit "current session": a read sees exactly the scope it is given.
  */
-export type CompanyScope = readonly string[];
+export type Viewer = { userId: string; companyIds: readonly string[] };
 
-async function scopeOrCurrent(userId: string, scope: CompanyScope | undefined): Promise<string[]> {
-  if (scope) return scope.map((id) => id.toLowerCase());
-  const current = await getCurrentUser();
-  return current?.id === userId ? current.companyIds.map((id) => id.toLowerCase()) : [];
+/** The viewer's scope as valid, lower-cased company ids (companyId is a uuid column). */
+function scopeOf(viewer: Viewer): string[] {
+  return viewer.companyIds.filter((id) => isUuid(id)).map((id) => id.toLowerCase());
 }
 
 /** A linked company as pages show it. Never carries tokens. */
@@ -63,12 +63,12 @@ function toSummary(row: SummaryRow): ConnectionSummary {
   };
 }
 
-/** The user's linked companies that the session may see, by company name. */
-export async function listConnectionsForUser(userId: string, scope?: CompanyScope): Promise<ConnectionSummary[]> {
-  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => isUuid(id));
+/** The viewer's linked companies that their session may see, by company name. */
+export async function listConnectionsForViewer(viewer: Viewer): Promise<ConnectionSummary[]> {
+  const companyIds = scopeOf(viewer);
   if (companyIds.length === 0) return [];
   const rows = await db.pleoConnection.findMany({
-    where: { userId, companyId: { in: companyIds } },
+    where: { userId: viewer.userId, companyId: { in: companyIds } },
     select: summarySelect,
     orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
   });
@@ -76,27 +76,51 @@ export async function listConnectionsForUser(userId: string, scope?: CompanyScop
 }
 
 /**
- * One linked company, only if it belongs to this user and is in the session's scope (the ownership
+ * One linked company, only if it belongs to the viewer and is in their session's scope (the ownership
  * check for pages and actions).
  */
-export async function getConnectionForUser(
-  userId: string,
-  companyId: string,
-  scope?: CompanyScope,
-): Promise<ConnectionSummary | null> {
-  // Malformed ids are "not yours", not a database error (companyId is a uuid column).
+export async function getConnectionForViewer(viewer: Viewer, companyId: string): Promise<ConnectionSummary | null> {
+  // Malformed ids are "not yours", not a database error.
   if (!isUuid(companyId)) return null;
   const wanted = companyId.toLowerCase();
-  if (!(await scopeOrCurrent(userId, scope)).includes(wanted)) return null;
+  if (!scopeOf(viewer).includes(wanted)) return null;
   const row = await db.pleoConnection.findFirst({
-    where: { userId, companyId: wanted },
+    where: { userId: viewer.userId, companyId: wanted },
     select: summarySelect,
   });
   return row ? toSummary(row) : null;
 }
 
-/** How many of the user's linked companies lie outside the session's scope (settings shows the count only). */
-export async function countConnectionsOutsideScope(userId: string, scope?: CompanyScope): Promise<number> {
-  const companyIds = (await scopeOrCurrent(userId, scope)).filter((id) => isUuid(id));
-  return db.pleoConnection.count({ where: { userId, companyId: { notIn: companyIds } } });
+/** How many of the viewer's linked companies lie outside their session's scope (settings shows the count only). */
+export async function countConnectionsOutsideScope(viewer: Viewer): Promise<number> {
+  return db.pleoConnection.count({ where: { userId: viewer.userId, companyId: { notIn: scopeOf(viewer) } } });
+}
+
+export type CompanySelection = {
+  /** Every company the viewer may see (tabs, switcher). */
+  connections: ConnectionSummary[];
+  /** The one this request shows; null when the viewer has none. */
+  connection: ConnectionSummary | null;
+  /** The `company` parameter to keep in links: set when the viewer could mean another company. */
+  companyParam: string | undefined;
+};
+
+/**
+ * Which company a request shows (dashboard, CSV export): `?company=<id>` when given, otherwise the
+ * first the viewer may see. Null when the parameter names a company the viewer may not see: callers
+ * answer "not found", never revealing whether another user's company exists.
+ */
+export async function selectCompanyForViewer(
+  viewer: Viewer,
+  companyParam: string | string[] | null | undefined,
+): Promise<CompanySelection | null> {
+  const connections = await listConnectionsForViewer(viewer);
+  const wanted = (Array.isArray(companyParam) ? companyParam[0] : companyParam)?.trim().toLowerCase();
+  const connection = wanted ? connections.find((c) => c.companyId === wanted) : connections[0];
+  if (wanted && !connection) return null;
+  return {
+    connections,
+    connection: connection ?? null,
+    companyParam: connections.length > 1 ? connection?.companyId : undefined,
+  };
 }

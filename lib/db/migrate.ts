@@ -13,7 +13,7 @@ import pg from "pg";
  * needs a downloaded binary (or, for its JS engine, fails on real PostgreSQL here).
  */
 
-export const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
+const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
 
 type Sql = {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;

@@ -24,6 +24,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { listConnectionsForViewer } from "@/lib/connections/queries";
 import { setDatabaseForProcess } from "@/lib/db";
 import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
 import { migratePGlite } from "@/lib/db/migrate";
@@ -400,21 +401,8 @@ async function main() {
         filters: dashboardFilters,
         ours: (s) =>
           Promise.all([
-            // The page's connection lookup, as lib/connections/queries runs it for a session scoped to this
-            // company (that module imports next-auth, which does not load outside Next.js).
-            database.prisma.pleoConnection.findMany({
-              where: { userId: conn.userId, companyId: { in: [COMPANY] } },
-              select: {
-                id: true,
-                companyId: true,
-                status: true,
-                statusReason: true,
-                scopes: true,
-                connectedAt: true,
-                company: { select: { name: true, currency: true } },
-              },
-              orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
-            }),
+            // The page's connection lookup, for a session scoped to this company.
+            listConnectionsForViewer({ userId: conn.userId, companyIds: [COMPANY] }),
             getSyncProgress(COMPANY),
             fetchFilterOptions(COMPANY),
             fetchKpis(s, dashboardFilters),
@@ -506,7 +494,7 @@ async function main() {
       }
     }
     // HTTP: a signed-in session scoped to the company, owned by the connection's user (as a Pleo
-    // sign-in creates it, lib/auth/session-scope.ts), then the production server on this database.
+    // sign-in creates it, lib/connections/session-scope.ts), then the production server on this database.
     const sessionToken = randomBytes(32).toString("base64url");
     await database.prisma.session.create({
       data: { sessionToken, userId: conn.userId, expires: new Date(Date.now() + 86_400_000), companyIds: [COMPANY] },

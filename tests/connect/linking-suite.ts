@@ -6,7 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { decryptToken } from "@/lib/crypto";
 import { registerConnectedHook } from "@/lib/connections/events";
-import { countConnectionsOutsideScope, getConnectionForUser, listConnectionsForUser } from "@/lib/connections/queries";
+import {
+  countConnectionsOutsideScope,
+  getConnectionForViewer,
+  listConnectionsForViewer,
+  selectCompanyForViewer,
+} from "@/lib/connections/queries";
 import { Browser, countRows, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
 
 const demo = { email: DEMO_USER.email, password: DEMO_USER.password };
@@ -123,7 +128,7 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       const scope = await scopeOf(alice);
       expect(scope).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
       expect(await storedScope(alice)).toEqual(scope);
-      const list = await listConnectionsForUser(aliceId, scope);
+      const list = await listConnectionsForViewer({ userId: aliceId, companyIds: scope });
       expect(list.map((c) => c.companyName)).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
       expect(list[0]).toMatchObject({
         companyId: COMPANY_BRIGHTWAVE.id,
@@ -132,10 +137,12 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
         currency: null,
       });
       expect(list[0]).not.toHaveProperty("accessTokenEnc");
-      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).toMatchObject({
-        companyName: COMPANY_BRIGHTWAVE.name,
-      });
-      expect(await countConnectionsOutsideScope(aliceId, scope)).toBe(0);
+      expect(await getConnectionForViewer({ userId: aliceId, companyIds: scope }, COMPANY_BRIGHTWAVE.id)).toMatchObject(
+        {
+          companyName: COMPANY_BRIGHTWAVE.name,
+        },
+      );
+      expect(await countConnectionsOutsideScope({ userId: aliceId, companyIds: scope })).toBe(0);
       expect(connected.filter((id) => id === COMPANY_BRIGHTWAVE.id)).toHaveLength(1);
     });
 
@@ -178,7 +185,10 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await decryptToken(after.refreshTokenEnc)).not.toBe(await decryptToken(before.refreshTokenEnc));
       expect((await introspectWith(after.accessTokenEnc)).status).toBe(200);
 
-      expect((await getConnectionForUser(aliceId, COMPANY_NORDLYS.id, await scopeOf(alice)))?.currency).toBe("DKK");
+      expect(
+        (await getConnectionForViewer({ userId: aliceId, companyIds: await scopeOf(alice) }, COMPANY_NORDLYS.id))
+          ?.currency,
+      ).toBe("DKK");
       // Reconnecting a company already in scope does not duplicate it.
       expect(await storedScope(alice)).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
       expect(await h.db.prisma.employee.count({ where: { companyId: COMPANY_NORDLYS.id } })).toBe(1);
@@ -207,10 +217,14 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(scope).toEqual([COMPANY_BRIGHTWAVE.id]);
       expect(await storedScope(visitor)).toEqual([COMPANY_BRIGHTWAVE.id]);
 
-      expect((await listConnectionsForUser(aliceId, scope)).map((c) => c.companyId)).toEqual([COMPANY_BRIGHTWAVE.id]);
-      expect(await getConnectionForUser(aliceId, COMPANY_NORDLYS.id, scope)).toBeNull();
-      expect(await getConnectionForUser(aliceId, COMPANY_BRIGHTWAVE.id, scope)).not.toBeNull();
-      expect(await countConnectionsOutsideScope(aliceId, scope)).toBe(1);
+      expect((await listConnectionsForViewer({ userId: aliceId, companyIds: scope })).map((c) => c.companyId)).toEqual([
+        COMPANY_BRIGHTWAVE.id,
+      ]);
+      expect(await getConnectionForViewer({ userId: aliceId, companyIds: scope }, COMPANY_NORDLYS.id)).toBeNull();
+      expect(
+        await getConnectionForViewer({ userId: aliceId, companyIds: scope }, COMPANY_BRIGHTWAVE.id),
+      ).not.toBeNull();
+      expect(await countConnectionsOutsideScope({ userId: aliceId, companyIds: scope })).toBe(1);
       // The first browser's session keeps its own, wider scope.
       expect(await scopeOf(alice)).toEqual([COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id]);
 
@@ -219,11 +233,10 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(await h.connect(visitor, { ...demo, companyId: COMPANY_NORDLYS.id })).toBe(`${PORTAL}/dashboard`);
       const widened = await scopeOf(visitor);
       expect(widened).toEqual([COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id]);
-      expect((await listConnectionsForUser(aliceId, widened)).map((c) => c.companyName)).toEqual([
-        COMPANY_BRIGHTWAVE.name,
-        COMPANY_NORDLYS.name,
-      ]);
-      expect(await countConnectionsOutsideScope(aliceId, widened)).toBe(0);
+      expect(
+        (await listConnectionsForViewer({ userId: aliceId, companyIds: widened })).map((c) => c.companyName),
+      ).toEqual([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+      expect(await countConnectionsOutsideScope({ userId: aliceId, companyIds: widened })).toBe(0);
       expect((await connection(COMPANY_NORDLYS.id)).tokenVersion).toBe(nordlysBefore.tokenVersion + 1);
       expect(await h.db.prisma.user.count()).toBe(1);
     });
@@ -233,12 +246,38 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       await h.db.prisma.session.update({ where: { sessionToken: stale.sessionToken()! }, data: { companyIds: [] } });
       expect((await sessionUser(stale))?.user?.id).toBe(aliceId);
       expect(await scopeOf(stale)).toEqual([]);
-      expect(await listConnectionsForUser(aliceId, [])).toEqual([]);
-      expect(await countConnectionsOutsideScope(aliceId, [])).toBe(2);
+      expect(await listConnectionsForViewer({ userId: aliceId, companyIds: [] })).toEqual([]);
+      expect(await countConnectionsOutsideScope({ userId: aliceId, companyIds: [] })).toBe(2);
       await h.db.prisma.session.update({
         where: { sessionToken: stale.sessionToken()! },
         data: { companyIds: [COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id] },
       });
+    });
+
+    it("picks the company a request shows only among those the session may see", async () => {
+      const one = { userId: aliceId, companyIds: [COMPANY_BRIGHTWAVE.id] };
+      const both = { userId: aliceId, companyIds: [COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id] };
+      const pick = async (viewer: typeof one, param?: string | string[]) => {
+        const s = await selectCompanyForViewer(viewer, param);
+        return (
+          s && { ids: s.connections.map((c) => c.companyId), shown: s.connection?.companyId, param: s.companyParam }
+        );
+      };
+      // One company: shown without a parameter, and links need none.
+      expect(await pick(one)).toEqual({ ids: [COMPANY_BRIGHTWAVE.id], shown: COMPANY_BRIGHTWAVE.id, param: undefined });
+      // A company of the account outside the session's scope is "not found", like anyone else's.
+      expect(await pick(one, COMPANY_NORDLYS.id)).toBeNull();
+      expect(await pick(one, "not-a-uuid")).toBeNull();
+      // Several: the first by name unless the parameter picks one (case and spaces do not matter).
+      const ids = [COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id];
+      expect(await pick(both)).toEqual({ ids, shown: COMPANY_BRIGHTWAVE.id, param: COMPANY_BRIGHTWAVE.id });
+      expect(await pick(both, [` ${COMPANY_NORDLYS.id.toUpperCase()} `, COMPANY_BRIGHTWAVE.id])).toEqual({
+        ids,
+        shown: COMPANY_NORDLYS.id,
+        param: COMPANY_NORDLYS.id,
+      });
+      // No company in scope: nothing to show, which the dashboard answers with "connect one".
+      expect(await pick({ userId: aliceId, companyIds: [] })).toEqual({ ids: [], shown: undefined, param: undefined });
     });
 
     it("refuses to add a company that belongs to another account, storing nothing and keeping the session", async () => {
@@ -265,12 +304,21 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect((await sessionUser(bob))?.user?.id).toBe(bobId);
       const bobScope = await scopeOf(bob);
       expect(bobScope).toEqual([COMPANY_THISTLE.id]);
-      expect((await listConnectionsForUser(bobId, bobScope)).map((c) => c.companyId)).toEqual([COMPANY_THISTLE.id]);
-      expect(await getConnectionForUser(bobId, COMPANY_NORDLYS.id, bobScope)).toBeNull();
+      expect((await listConnectionsForViewer({ userId: bobId, companyIds: bobScope })).map((c) => c.companyId)).toEqual(
+        [COMPANY_THISTLE.id],
+      );
+      expect(await getConnectionForViewer({ userId: bobId, companyIds: bobScope }, COMPANY_NORDLYS.id)).toBeNull();
       // Even a scope naming Alice's company shows nothing of it to Bob: ownership is checked too.
-      expect(await getConnectionForUser(bobId, COMPANY_NORDLYS.id, [COMPANY_NORDLYS.id])).toBeNull();
-      expect(await listConnectionsForUser(bobId, [COMPANY_NORDLYS.id, COMPANY_THISTLE.id])).toHaveLength(1);
-      expect(await getConnectionForUser(bobId, "not-a-uuid", bobScope)).toBeNull();
+      expect(
+        await getConnectionForViewer({ userId: bobId, companyIds: [COMPANY_NORDLYS.id] }, COMPANY_NORDLYS.id),
+      ).toBeNull();
+      expect(
+        await selectCompanyForViewer({ userId: bobId, companyIds: [COMPANY_NORDLYS.id] }, COMPANY_NORDLYS.id),
+      ).toBeNull();
+      expect(
+        await listConnectionsForViewer({ userId: bobId, companyIds: [COMPANY_NORDLYS.id, COMPANY_THISTLE.id] }),
+      ).toHaveLength(1);
+      expect(await getConnectionForViewer({ userId: bobId, companyIds: bobScope }, "not-a-uuid")).toBeNull();
     });
 
     it("never stores a plaintext token: raw rows of every auth table contain none of the issued tokens", async () => {

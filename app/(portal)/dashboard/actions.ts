@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { SyncNowState } from "@/components/dashboard/sync-now-button";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getConnectionForUser } from "@/lib/connections/queries";
+import { getConnectionForViewer } from "@/lib/connections/queries";
 import { logger } from "@/lib/log";
 import { requestSync } from "@/lib/sync/trigger";
 
@@ -16,7 +16,7 @@ export async function syncNowAction(_prev: SyncNowState, formData: FormData): Pr
   if (!user) return { status: "error", message: "Your session has ended. Sign in again." };
   const parsed = SyncNowInput.safeParse({ companyId: formData.get("companyId") });
   if (!parsed.success) return { status: "error", message: "That company is not known." };
-  const connection = await getConnectionForUser(user.id, parsed.data.companyId);
+  const connection = await getConnectionForViewer(user, parsed.data.companyId);
   if (!connection) return { status: "error", message: "That company is not connected to your account." };
   if (connection.status !== "CONNECTED")
     return { status: "error", message: "Reconnect the company to Pleo before syncing." };

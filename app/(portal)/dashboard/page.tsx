@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
+import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { Breakdown, BreakdownSkeleton } from "@/components/dashboard/breakdown";
@@ -11,7 +12,8 @@ import { MonthlySpend, MonthlySpendSkeleton } from "@/components/dashboard/month
 import { SyncStatus, SyncStatusSkeleton } from "@/components/dashboard/sync-status";
 import type { DashboardView } from "@/components/dashboard/view";
 import { Alert } from "@/components/ui/alert";
-import { resolveDashboardCompany } from "@/lib/expenses/current-company";
+import { requireUser } from "@/lib/auth/session";
+import { selectCompanyForViewer } from "@/lib/connections/queries";
 import { fetchCompanyCurrency } from "@/lib/expenses/data";
 import { parseExpenseFilters, periodOf } from "@/lib/expenses/filters";
 import { localeFromAcceptLanguage } from "@/lib/expenses/money";
@@ -23,7 +25,10 @@ type SearchParams = Record<string, string | string[] | undefined>;
 
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
-  const { connections, connection, companyParam } = await resolveDashboardCompany(params.company);
+  // Another user's company (or one this session has not opened) looks exactly like a missing one.
+  const selection = await selectCompanyForViewer(await requireUser(), params.company);
+  if (!selection) notFound();
+  const { connections, connection, companyParam } = selection;
 
   if (!connection) {
     return (

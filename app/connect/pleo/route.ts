@@ -1,6 +1,7 @@
 import type { NextRequest } from "next/server";
 import { signIn } from "@/auth";
 import { safeReturnTo } from "@/lib/auth/return-to";
+import { PLEO_PROVIDER_ID } from "@/lib/connections/link";
 
 /**
  * Pleo's "Initiation URL": the marketplace's Connect button (and our own) opens this, signed in or
@@ -12,5 +13,5 @@ export const dynamic = "force-dynamic";
 export async function GET(req: NextRequest) {
   const redirectTo = safeReturnTo(req.nextUrl.searchParams.get("returnTo"));
   // Throws Next's redirect to Pleo's authorize URL; next-auth sets its check cookies on the response.
-  await signIn("pleo", { redirectTo });
+  await signIn(PLEO_PROVIDER_ID, { redirectTo });
 }

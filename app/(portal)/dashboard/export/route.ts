@@ -1,6 +1,6 @@
 import type { NextRequest } from "next/server";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getConnectionForUser, listConnectionsForUser } from "@/lib/connections/queries";
+import { selectCompanyForViewer } from "@/lib/connections/queries";
 import { exportEntriesCsv } from "@/lib/expenses/csv";
 import { fetchCompanyCurrency } from "@/lib/expenses/data";
 import { parseExpenseFilters, periodOf } from "@/lib/expenses/filters";
@@ -16,10 +16,7 @@ export async function GET(req: NextRequest) {
   const user = await getCurrentUser();
   if (!user) return new Response("Sign in to export expenses.", { status: 401 });
   const params = req.nextUrl.searchParams;
-  const wanted = params.get("company");
-  const connection = wanted
-    ? await getConnectionForUser(user.id, wanted)
-    : ((await listConnectionsForUser(user.id))[0] ?? null);
+  const connection = (await selectCompanyForViewer(user, params.get("company")))?.connection;
   if (!connection) return new Response("That company is not connected to your account.", { status: 404 });
 
   const { filters, issues } = parseExpenseFilters(params);

@@ -5,7 +5,7 @@ import { notFound } from "next/navigation";
 import { EntryDetailView } from "@/components/dashboard/entry-detail";
 import { Alert } from "@/components/ui/alert";
 import { requireUser } from "@/lib/auth/session";
-import { getConnectionForUser } from "@/lib/connections/queries";
+import { getConnectionForViewer } from "@/lib/connections/queries";
 import { fetchEntryCompanyId, fetchEntryDetail } from "@/lib/expenses/data";
 import { familyLabel } from "@/lib/expenses/definitions";
 import { localeFromAcceptLanguage } from "@/lib/expenses/money";
@@ -30,7 +30,7 @@ export default async function ExpenseDetailPage({
   const [{ id }, query, user] = await Promise.all([params, searchParams, requireUser()]);
   const companyId = await fetchEntryCompanyId(id);
   // Someone else's entry looks exactly like a missing one.
-  const connection = companyId ? await getConnectionForUser(user.id, companyId) : null;
+  const connection = companyId ? await getConnectionForViewer(user, companyId) : null;
   if (!companyId || !connection) notFound();
   const entry = await fetchEntryDetail(companyId, id.toLowerCase());
   if (!entry) notFound();

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { ConnectionStatusBadge } from "@/components/layout/connection-status-badge";
 import { requireUser } from "@/lib/auth/session";
-import { countConnectionsOutsideScope, listConnectionsForUser } from "@/lib/connections/queries";
+import { countConnectionsOutsideScope, listConnectionsForViewer } from "@/lib/connections/queries";
 
 export const metadata: Metadata = { title: "Pleo integration" };
 
@@ -12,8 +12,8 @@ const dateFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeS
 export default async function PleoSettingsPage() {
   const user = await requireUser();
   const [connections, outside] = await Promise.all([
-    listConnectionsForUser(user.id),
-    countConnectionsOutsideScope(user.id),
+    listConnectionsForViewer(user),
+    countConnectionsOutsideScope(user),
   ]);
   return (
     <main className="mx-auto flex max-w-4xl flex-col gap-6 px-6 py-10">

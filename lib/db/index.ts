@@ -5,8 +5,14 @@ import { createDatabase, resolveDatabaseTarget, type Database } from "@/lib/db/c
 import { processSlot } from "@/lib/process-singleton";
 
 /**
- * The process's one Prisma client, one per process (lib/process-singleton): PGlite allows a single
- * connection per data directory, and PostgreSQL pools should not multiply either.
+ * lib/db owns where the portal's data lives and how it is reached: the process's Prisma client (this
+ * file), PGlite or PostgreSQL behind it (connect.ts) and the migrations (migrate.ts); the schema is
+ * prisma/schema.prisma. It is the bottom layer: it imports the shared lib/*.ts modules and the
+ * generated client only, never a domain folder (lib/auth, lib/connections, lib/pleo, lib/sync,
+ * lib/expenses); eslint.config.mjs enforces this.
+ *
+ * One Prisma client per process (lib/process-singleton): PGlite allows a single connection per data
+ * directory, and PostgreSQL pools should not multiply either.
  */
 const slot = processSlot<Database>("database");
 

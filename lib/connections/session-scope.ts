@@ -9,32 +9,19 @@ import type { Prisma } from "@/lib/generated/prisma/client";
  * to the companies whose consent was completed in it (Session.companyIds):
  *
  * - a sign-in (no valid session yet) via company X creates a session scoped to [X], also when X
- *   belongs to an existing account with more companies;
- * - connecting or reconnecting company Z while signed in adds Z to the current session.
+ *   belongs to an existing account with more companies (`scopeForNewSession`, used by lib/auth's
+ *   adapter when next-auth creates the session);
+ * - connecting or reconnecting company Z while signed in adds Z to the current session
+ *   (`addCompanyToSession`, inside the transaction of lib/connections/link.ts).
  *
  * Reads (lib/connections/queries.ts) show a company only when it is both linked to the user and in
- * the session's scope.
+ * the session's scope. These rules live here, beside the linking writes and the reads they guard;
+ * lib/auth only decides when they apply.
  */
 
-/**
- * What one /api/auth request has proven, filled by the signIn callback (lib/auth/sign-in.ts) after the
- * code exchange and read by the adapter (lib/auth/adapter.ts) when next-auth links the account or
- * creates the session. One per request: the route handler builds a fresh next-auth config each time.
- */
-export type SignInProof = {
-  /** The Pleo company whose consent this request completed. */
-  companyId: string | null;
-  /** The valid session the visitor was already signed in with (null: a new session will be created). */
-  signedInSessionToken: string | null;
-};
-
-export function createSignInProof(): SignInProof {
-  return { companyId: null, signedInSessionToken: null };
-}
-
-/** Scope of a session created by this request: the proven company only (nothing if none was proven). */
-export function scopeForNewSession(proof: SignInProof | undefined): string[] {
-  return proof?.companyId ? [proof.companyId] : [];
+/** Scope of a session created by a sign-in: the proven company only (nothing if none was proven). */
+export function scopeForNewSession(provenCompanyId: string | null | undefined): string[] {
+  return provenCompanyId ? [provenCompanyId] : [];
 }
 
 /**
@@ -60,7 +47,7 @@ export async function addCompanyToSession(
   });
 }
 
-/** The session's scope as next-auth hands it to the session callback (unknown shape: validate). */
+/** A session's scope as next-auth hands it over (unknown shape: validate). */
 export function companyIdsOf(session: unknown): string[] {
   const ids = (session as { companyIds?: unknown } | null)?.companyIds;
   return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
