@@ -1,6 +1,33 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
+/**
+ * Dependencies between lib/ folders point one way (README, "Layout"):
+ *
+ *   auth → connections → pleo → db        sync → connections, pleo, db        expenses → db
+ *
+ * Each folder lists the folders it must not import; the shared lib/*.ts modules (env, log, crypto, …)
+ * and lib/util import none. The root auth.ts is next-auth itself, so it counts as lib/auth.
+ */
+const DOMAINS = ["auth", "connections", "pleo", "sync", "expenses"];
+const FORBIDDEN_IMPORTS = {
+  "lib/auth": ["sync", "expenses"],
+  "lib/connections": ["auth", "sync", "expenses"],
+  "lib/pleo": ["auth", "connections", "sync", "expenses"],
+  "lib/sync": ["auth", "expenses"],
+  "lib/expenses": ["auth", "connections", "pleo", "sync"],
+  "lib/db": DOMAINS,
+  "lib/util": DOMAINS,
+};
+
+/** `relative`: how a relative import reaches the other folders from these files. */
+function restrictImports(files, name, banned, relative = "(\\.\\./)+") {
+  const message = `${name} must not import ${banned.map((d) => `lib/${d}`).join(", ")}: dependencies between lib/ folders point one way (eslint.config.mjs, README "Layout").`;
+  const patterns = [{ regex: `^(@/lib/|${relative})(${banned.join("|")})(/|$)`, message }];
+  if (banned.includes("auth")) patterns.push({ regex: "^@/auth$", message });
+  return { files, rules: { "no-restricted-imports": ["error", { patterns }] } };
+}
+
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
@@ -16,6 +43,10 @@ const config = [
       "next-env.d.ts",
     ],
   },
+  ...Object.entries(FORBIDDEN_IMPORTS).map(([folder, banned]) =>
+    restrictImports([`${folder}/**/*.{ts,tsx}`], folder, banned),
+  ),
+  restrictImports(["lib/*.{ts,tsx}"], "The shared lib/*.ts modules", [...DOMAINS, "db"], "\\.\\.?/"),
 ];
 
 export default config;
