@@ -1,3 +1,5 @@
+import { ConnectPleoLink } from "@/components/auth/connect-link";
+
 export default function LandingPage() {
   return (
     <main className="mx-auto flex max-w-3xl flex-col gap-6 px-6 py-24">
@@ -7,12 +9,7 @@ export default function LandingPage() {
         Connect a Pleo company in a minute, keep the connection healthy, and explore its expenses.
       </p>
       <div>
-        <a
-          href="/connect/pleo"
-          className="inline-flex items-center rounded-lg bg-brand px-5 py-3 font-semibold text-white shadow-sm hover:bg-brand-dark"
-        >
-          Connect Pleo
-        </a>
+        <ConnectPleoLink size="lg" />
       </div>
     </main>
   );

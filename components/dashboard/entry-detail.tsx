@@ -3,6 +3,8 @@ import { familyLabel, humanize, pleoAppEntryUrl } from "@/lib/expenses/definitio
 import { formatMoney } from "@/lib/expenses/money";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
+import { ColumnHeader } from "@/components/ui/table";
+import { EntryStatusBadge } from "./entry-status-badge";
 
 function Field({ label, children }: { label: string; children: React.ReactNode }) {
   return (
@@ -42,7 +44,7 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
               {entry.subFamily ? ` · ${humanize(entry.subFamily)}` : ""}
             </Field>
             <Field label="Status">
-              <Badge>{humanize(entry.status)}</Badge>
+              <EntryStatusBadge status={entry.status} />
             </Field>
             <Field label="Review status">{humanize(entry.reviewStatus)}</Field>
             <Field label="Export status">{humanize(entry.exportStatus)}</Field>
@@ -83,17 +85,13 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
           <Card title={`Split into ${entry.splits.length} parts`} headingId="split-heading">
             <table className="w-full text-sm">
               <caption className="sr-only">Split items</caption>
-              <thead className="text-left text-xs tracking-wide text-muted uppercase">
+              <thead className="text-xs tracking-wide text-muted uppercase">
                 <tr>
-                  <th scope="col" className="py-1 font-medium">
-                    Category
-                  </th>
-                  <th scope="col" className="py-1 font-medium">
-                    Tags
-                  </th>
-                  <th scope="col" className="py-1 text-right font-medium">
+                  <ColumnHeader className="py-1">Category</ColumnHeader>
+                  <ColumnHeader className="py-1">Tags</ColumnHeader>
+                  <ColumnHeader className="py-1" align="right">
                     Amount
-                  </th>
+                  </ColumnHeader>
                 </tr>
               </thead>
               <tbody>

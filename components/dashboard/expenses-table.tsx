@@ -1,11 +1,13 @@
 import Link from "next/link";
 import { fetchEntriesPage, type EntryRow } from "@/lib/expenses/data";
-import { RECEIPT_FAMILIES, familyLabel, humanize, isWaitingForReview } from "@/lib/expenses/definitions";
+import { UNCATEGORISED_LABEL, familyLabel, isMissingReceipt, isWaitingForReview } from "@/lib/expenses/definitions";
 import { MAX_PAGE, filtersToSearchParams, type SortKey } from "@/lib/expenses/filters";
 import { formatMoney } from "@/lib/expenses/money";
 import { Badge } from "@/components/ui/badge";
-import { buttonStyles } from "@/components/ui/button";
+import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
+import { ColumnHeader } from "@/components/ui/table";
+import { EntryStatusBadge } from "./entry-status-badge";
 import { viewHref, type DashboardView } from "./view";
 
 function SortHeader({
@@ -28,10 +30,10 @@ function SortHeader({
       ? "desc"
       : "asc";
   return (
-    <th
-      scope="col"
+    <ColumnHeader
+      align={align}
       aria-sort={active ? (view.filters.dir === "asc" ? "ascending" : "descending") : "none"}
-      className={`px-3 py-2 font-medium ${align === "right" ? "text-right" : "text-left"}`}
+      className="px-3 py-2"
     >
       <Link
         href={viewHref(view, { sort: sortKey, dir: nextDir })}
@@ -47,14 +49,8 @@ function SortHeader({
             : ", activate to sort"}
         </span>
       </Link>
-    </th>
+    </ColumnHeader>
   );
-}
-
-function statusTone(status: string) {
-  if (status === "COMPLETED" || status === "COMPLETED_EXTERNALLY") return "good" as const;
-  if (status === "CANCELLED" || status === "REJECTED" || status === "ERROR") return "bad" as const;
-  return "neutral" as const;
 }
 
 function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; detailQuery: string }) {
@@ -65,7 +61,6 @@ function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; d
     timeZone: "UTC",
   }).format(new Date(row.performedAt));
   const foreign = row.transactionCurrency !== row.billCurrency;
-  const missingReceipt = row.receiptCount === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(row.family);
   const title = row.supplierName ?? row.note ?? familyLabel(row.family);
   return (
     <tr className="relative border-t border-black/5 focus-within:bg-brand/5 hover:bg-black/[0.02]">
@@ -82,17 +77,17 @@ function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; d
       </td>
       <td className="px-3 py-2 whitespace-nowrap">{row.employeeName ?? <span className="text-muted">–</span>}</td>
       <td className="max-w-48 truncate px-3 py-2">
-        {row.accountName ?? <span className="text-muted">Uncategorised</span>}
+        {row.accountName ?? <span className="text-muted">{UNCATEGORISED_LABEL}</span>}
       </td>
       <td className="px-3 py-2 whitespace-nowrap">{familyLabel(row.family)}</td>
       <td className="px-3 py-2 whitespace-nowrap">
-        <Badge tone={statusTone(row.status)}>{humanize(row.status)}</Badge>
+        <EntryStatusBadge status={row.status} />
         {isWaitingForReview(row.reviewStatus) && (
           <span className="ml-1">
             <Badge tone="warn">Review</Badge>
           </span>
         )}
-        {missingReceipt && (
+        {isMissingReceipt(row) && (
           <span className="ml-1">
             <Badge tone="warn">No receipt</Badge>
           </span>
@@ -107,6 +102,21 @@ function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; d
         )}
       </td>
     </tr>
+  );
+}
+
+/** Previous/next: a link while there is a page that way, a disabled-looking label at the ends. */
+function PageLink({ rel, href, children }: { rel: "prev" | "next"; href: string | null; children: string }) {
+  return (
+    <Button asChild variant="secondary">
+      {href ? (
+        <Link rel={rel} href={href}>
+          {children}
+        </Link>
+      ) : (
+        <span aria-disabled>{children}</span>
+      )}
+    </Button>
   );
 }
 
@@ -134,9 +144,11 @@ export async function ExpensesTable({ view }: { view: DashboardView }) {
               : `${n.format(page.total)} ${page.total === 1 ? "entry" : "entries"} · ${view.scope.period.label}`}
           </p>
         </div>
-        <a href={exportHref} download className={buttonStyles.secondary}>
-          Download CSV
-        </a>
+        <Button asChild variant="secondary">
+          <a href={exportHref} download>
+            Download CSV
+          </a>
+        </Button>
       </div>
       {page.total > 0 && page.rows.length === 0 ? (
         <p className="px-4 pb-6 text-sm">
@@ -156,12 +168,8 @@ export async function ExpensesTable({ view }: { view: DashboardView }) {
               <tr>
                 <SortHeader view={view} sortKey="date" label="Date" />
                 <SortHeader view={view} sortKey="supplier" label="Supplier / note" />
-                <th scope="col" className="px-3 py-2 text-left font-medium">
-                  Employee
-                </th>
-                <th scope="col" className="px-3 py-2 text-left font-medium">
-                  Category
-                </th>
+                <ColumnHeader className="px-3 py-2">Employee</ColumnHeader>
+                <ColumnHeader className="px-3 py-2">Category</ColumnHeader>
                 <SortHeader view={view} sortKey="family" label="Type" />
                 <SortHeader view={view} sortKey="status" label="Status" />
                 <SortHeader view={view} sortKey="amount" label="Amount" align="right" />
@@ -184,27 +192,15 @@ export async function ExpensesTable({ view }: { view: DashboardView }) {
             {page.rows.length > 0 ? `Showing ${n.format(first)}–${n.format(last)} of ${n.format(page.total)}` : ""}
           </span>
           <div className="flex items-center gap-2">
-            {page.page > 1 ? (
-              <Link rel="prev" href={viewHref(view, { page: page.page - 1 })} className={buttonStyles.secondary}>
-                Previous
-              </Link>
-            ) : (
-              <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>
-                Previous
-              </span>
-            )}
+            <PageLink rel="prev" href={page.page > 1 ? viewHref(view, { page: page.page - 1 }) : null}>
+              Previous
+            </PageLink>
             <span className="px-2 tabular-nums">
               Page {n.format(page.page)} of {n.format(page.pageCount)}
             </span>
-            {page.page < lastPage ? (
-              <Link rel="next" href={viewHref(view, { page: page.page + 1 })} className={buttonStyles.secondary}>
-                Next
-              </Link>
-            ) : (
-              <span aria-disabled className={`${buttonStyles.secondary} opacity-50`}>
-                Next
-              </span>
-            )}
+            <PageLink rel="next" href={page.page < lastPage ? viewHref(view, { page: page.page + 1 }) : null}>
+              Next
+            </PageLink>
           </div>
         </nav>
       )}

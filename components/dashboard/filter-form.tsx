@@ -1,9 +1,16 @@
 import Link from "next/link";
 import { fetchFilterOptions } from "@/lib/expenses/data";
-import { FAMILIES, REVIEW_STATUSES, STATUSES, familyLabel, humanize } from "@/lib/expenses/definitions";
-import { DEFAULT_FILTERS, activeFilterCount, hrefFor } from "@/lib/expenses/filters";
+import {
+  FAMILIES,
+  REVIEW_STATUSES,
+  STATUSES,
+  UNCATEGORISED_LABEL,
+  familyLabel,
+  humanize,
+} from "@/lib/expenses/definitions";
+import { DEFAULT_FILTERS, MAX_SEARCH_LENGTH, activeFilterCount, hrefFor, type FilterKey } from "@/lib/expenses/filters";
 import { PERIODS, PERIOD_LABELS } from "@/lib/expenses/period";
-import { buttonStyles } from "@/components/ui/button";
+import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { FilterFormShell } from "./filter-form-client";
 import type { DashboardView } from "./view";
@@ -22,36 +29,57 @@ function Field({ id, label, children }: { id: string; label: string; children: R
   );
 }
 
-function Select({
-  id,
-  name,
-  value,
-  options,
-  allLabel,
-}: {
-  id: string;
-  name: string;
-  value: string | undefined;
-  options: { value: string; label: string }[];
-  allLabel: string;
-}) {
+type Option = { value: string; label: string };
+/** A filter picked from a list; the empty choice ("All …") leaves it out. */
+type SelectFilter = { name: FilterKey; label: string; allLabel: string; options: Option[] };
+
+function SelectField({ filter, value }: { filter: SelectFilter; value: string | undefined }) {
+  const id = `f-${filter.name}`;
   return (
-    <select id={id} name={name} defaultValue={value ?? ""} className={fieldClass}>
-      <option value="">{allLabel}</option>
-      {options.map((o) => (
-        <option key={o.value} value={o.value}>
-          {o.label}
-        </option>
-      ))}
-    </select>
+    <Field id={id} label={filter.label}>
+      <select id={id} name={filter.name} defaultValue={value ?? ""} className={fieldClass}>
+        <option value="">{filter.allLabel}</option>
+        {filter.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </Field>
   );
 }
+
+const humanizedOption = (value: string): Option => ({ value, label: humanize(value) });
+const idOption = (x: { id: string; name: string }): Option => ({ value: x.id, label: x.name });
 
 /** Every filter of the view, as a GET form: submitting changes the URL (and so the whole page). */
 export async function FilterForm({ view }: { view: DashboardView }) {
   const options = await fetchFilterOptions(view.scope.companyId);
   const f = view.filters;
   const active = activeFilterCount(f) > 0 || f.period !== DEFAULT_FILTERS.period;
+  const selects: SelectFilter[] = [
+    {
+      name: "family",
+      label: "Type",
+      allLabel: "All types",
+      options: FAMILIES.map((x) => ({ value: x, label: familyLabel(x) })),
+    },
+    { name: "status", label: "Status", allLabel: "All statuses", options: STATUSES.map(humanizedOption) },
+    {
+      name: "review",
+      label: "Review status",
+      allLabel: "Any review status",
+      options: [{ value: "WAITING", label: "Waiting for review (any)" }, ...REVIEW_STATUSES.map(humanizedOption)],
+    },
+    { name: "employee", label: "Employee", allLabel: "All employees", options: options.employees.map(idOption) },
+    { name: "team", label: "Team", allLabel: "All teams", options: options.teams.map(idOption) },
+    {
+      name: "category",
+      label: "Category",
+      allLabel: "All categories",
+      options: [{ value: "none", label: UNCATEGORISED_LABEL }, ...options.categories.map(idOption)],
+    },
+  ];
   return (
     <FilterFormShell action="/dashboard">
       {view.companyParam && <input type="hidden" name="company" value={view.companyParam} />}
@@ -85,71 +113,14 @@ export async function FilterForm({ view }: { view: DashboardView }) {
           name="q"
           type="search"
           defaultValue={f.q ?? ""}
-          maxLength={100}
+          maxLength={MAX_SEARCH_LENGTH}
           placeholder="e.g. coffee, Adobe"
           className={fieldClass}
         />
       </div>
-      <Field id="f-family" label="Type">
-        <Select
-          id="f-family"
-          name="family"
-          value={f.family}
-          allLabel="All types"
-          options={FAMILIES.map((x) => ({ value: x, label: familyLabel(x) }))}
-        />
-      </Field>
-      <Field id="f-status" label="Status">
-        <Select
-          id="f-status"
-          name="status"
-          value={f.status}
-          allLabel="All statuses"
-          options={STATUSES.map((x) => ({ value: x, label: humanize(x) }))}
-        />
-      </Field>
-      <Field id="f-review" label="Review status">
-        <Select
-          id="f-review"
-          name="review"
-          value={f.review}
-          allLabel="Any review status"
-          options={[
-            { value: "WAITING", label: "Waiting for review (any)" },
-            ...REVIEW_STATUSES.map((x) => ({ value: x, label: humanize(x) })),
-          ]}
-        />
-      </Field>
-      <Field id="f-employee" label="Employee">
-        <Select
-          id="f-employee"
-          name="employee"
-          value={f.employee}
-          allLabel="All employees"
-          options={options.employees.map((e) => ({ value: e.id, label: e.name }))}
-        />
-      </Field>
-      <Field id="f-team" label="Team">
-        <Select
-          id="f-team"
-          name="team"
-          value={f.team}
-          allLabel="All teams"
-          options={options.teams.map((t) => ({ value: t.id, label: t.name }))}
-        />
-      </Field>
-      <Field id="f-category" label="Category">
-        <Select
-          id="f-category"
-          name="category"
-          value={f.category}
-          allLabel="All categories"
-          options={[
-            { value: "none", label: "Uncategorised" },
-            ...options.categories.map((c) => ({ value: c.id, label: c.name })),
-          ]}
-        />
-      </Field>
+      {selects.map((filter) => (
+        <SelectField key={filter.name} filter={filter} value={f[filter.name]} />
+      ))}
       <Field id="f-currency" label="Purchase currency">
         <input
           id="f-currency"
@@ -179,16 +150,11 @@ export async function FilterForm({ view }: { view: DashboardView }) {
         </label>
       </div>
       <div className="col-span-2 flex items-end gap-2 md:col-span-4 xl:col-span-2 xl:justify-end">
-        <button type="submit" className={buttonStyles.primary}>
-          Apply filters
-        </button>
+        <Button type="submit">Apply filters</Button>
         {active && (
-          <Link
-            href={hrefFor("/dashboard", DEFAULT_FILTERS, { company: view.companyParam })}
-            className={buttonStyles.secondary}
-          >
-            Clear
-          </Link>
+          <Button asChild variant="secondary">
+            <Link href={hrefFor("/dashboard", DEFAULT_FILTERS, { company: view.companyParam })}>Clear</Link>
+          </Button>
         )}
       </div>
     </FilterFormShell>

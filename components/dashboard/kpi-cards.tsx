@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { fetchKpis, type KpiFigures } from "@/lib/expenses/data";
+import type { ExpenseFilters } from "@/lib/expenses/filters";
 import { formatMoney } from "@/lib/expenses/money";
 import { Skeleton } from "@/components/ui/skeleton";
 import { viewHref, type DashboardView } from "./view";
@@ -26,26 +27,14 @@ export async function KpiCards({ view }: { view: DashboardView }) {
   const { currency } = kpis;
   const money = (v: bigint | number) => formatMoney(v, currency, { locale: view.locale });
   const count = (v: bigint | number) => new Intl.NumberFormat(view.locale).format(v);
+  // Counts of entries that need someone's attention: fewer is better, and the label opens them.
+  const toDo = (show: Partial<ExpenseFilters>) => ({ format: count, lowerIsBetter: true, href: viewHref(view, show) });
   const items: Kpi[] = [
     { id: "total", label: "Total spend", value: (f) => f.total, format: money },
     { id: "count", label: "Expenses", value: (f) => f.count, format: count },
     { id: "average", label: "Average expense", value: (f) => f.average, format: money },
-    {
-      id: "waiting",
-      label: "Waiting for review",
-      value: (f) => f.waiting,
-      format: count,
-      lowerIsBetter: true,
-      href: viewHref(view, { review: "WAITING" }),
-    },
-    {
-      id: "missing",
-      label: "Missing receipt",
-      value: (f) => f.missingReceipt,
-      format: count,
-      lowerIsBetter: true,
-      href: viewHref(view, { receipt: "missing" }),
-    },
+    { id: "waiting", label: "Waiting for review", value: (f) => f.waiting, ...toDo({ review: "WAITING" }) },
+    { id: "missing", label: "Missing receipt", value: (f) => f.missingReceipt, ...toDo({ receipt: "missing" }) },
   ];
   const pct = new Intl.NumberFormat(view.locale, {
     style: "percent",

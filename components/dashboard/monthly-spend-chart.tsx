@@ -15,7 +15,9 @@ export function MonthlySpendBars({ data, currency, locale }: { data: MonthlyBar[
   return (
     <div className="h-64 w-full" aria-hidden>
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+        {/* The chart is hidden from assistive tech (the "Show as table" fallback is the accessible view), so
+            it must not take keyboard focus either: no Recharts accessibility layer. */}
+        <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} accessibilityLayer={false}>
           <CartesianGrid vertical={false} stroke="rgba(0,0,0,0.08)" />
           <XAxis dataKey="label" tickLine={false} axisLine={false} fontSize={12} />
           <YAxis

@@ -1,6 +1,7 @@
 import { fetchMonthlySpend } from "@/lib/expenses/data";
 import { formatMoney, minorsToNumber } from "@/lib/expenses/money";
 import { Card } from "@/components/ui/card";
+import { ColumnHeader } from "@/components/ui/table";
 import { SkeletonCard, Skeleton } from "@/components/ui/skeleton";
 import { MonthlySpendBars } from "./monthly-spend-chart";
 import type { DashboardView } from "./view";
@@ -32,15 +33,13 @@ export async function MonthlySpend({ view }: { view: DashboardView }) {
               <caption className="sr-only">Spend per month in {currency}</caption>
               <thead>
                 <tr>
-                  <th scope="col" className="py-1 font-medium">
-                    Month
-                  </th>
-                  <th scope="col" className="py-1 text-right font-medium">
+                  <ColumnHeader className="py-1">Month</ColumnHeader>
+                  <ColumnHeader className="py-1" align="right">
                     Spend
-                  </th>
-                  <th scope="col" className="py-1 text-right font-medium">
+                  </ColumnHeader>
+                  <ColumnHeader className="py-1" align="right">
                     Expenses
-                  </th>
+                  </ColumnHeader>
                 </tr>
               </thead>
               <tbody>

@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ConnectionSummary } from "@/lib/connections/queries";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { SignOutButton } from "@/components/layout/sign-out-button";
+import { Button } from "@/components/ui/button";
 
 /** Signed-in header: the linked companies (each opens its dashboard), connect another, sign out. */
 export function PortalHeader({ userName, connections }: { userName: string | null; connections: ConnectionSummary[] }) {
@@ -29,12 +30,9 @@ export function PortalHeader({ userName, connections }: { userName: string | nul
           </ul>
         </nav>
         <div className="flex items-center gap-2">
-          <Link
-            href="/settings/integrations/pleo"
-            className="rounded-lg px-3 py-2 text-sm font-semibold text-muted hover:bg-black/5 hover:text-ink"
-          >
-            Settings
-          </Link>
+          <Button asChild variant="quiet">
+            <Link href="/settings/integrations/pleo">Settings</Link>
+          </Button>
           <ConnectPleoLink variant="secondary">Connect another company</ConnectPleoLink>
           {userName && <span className="sr-only">Signed in as {userName}</span>}
           <SignOutButton />

@@ -1,14 +1,12 @@
 import { signOutAction } from "@/lib/auth/actions";
+import { Button } from "@/components/ui/button";
 
 export function SignOutButton() {
   return (
     <form action={signOutAction}>
-      <button
-        type="submit"
-        className="rounded-lg px-3 py-2 text-sm font-semibold text-muted hover:bg-black/5 hover:text-ink"
-      >
+      <Button type="submit" variant="quiet">
         Sign out
-      </button>
+      </Button>
     </form>
   );
 }

@@ -13,7 +13,7 @@ import { exportBatchQuery } from "./sql";
 
 export const CSV_BATCH_SIZE = 1000;
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   "id",
   "performed_at",
   "settled_at",
@@ -37,7 +37,7 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** RFC 4180 quoting, plus a leading ' on text that a spreadsheet would run as a formula. */
-export function csvCell(value: string | number | null | undefined, { text = false } = {}): string {
+function csvCell(value: string | number | null | undefined, { text = false } = {}): string {
   if (value === null || value === undefined) return "";
   let s = String(value);
   if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
@@ -48,7 +48,7 @@ type ExportRow = EntryRow & { subFamily: string | null; settledAt: Date | null; 
 
 const amount = (minors: bigint, currency: string) => minorsToDecimalString(minors, currencyExponent(currency));
 
-export function csvLine(r: ExportRow): string {
+function csvLine(r: ExportRow): string {
   const tagCount = Array.isArray(r.tags) ? r.tags.length : 0;
   return (
     [

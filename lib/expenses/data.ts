@@ -1,6 +1,13 @@
 import "server-only";
 
 /**
+ * lib/expenses owns the expense dashboard's read model: what counts as spend and how entries are
+ * labelled (definitions.ts), URL filters and periods (filters.ts, period.ts), the SQL over the synced
+ * tables (sql.ts), money (money.ts), the CSV export (csv.ts) and the reads below. It imports lib/db
+ * and the shared lib/*.ts modules only, never lib/auth, lib/connections, lib/pleo or lib/sync
+ * (eslint.config.mjs enforces this): the app decides which company a request shows and checks that the
+ * session may see it (lib/connections) before calling in here with that company's id.
+ *
  * Reads for the expense dashboard (next-learn's data-module pattern): each fetchX runs the SQL of
  * lib/expenses/sql.ts on the synced tables and returns plain typed values; failures are logged and
  * rethrown as a generic error the route's error boundary can show without leaking SQL.
@@ -8,7 +15,14 @@ import "server-only";
 import { db } from "@/lib/db";
 import { isUuid } from "@/lib/ids";
 import { logger } from "@/lib/log";
-import { UNKNOWN_ACCOUNT_ID, familyLabel } from "./definitions";
+import {
+  UNCATEGORISED_LABEL,
+  UNKNOWN_ACCOUNT_ID,
+  UNKNOWN_ACCOUNT_LABEL,
+  categoryLabel,
+  employeeName,
+  familyLabel,
+} from "./definitions";
 import { PAGE_SIZE, type ExpenseFilters } from "./filters";
 import { last12Months, type DateRange, type ResolvedPeriod } from "./period";
 import {
@@ -123,10 +137,13 @@ export async function fetchMonthlySpend(scope: DashboardScope, filters: ExpenseF
 
 export type BreakdownItem = { key: string | null; label: string; total: bigint; count: number; isOther?: boolean };
 
+const UNKNOWN_CATEGORY_LABEL = "Unknown category";
+
+/** Labels for breakdown keys whose name is not synced (or that have none). */
 function fallbackLabel(dim: BreakdownDimension, key: string | null): string {
   if (dim === "family") return key ? familyLabel(key) : "Unknown";
   if (dim === "category")
-    return key === UNKNOWN_ACCOUNT_ID ? "“I don't know”" : key ? "Unknown category" : "Uncategorised";
+    return key === UNKNOWN_ACCOUNT_ID ? UNKNOWN_ACCOUNT_LABEL : key ? UNKNOWN_CATEGORY_LABEL : UNCATEGORISED_LABEL;
   if (dim === "team") return key ? "Unknown team" : "No team";
   return key ? "Unknown employee" : "No employee";
 }
@@ -228,12 +245,9 @@ export async function fetchFilterOptions(companyId: string): Promise<FilterOptio
     }),
   ]);
   return {
-    employees: employees.map((e) => ({ id: e.id, name: `${e.firstName} ${e.lastName}` })),
+    employees: employees.map((e) => ({ id: e.id, name: employeeName(e) })),
     teams,
-    categories: accounts.map((a) => ({
-      id: a.id,
-      name: `${a.code ? `${a.code} ` : ""}${a.name}${a.archived ? " (archived)" : ""}`,
-    })),
+    categories: accounts.map((a) => ({ id: a.id, name: `${categoryLabel(a)}${a.archived ? " (archived)" : ""}` })),
   };
 }
 
@@ -266,10 +280,10 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
     db.tagGroup.findMany({ where: { id: { in: groupIds }, companyId } }),
   ]);
   const accountName = (id: string | null, code: string | null) => {
-    if (!id) return code ? `Account ${code}` : "Uncategorised";
-    if (id === UNKNOWN_ACCOUNT_ID) return "“I don't know”";
+    if (!id) return code ? `Account ${code}` : UNCATEGORISED_LABEL;
+    if (id === UNKNOWN_ACCOUNT_ID) return UNKNOWN_ACCOUNT_LABEL;
     const a = accounts.find((x) => x.id === id);
-    return a ? `${a.code ? `${a.code} ` : ""}${a.name}` : `Unknown category${code ? ` (${code})` : ""}`;
+    return a ? categoryLabel(a) : `${UNKNOWN_CATEGORY_LABEL}${code ? ` (${code})` : ""}`;
   };
   const tagName = (t: { tagGroupId: string; tagId: string }) => ({
     group: groups.find((g) => g.id === t.tagGroupId)?.name ?? "Tag group",
@@ -277,7 +291,7 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
   });
   return {
     ...entry,
-    employeeName: employee ? `${employee.firstName} ${employee.lastName}` : null,
+    employeeName: employee ? employeeName(employee) : null,
     employeeEmail: employee?.email ?? null,
     teamName: team?.name ?? null,
     categoryName: accountName(entry.accountId, entry.accountCode),

@@ -1,23 +1,42 @@
 /**
- * What the dashboard counts, in one place (the tests and the e2e spec use the same definitions).
- * Enum values are Pleo's, as its Accounting Entries OpenAPI spells them.
+ * What the dashboard counts, in one place: the SQL (lib/expenses/sql.ts), the components, the tests
+ * and the e2e spec all read these. Enum values are Pleo's, as its Accounting Entries OpenAPI spells them.
  */
 
-export const FAMILIES = [
-  "CARD_PURCHASE",
-  "OUT_OF_POCKET",
-  "BILL_INVOICE",
-  "CREDIT_NOTE",
-  "MILEAGE",
-  "PER_DIEM",
-  "REIMBURSEMENT",
-  "CASHBACK",
-  "WALLET",
-  "PLEO_INVOICE",
-  "BALANCE_AMENDMENT",
-  "OVERDRAFT",
-  "BILL_INVOICE_PAYMENT",
-] as const;
+/**
+ * Every family, in the order the filter lists them, with its label and what the dashboard does with it.
+ * `spend`: counted as spend. Not spend: WALLET (top-ups move money into the wallet), REIMBURSEMENT and
+ * BILL_INVOICE_PAYMENT (they settle an out-of-pocket expense or an invoice that is already counted),
+ * BALANCE_AMENDMENT and OVERDRAFT (bookkeeping of the wallet). CREDIT_NOTE and CASHBACK are negative
+ * amounts and reduce spend.
+ * `receipt`: Pleo asks for a receipt; an entry of these with none is "missing a receipt".
+ */
+const FAMILY_TABLE = {
+  CARD_PURCHASE: { label: "Card purchase", spend: true, receipt: true },
+  OUT_OF_POCKET: { label: "Out of pocket", spend: true, receipt: true },
+  BILL_INVOICE: { label: "Invoice", spend: true, receipt: true },
+  CREDIT_NOTE: { label: "Credit note", spend: true, receipt: false },
+  MILEAGE: { label: "Mileage", spend: true, receipt: false },
+  PER_DIEM: { label: "Per diem", spend: true, receipt: false },
+  REIMBURSEMENT: { label: "Reimbursement", spend: false, receipt: false },
+  CASHBACK: { label: "Cashback", spend: true, receipt: false },
+  WALLET: { label: "Wallet", spend: false, receipt: false },
+  PLEO_INVOICE: { label: "Pleo invoice", spend: true, receipt: false },
+  BALANCE_AMENDMENT: { label: "Balance amendment", spend: false, receipt: false },
+  OVERDRAFT: { label: "Overdraft", spend: false, receipt: false },
+  BILL_INVOICE_PAYMENT: { label: "Invoice payment", spend: false, receipt: false },
+} as const satisfies Record<string, { label: string; spend: boolean; receipt: boolean }>;
+
+export type Family = keyof typeof FAMILY_TABLE;
+export const FAMILIES = Object.keys(FAMILY_TABLE) as [Family, ...Family[]];
+export const SPEND_FAMILIES: readonly Family[] = FAMILIES.filter((f) => FAMILY_TABLE[f].spend);
+export const RECEIPT_FAMILIES: readonly Family[] = FAMILIES.filter((f) => FAMILY_TABLE[f].receipt);
+
+const isFamily = (f: string): f is Family => Object.hasOwn(FAMILY_TABLE, f);
+
+/** The family's label; Pleo may add families, which then read as their humanised code. */
+export const familyLabel = (f: string): string => (isFamily(f) ? FAMILY_TABLE[f].label : humanize(f));
+
 export const STATUSES = [
   "DRAFT",
   "PENDING",
@@ -27,6 +46,11 @@ export const STATUSES = [
   "REJECTED",
   "ERROR",
 ] as const;
+export type EntryStatus = (typeof STATUSES)[number];
+
+/** Statuses of entries that never turned into spend. */
+export const NON_SPEND_STATUSES: readonly EntryStatus[] = ["CANCELLED", "REJECTED"];
+
 export const REVIEW_STATUSES = [
   "NOT_OK",
   "NOT_REQUIRED",
@@ -38,41 +62,18 @@ export const REVIEW_STATUSES = [
   "WAITING_FOR_TEAM_REVIEWER",
   "WAITING_FOR_TAG_REVIEWER",
 ] as const;
-
-export type Family = (typeof FAMILIES)[number];
-export type EntryStatus = (typeof STATUSES)[number];
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
 
-/**
- * Families that are spend. Left out: WALLET (top-ups move money into the wallet), REIMBURSEMENT and
- * BILL_INVOICE_PAYMENT (they settle an out-of-pocket expense or an invoice that is already counted),
- * BALANCE_AMENDMENT and OVERDRAFT (bookkeeping of the wallet). CREDIT_NOTE and CASHBACK are negative
- * amounts and reduce spend.
- */
-export const SPEND_FAMILIES: readonly Family[] = [
-  "CARD_PURCHASE",
-  "OUT_OF_POCKET",
-  "BILL_INVOICE",
-  "CREDIT_NOTE",
-  "MILEAGE",
-  "PER_DIEM",
-  "CASHBACK",
-  "PLEO_INVOICE",
-];
+/** Review statuses starting with this mean "waiting for someone" (the KPI and the `review=WAITING` filter). */
+export const WAITING_FOR_REVIEW_PREFIX = "WAITING_FOR_";
 
-/** Statuses of entries that never turned into spend. */
-export const NON_SPEND_STATUSES: readonly EntryStatus[] = ["CANCELLED", "REJECTED"];
+export const isWaitingForReview = (reviewStatus: string) => reviewStatus.startsWith(WAITING_FOR_REVIEW_PREFIX);
 
-/** Families where Pleo asks for a receipt; an entry of these with no receipt is "missing a receipt". */
-export const RECEIPT_FAMILIES: readonly Family[] = ["CARD_PURCHASE", "OUT_OF_POCKET", "BILL_INVOICE"];
+/** An entry of a family that needs a receipt, with none attached (the KPI, the filter and the table's badge). */
+export const isMissingReceipt = (e: { receiptCount: number; family: string }) =>
+  e.receiptCount === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(e.family);
 
-/** Pleo's "I don't know" account id (the user picked no category on purpose). */
-export const UNKNOWN_ACCOUNT_ID = "00000000-0000-0000-0000-000000000000";
-
-/** Review statuses that mean "waiting for someone" (the KPI and the `review=WAITING` filter). */
-export const isWaitingForReview = (s: string) => s.startsWith("WAITING_FOR_");
-
-/** Is this entry counted as spend (KPIs, charts)? Mirrors the SQL in lib/expenses/sql.ts. */
+/** Is this entry counted as spend (KPIs, charts)? The SQL in lib/expenses/sql.ts is built from the same lists. */
 export function isSpend(e: { family: string; status: string; deletedAt?: unknown }): boolean {
   return (
     !e.deletedAt &&
@@ -81,30 +82,24 @@ export function isSpend(e: { family: string; status: string; deletedAt?: unknown
   );
 }
 
+/** Pleo's "I don't know" account id (the user picked no category on purpose). */
+export const UNKNOWN_ACCOUNT_ID = "00000000-0000-0000-0000-000000000000";
+
+/** Category labels for entries without a category of their own (no account, Pleo's "I don't know"). */
+export const UNCATEGORISED_LABEL = "Uncategorised";
+export const UNKNOWN_ACCOUNT_LABEL = "“I don't know”";
+
+/** How names read everywhere; the SQL that builds them in queries (lib/expenses/sql.ts) matches. */
+export const employeeName = (p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`;
+export const categoryLabel = (a: { code: string | null; name: string }) => (a.code ? `${a.code} ${a.name}` : a.name);
+
 /** GUESSED: Pleo does not document deep links into its web app; this is the most plausible shape. */
 export function pleoAppEntryUrl(entryId: string): string {
   return `https://app.pleo.io/expenses/${entryId}`;
 }
 
-export const FAMILY_LABELS: Record<string, string> = {
-  CARD_PURCHASE: "Card purchase",
-  OUT_OF_POCKET: "Out of pocket",
-  BILL_INVOICE: "Invoice",
-  CREDIT_NOTE: "Credit note",
-  MILEAGE: "Mileage",
-  PER_DIEM: "Per diem",
-  REIMBURSEMENT: "Reimbursement",
-  CASHBACK: "Cashback",
-  WALLET: "Wallet",
-  PLEO_INVOICE: "Pleo invoice",
-  BALANCE_AMENDMENT: "Balance amendment",
-  OVERDRAFT: "Overdraft",
-  BILL_INVOICE_PAYMENT: "Invoice payment",
-};
-
+/** CARD_PURCHASE → "Card purchase": how the dashboard shows Pleo's other codes (statuses, sub-families). */
 export function humanize(value: string): string {
   const s = value.toLowerCase().replace(/_/g, " ");
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
-
-export const familyLabel = (f: string) => FAMILY_LABELS[f] ?? humanize(f);

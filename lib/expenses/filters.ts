@@ -4,16 +4,7 @@
  * applies, and nothing ever throws.
  */
 import { z } from "zod";
-import {
-  FAMILIES,
-  REVIEW_STATUSES,
-  STATUSES,
-  familyLabel,
-  humanize,
-  type EntryStatus,
-  type Family,
-  type ReviewStatus,
-} from "./definitions";
+import { FAMILIES, REVIEW_STATUSES, STATUSES, type EntryStatus, type Family, type ReviewStatus } from "./definitions";
 import { PERIODS, isoDate, parseIsoDate, resolvePeriod, type Period, type ResolvedPeriod } from "./period";
 
 export const SORT_KEYS = ["date", "amount", "supplier", "family", "status"] as const;
@@ -23,7 +14,7 @@ export type SortDir = "asc" | "desc";
 export const PAGE_SIZE = 25;
 /** Deep OFFSET pages get slow and nobody pages 400 deep; CSV export covers "everything". */
 export const MAX_PAGE = 400;
-const MAX_SEARCH_LENGTH = 100;
+export const MAX_SEARCH_LENGTH = 100;
 
 export type ExpenseFilters = {
   period: Period;
@@ -45,40 +36,43 @@ export type ExpenseFilters = {
 
 export const DEFAULT_FILTERS: ExpenseFilters = { period: "this-month", sort: "date", dir: "desc", page: 1 };
 
+/**
+ * The filters other than the period, sorting and paging, in URL order: parsing, URLs, the active-filter
+ * count and the monthly rollup's check (lib/expenses/sql.ts) all go through this one list.
+ */
+export const FILTER_KEYS = [
+  "family",
+  "status",
+  "review",
+  "employee",
+  "team",
+  "category",
+  "currency",
+  "receipt",
+  "q",
+] as const satisfies readonly (keyof ExpenseFilters)[];
+export type FilterKey = (typeof FILTER_KEYS)[number];
+
 export type SearchParamsInput = Record<string, string | string[] | undefined> | URLSearchParams;
 
 const uuid = z.uuid();
-const fields = {
-  period: z.enum(PERIODS),
-  family: z.enum(FAMILIES),
-  status: z.enum(STATUSES),
-  review: z.enum([...REVIEW_STATUSES, "WAITING"]),
-  employee: uuid,
-  team: uuid,
-  category: z.union([uuid, z.literal("none")]),
-  currency: z.string().regex(/^[A-Z]{3}$/),
-  receipt: z.literal("missing"),
-  q: z.string().max(MAX_SEARCH_LENGTH),
-  sort: z.enum(SORT_KEYS),
-  dir: z.enum(["asc", "desc"]),
-  page: z.coerce.number().int().min(1).max(MAX_PAGE),
-};
-
-const FIELD_NAMES: Record<string, string> = {
-  period: "period",
-  family: "family",
-  status: "status",
-  review: "review status",
-  employee: "employee",
-  team: "team",
-  category: "category",
-  currency: "currency",
-  receipt: "receipt filter",
-  q: "search",
-  sort: "sort column",
-  dir: "sort direction",
-  page: "page",
-};
+/** Each URL parameter: how it is validated, and how messages name it. */
+const FIELDS = {
+  period: { schema: z.enum(PERIODS), name: "period" },
+  family: { schema: z.enum(FAMILIES), name: "family" },
+  status: { schema: z.enum(STATUSES), name: "status" },
+  review: { schema: z.enum([...REVIEW_STATUSES, "WAITING"]), name: "review status" },
+  employee: { schema: uuid, name: "employee" },
+  team: { schema: uuid, name: "team" },
+  category: { schema: z.union([uuid, z.literal("none")]), name: "category" },
+  currency: { schema: z.string().regex(/^[A-Z]{3}$/), name: "currency" },
+  receipt: { schema: z.literal("missing"), name: "receipt filter" },
+  q: { schema: z.string().max(MAX_SEARCH_LENGTH), name: "search" },
+  sort: { schema: z.enum(SORT_KEYS), name: "sort column" },
+  dir: { schema: z.enum(["asc", "desc"]), name: "sort direction" },
+  page: { schema: z.coerce.number().int().min(1).max(MAX_PAGE), name: "page" },
+} as const;
+type Field = keyof typeof FIELDS;
 
 function first(params: SearchParamsInput, key: string): string | undefined {
   const raw = params instanceof URLSearchParams ? (params.get(key) ?? undefined) : params[key];
@@ -87,7 +81,7 @@ function first(params: SearchParamsInput, key: string): string | undefined {
   return trimmed === "" ? undefined : trimmed;
 }
 
-function issueMessage(key: keyof typeof fields, shown: string): string {
+function issueMessage(key: Field, shown: string): string {
   switch (key) {
     case "q":
       return `Search text is limited to ${MAX_SEARCH_LENGTH} characters; the search was ignored.`;
@@ -97,9 +91,9 @@ function issueMessage(key: keyof typeof fields, shown: string): string {
       return `"${shown}" is not a known period; showing this month.`;
     case "sort":
     case "dir":
-      return `"${shown}" is not a valid ${FIELD_NAMES[key]}; sorting by newest first.`;
+      return `"${shown}" is not a valid ${FIELDS[key].name}; sorting by newest first.`;
     default:
-      return `"${shown}" is not a valid ${FIELD_NAMES[key]}; that filter was ignored.`;
+      return `"${shown}" is not a valid ${FIELDS[key].name}; that filter was ignored.`;
   }
 }
 
@@ -109,12 +103,12 @@ export type ParsedFilters = { filters: ExpenseFilters; issues: string[] };
 export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
   const issues: string[] = [];
   const out: ExpenseFilters = { ...DEFAULT_FILTERS };
-  const take = <K extends keyof typeof fields>(key: K): z.infer<(typeof fields)[K]> | undefined => {
+  const take = <K extends Field>(key: K): z.infer<(typeof FIELDS)[K]["schema"]> | undefined => {
     let raw = first(params, key);
     if (raw === undefined) return undefined;
     if (key === "currency") raw = raw.toUpperCase();
-    const parsed = fields[key].safeParse(raw);
-    if (parsed.success) return parsed.data as z.infer<(typeof fields)[K]>;
+    const parsed = FIELDS[key].schema.safeParse(raw);
+    if (parsed.success) return parsed.data as z.infer<(typeof FIELDS)[K]["schema"]>;
     issues.push(issueMessage(key, raw.length > 40 ? `${raw.slice(0, 40)}…` : raw));
     return undefined;
   };
@@ -136,17 +130,7 @@ export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
     out.period = period;
   }
 
-  for (const key of [
-    "family",
-    "status",
-    "review",
-    "employee",
-    "team",
-    "category",
-    "currency",
-    "receipt",
-    "q",
-  ] as const) {
+  for (const key of FILTER_KEYS) {
     const value = take(key);
     if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
@@ -179,17 +163,7 @@ export function filtersToSearchParams(
     if (filters.from) p.set("from", filters.from);
     if (filters.to) p.set("to", filters.to);
   }
-  for (const key of [
-    "family",
-    "status",
-    "review",
-    "employee",
-    "team",
-    "category",
-    "currency",
-    "receipt",
-    "q",
-  ] as const) {
+  for (const key of FILTER_KEYS) {
     const v = filters[key];
     if (v) p.set(key, v);
   }
@@ -212,10 +186,5 @@ export function hrefFor(
 
 /** Filters other than the period and paging/sorting that are set (for "Clear filters" and summaries). */
 export function activeFilterCount(f: ExpenseFilters): number {
-  return (["family", "status", "review", "employee", "team", "category", "currency", "receipt", "q"] as const).filter(
-    (k) => f[k],
-  ).length;
+  return FILTER_KEYS.filter((k) => f[k]).length;
 }
-
-export const reviewLabel = (r: string) => (r === "WAITING" ? "Waiting for review (any)" : humanize(r));
-export { familyLabel };

@@ -63,7 +63,7 @@ export function minorsToNumber(minors: bigint | number, currency: string): numbe
   return Number(minors) / 10 ** currencyExponent(currency);
 }
 
-export const DEFAULT_LOCALE = "en-GB";
+const DEFAULT_LOCALE = "en-GB";
 
 /** Picks the first supported locale from an Accept-Language header; falls back to DEFAULT_LOCALE. */
 export function localeFromAcceptLanguage(header: string | null | undefined): string {

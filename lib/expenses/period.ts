@@ -64,7 +64,7 @@ export function parseIsoDate(value: string): Date | null {
 
 export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
 
-export function formatRange(r: DateRange, locale = "en-GB"): string {
+function formatRange(r: DateRange, locale = "en-GB"): string {
   const fmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
   const lastDay = new Date(r.end.getTime() - DAY);
   // Whole calendar months read better as "November 2026" / "Jan 2026 – Dec 2026".

@@ -3,49 +3,57 @@
  * parameter). Shared by the data module and the benchmark's raw-SQL floor so both run the same SQL.
  */
 import { Prisma } from "@/lib/generated/prisma/client";
-import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES } from "./definitions";
-import type { ExpenseFilters, SortKey } from "./filters";
+import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES, WAITING_FOR_REVIEW_PREFIX } from "./definitions";
+import { FILTER_KEYS, type ExpenseFilters, type FilterKey, type SortKey } from "./filters";
 import type { DateRange } from "./period";
 
-const { sql, join, empty } = Prisma;
+const { sql, join, empty, raw } = Prisma;
 export type Sql = Prisma.Sql;
 
-/** LIKE pattern matching `text` literally anywhere (%, _ and \ in the input are escaped). */
-export function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
+/** `text` with LIKE's wildcards (%, _ and \) escaped, so it matches literally. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * The conditions of lib/expenses/definitions.ts in SQL, built from the same constants. The review
+ * prefix is ours, not user input, so it is inlined: the statement text stays the same for every call.
+ */
+const waitingForReview = sql`e."reviewStatus" LIKE ${raw(`'${likeLiteral(WAITING_FOR_REVIEW_PREFIX)}%'`)}`;
+const missingReceipt = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`;
+const isSpend = (alias: "e" | "r") =>
+  sql`${raw(alias)}."family" IN (${join([...SPEND_FAMILIES])}) AND ${raw(alias)}."status" NOT IN (${join([...NON_SPEND_STATUSES])})`;
+
+/** Names as lib/expenses/definitions.ts's employeeName() and categoryLabel() spell them. */
+const employeeName = sql`p."firstName" || ' ' || p."lastName"`;
+const categoryLabel = sql`CASE WHEN a."code" IS NOT NULL THEN a."code" || ' ' || a."name" ELSE a."name" END`;
 
 /** Pleo stores timestamps in UTC; our columns are `timestamp(3)` without zone, so pass UTC wall time. */
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 
-export function rangeCondition(range: DateRange | null): Sql {
+function rangeCondition(range: DateRange | null): Sql {
   if (!range) return empty;
   return sql` AND e."performedAt" >= ${ts(range.start)}::timestamp AND e."performedAt" < ${ts(range.end)}::timestamp`;
 }
 
 /** Every filter except the period: company, not deleted, family, status, … text search. */
-export function filterConditions(companyId: string, f: ExpenseFilters): Sql {
+function filterConditions(companyId: string, f: ExpenseFilters): Sql {
   const parts: Sql[] = [sql`e."companyId" = ${companyId}::uuid`, sql`e."deletedAt" IS NULL`];
   if (f.family) parts.push(sql`e."family" = ${f.family}`);
   if (f.status) parts.push(sql`e."status" = ${f.status}`);
-  if (f.review === "WAITING") parts.push(sql`e."reviewStatus" LIKE 'WAITING\\_FOR\\_%'`);
+  if (f.review === "WAITING") parts.push(waitingForReview);
   else if (f.review) parts.push(sql`e."reviewStatus" = ${f.review}`);
   if (f.employee) parts.push(sql`e."employeeId" = ${f.employee}::uuid`);
   if (f.team) parts.push(sql`e."teamId" = ${f.team}::uuid`);
   if (f.category === "none") parts.push(sql`e."accountId" IS NULL`);
   else if (f.category) parts.push(sql`e."accountId" = ${f.category}::uuid`);
   if (f.currency) parts.push(sql`e."transactionCurrency" = ${f.currency}`);
-  if (f.receipt === "missing") parts.push(sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`);
+  if (f.receipt === "missing") parts.push(missingReceipt);
   // "searchText" = lower(note || '\n' || supplierName), a generated column (migration entry_search_text).
-  if (f.q) parts.push(sql`e."searchText" LIKE ${containsPattern(f.q.toLowerCase())}`);
+  if (f.q) parts.push(sql`e."searchText" LIKE ${`%${likeLiteral(f.q.toLowerCase())}%`}`);
   return join(parts, " AND ");
 }
 
 /** Entries that count as spend (see definitions.ts). */
-export const spendCondition: Sql = sql` AND e."family" IN (${join([...SPEND_FAMILIES])}) AND e."status" NOT IN (${join([...NON_SPEND_STATUSES])})`;
-
-const waitingExpr = sql`e."reviewStatus" LIKE 'WAITING\\_FOR\\_%'`;
-const missingReceiptExpr = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`;
+const spendCondition: Sql = sql` AND ${isSpend("e")}`;
 
 /** KPI aggregates for the current and previous range in one pass, per bill currency. */
 export function kpiQuery(
@@ -59,8 +67,8 @@ export function kpiQuery(
   return sql`SELECT ${isCurrent} AS "isCurrent", e."billCurrency" AS currency,
       COALESCE(SUM(e."billMinors"), 0)::bigint AS total,
       count(*)::int AS count,
-      (count(*) FILTER (WHERE ${waitingExpr}))::int AS waiting,
-      (count(*) FILTER (WHERE ${missingReceiptExpr}))::int AS "missingReceipt"
+      (count(*) FILTER (WHERE ${waitingForReview}))::int AS waiting,
+      (count(*) FILTER (WHERE ${missingReceipt}))::int AS "missingReceipt"
     FROM "AccountingEntry" e
     WHERE ${filterConditions(companyId, f)}${spendCondition}${rangeCondition(span)}
     GROUP BY 1, 2`;
@@ -76,14 +84,16 @@ export function monthlyQuery(companyId: string, f: ExpenseFilters, range: DateRa
 
 /**
  * Filters the monthly rollup ("SpendMonthly": per month, family, status, bill currency) can answer;
- * any other filter needs the entries themselves.
+ * any other filter (a new one too) needs the entries themselves.
  */
+const ROLLUP_FILTERS: readonly FilterKey[] = ["family", "status"];
+
 export function rollupCanAnswer(f: ExpenseFilters): boolean {
-  return !f.employee && !f.team && !f.category && !f.currency && !f.receipt && !f.q && !f.review;
+  return FILTER_KEYS.every((k) => ROLLUP_FILTERS.includes(k) || !f[k]);
 }
 
 /** Same result as monthlyQuery, from the trigger-maintained rollup (a few hundred rows, not every entry). */
-export function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
+function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: DateRange, currency: string): Sql {
   const extra: Sql[] = [];
   if (f.family) extra.push(sql` AND r."family" = ${f.family}`);
   if (f.status) extra.push(sql` AND r."status" = ${f.status}`);
@@ -91,7 +101,7 @@ export function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: 
     FROM "SpendMonthly" r
     WHERE r."companyId" = ${companyId}::uuid AND r."month" >= ${ts(range.start)}::timestamp AND r."month" < ${ts(range.end)}::timestamp
       AND r."billCurrency" = ${currency}
-      AND r."family" IN (${join([...SPEND_FAMILIES])}) AND r."status" NOT IN (${join([...NON_SPEND_STATUSES])})${extra.length > 0 ? join(extra, "") : empty}
+      AND ${isSpend("r")}${extra.length > 0 ? join(extra, "") : empty}
     GROUP BY 1 HAVING SUM(r."count") <> 0 ORDER BY 1`;
 }
 
@@ -107,13 +117,13 @@ export type BreakdownDimension = "category" | "team" | "employee" | "family";
 const DIMENSIONS: Record<BreakdownDimension, { key: Sql; label: Sql; join: Sql }> = {
   category: {
     key: sql`e."accountId"`,
-    label: sql`CASE WHEN a."code" IS NOT NULL THEN a."code" || ' ' || a."name" ELSE a."name" END`,
+    label: categoryLabel,
     join: sql`LEFT JOIN "LedgerAccount" a ON a."id" = g.key`,
   },
   team: { key: sql`e."teamId"`, label: sql`t."name"`, join: sql`LEFT JOIN "Team" t ON t."id" = g.key` },
   employee: {
     key: sql`e."employeeId"`,
-    label: sql`p."firstName" || ' ' || p."lastName"`,
+    label: employeeName,
     join: sql`LEFT JOIN "Employee" p ON p."id" = g.key`,
   },
   family: { key: sql`e."family"`, label: sql`NULL::text`, join: empty },
@@ -145,10 +155,10 @@ const ORDER_COLUMNS: Record<SortKey, Sql> = {
   status: sql`e."status"`,
 };
 
-export const TABLE_COLUMNS = sql`e."id", e."performedAt", e."family", e."status", e."reviewStatus", e."supplierName", e."note",
+const TABLE_COLUMNS = sql`e."id", e."performedAt", e."family", e."status", e."reviewStatus", e."supplierName", e."note",
   e."billMinors", e."billCurrency", e."transactionMinors", e."transactionCurrency", e."receiptCount",
   e."employeeId", e."teamId", e."accountId", e."exportStatus",
-  p."firstName" || ' ' || p."lastName" AS "employeeName", t."name" AS "teamName", a."name" AS "accountName", a."code" AS "accountCode"`;
+  ${employeeName} AS "employeeName", t."name" AS "teamName", a."name" AS "accountName", a."code" AS "accountCode"`;
 const TABLE_JOINS = sql`LEFT JOIN "Employee" p ON p."id" = e."employeeId"
   LEFT JOIN "Team" t ON t."id" = e."teamId"
   LEFT JOIN "LedgerAccount" a ON a."id" = e."accountId"`;

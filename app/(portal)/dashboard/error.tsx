@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useEffect } from "react";
-import { buttonStyles } from "@/components/ui/button";
+import { Button } from "@/components/ui/button";
 
 /** A read failed (database unavailable, …): say so plainly and offer a retry; no stack traces. */
 export default function DashboardError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
@@ -18,12 +18,12 @@ export default function DashboardError({ error, reset }: { error: Error & { dige
           {error.digest && <span className="mt-1 block text-xs">Reference: {error.digest}</span>}
         </p>
         <div className="mt-6 flex gap-3">
-          <button type="button" onClick={() => reset()} className={buttonStyles.primary}>
+          <Button type="button" onClick={() => reset()}>
             Try again
-          </button>
-          <Link href="/dashboard" className={buttonStyles.secondary}>
-            Reset filters
-          </Link>
+          </Button>
+          <Button asChild variant="secondary">
+            <Link href="/dashboard">Reset filters</Link>
+          </Button>
         </div>
       </div>
     </main>

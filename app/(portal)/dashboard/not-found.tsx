@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { buttonStyles } from "@/components/ui/button";
+import { Button } from "@/components/ui/button";
 
 /** An unknown company or entry (or one that belongs to someone else: we do not say which). */
 export default function DashboardNotFound() {
@@ -11,9 +11,9 @@ export default function DashboardNotFound() {
           This company or expense is not connected to your account, or it no longer exists.
         </p>
         <div className="mt-6">
-          <Link href="/dashboard" className={buttonStyles.primary}>
-            Back to the dashboard
-          </Link>
+          <Button asChild>
+            <Link href="/dashboard">Back to the dashboard</Link>
+          </Button>
         </div>
       </div>
     </main>

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AuthCard } from "@/components/auth/auth-card";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
+import { Button } from "@/components/ui/button";
 import { FAILURE_MESSAGES } from "@/lib/auth/failure-messages";
 import { normalizeFailureCode } from "@/lib/auth/failures";
 
@@ -23,12 +24,9 @@ export default async function AuthErrorPage({
       <p>{message.body}</p>
       <div className="flex flex-wrap gap-3">
         {message.canRetry && <ConnectPleoLink>Try again</ConnectPleoLink>}
-        <Link
-          href="/"
-          className="inline-flex items-center rounded-lg border border-black/10 bg-white px-4 py-2.5 text-sm font-semibold text-ink hover:bg-surface"
-        >
-          Back to home
-        </Link>
+        <Button asChild variant="secondary">
+          <Link href="/">Back to home</Link>
+        </Button>
       </div>
       <p className="text-xs" data-testid="auth-error-code">
         Reference: {code}
