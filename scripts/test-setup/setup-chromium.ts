@@ -100,8 +100,23 @@ function stop(io: SetupIO, log: (line: string) => void, why: string, manual: str
 }
 
 function printTail(io: SetupIO, output: string): void {
-  const lines = output.trimEnd().split("\n").filter(Boolean);
-  for (const line of lines.slice(-SHOWN_OUTPUT_LINES)) io.print(`    ${line}`);
+  for (const line of summarizeOutput(output)) io.print(`    ${line}`);
+}
+
+/**
+ * The end of a failed command's output, readable: colours and stack frames removed, a line repeated by
+ * retries shown once.
+ */
+export function summarizeOutput(output: string): string[] {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const raw of output.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
+    const line = raw.trimEnd();
+    if (!line.trim() || /^\s+at /.test(line) || seen.has(line)) continue;
+    seen.add(line);
+    lines.push(line);
+  }
+  return lines.slice(-SHOWN_OUTPUT_LINES);
 }
 
 function firstLine(text: string): string {

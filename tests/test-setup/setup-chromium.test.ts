@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { chromiumCandidates, findChromium, locateChromium } from "../../e2e/chromium";
 import { parseOsRelease, showCommand, type Command, type HostFacts } from "../../scripts/test-setup/plan";
-import { setUpChromium, type CommandResult } from "../../scripts/test-setup/setup-chromium";
+import { setUpChromium, summarizeOutput, type CommandResult } from "../../scripts/test-setup/setup-chromium";
 
 const PLAYWRIGHT_CHROME = "/home/u/.cache/ms-playwright/chromium-1/chrome-linux64/chrome";
 const DEBIAN = parseOsRelease("ID=debian\n");
@@ -165,5 +165,22 @@ describe("setUpChromium", () => {
     expect(r.code).toBe(1);
     expect(r.ran).toEqual([]);
     expect(r.out).toContain("    sudo npx playwright install-deps chromium\n");
+  });
+});
+
+describe("summarizeOutput", () => {
+  it("keeps a failed download readable: no colours, no stack frames, retries shown once, the end kept", () => {
+    const retry =
+      "Downloading Chrome for Testing 159 \x1b[2mfrom https://cdn.playwright.dev/x.zip\x1b[22m\n" +
+      "Error: getaddrinfo ENOTFOUND cdn.playwright.dev\n    at GetAddrInfoReqWrap.onlookupall (node:internal/dns:1:1)\n";
+    const output =
+      retry.repeat(5) + "Failed to install browsers\n" + Array.from({ length: 30 }, (_, i) => `line ${i}`).join("\n");
+    const lines = summarizeOutput(output);
+    expect(lines).toHaveLength(15);
+    expect(lines.at(-1)).toBe("line 29");
+    expect(summarizeOutput(retry.repeat(5))).toEqual([
+      "Downloading Chrome for Testing 159 from https://cdn.playwright.dev/x.zip",
+      "Error: getaddrinfo ENOTFOUND cdn.playwright.dev",
+    ]);
   });
 });
