@@ -1,29 +1,92 @@
 /**
- * A fresh, migrated database for one test file: an in-memory PGlite by default, or a brand-new
- * PostgreSQL database (created and dropped here) when `kind: "postgres"` and TEST_DATABASE_URL is set.
+ * A fresh, migrated database for one test file (or one benchmark run): an in-memory PGlite, a PGlite in
+ * a temporary directory (another process, e.g. `next start`, can open it once this one has closed it),
+ * or a brand-new PostgreSQL database created and dropped here (needs TEST_DATABASE_URL).
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
+import { setDatabaseForProcess } from "@/lib/db";
 import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
 import { migratePGlite, migratePostgres } from "@/lib/db/migrate";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
-/** `describe.skipIf(!hasPostgres)` … and say so: suites print why they were skipped. */
+/** `describe.skipIf(databaseUnavailable(kind))` … and say so: suites print why they were skipped. */
 export const hasPostgres = Boolean(TEST_DATABASE_URL);
 if (!hasPostgres && !(globalThis as { __pgSkipNoted?: boolean }).__pgSkipNoted) {
   (globalThis as { __pgSkipNoted?: boolean }).__pgSkipNoted = true;
   console.info("[tests] TEST_DATABASE_URL not set: PostgreSQL suites are skipped (PGlite suites still run).");
 }
 
-export type TestDatabase = Database & { url?: string; drop(): Promise<void> };
+export type TestDatabaseKind = "pglite" | "pglite-dir" | "postgres";
 
-export async function createTestDatabase(kind: "pglite" | "postgres" = "pglite"): Promise<TestDatabase> {
+/** The kinds the database-backed suites run on, each in its own describe block. */
+export const DATABASE_KINDS = ["pglite", "postgres"] as const;
+export type DatabaseKind = (typeof DATABASE_KINDS)[number];
+
+/** True when `kind` cannot run here (PostgreSQL without TEST_DATABASE_URL). */
+export function databaseUnavailable(kind: TestDatabaseKind): boolean {
+  return kind === "postgres" && !hasPostgres;
+}
+
+export type TestDatabase = Database & {
+  kind: TestDatabaseKind;
+  /** PostgreSQL only: the database's URL. */
+  url?: string;
+  /** pglite-dir only: the data directory. */
+  dir?: string;
+  /** PGlite kinds: the engine itself, for SQL sent straight to the driver (benchmarks' floor). */
+  pglite?: PGlite;
+  /** Close it and delete it (database, directory). */
+  drop(): Promise<void>;
+};
+
+/**
+ * A fresh database of `kind`. With `processDatabase: true` it is also the process database (lib/db's
+ * `db`, which the data modules and the connect flow read and write through) until it is dropped.
+ */
+export async function createTestDatabase(
+  kind: TestDatabaseKind,
+  opts: { processDatabase?: boolean } = {},
+): Promise<TestDatabase> {
+  const db = await openTestDatabase(kind);
+  if (!opts.processDatabase) return db;
+  setDatabaseForProcess(db);
+  return {
+    ...db,
+    async drop() {
+      setDatabaseForProcess(undefined);
+      await db.drop();
+    },
+  };
+}
+
+async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
   if (kind === "pglite") {
     const pglite = openPGlite(null);
     await migratePGlite(pglite);
     const db = createDatabase({ kind: "pglite", dir: null }, pglite);
-    return { ...db, drop: () => db.close() };
+    return { ...db, kind, pglite, drop: () => db.close() };
+  }
+  if (kind === "pglite-dir") {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-test-pglite-"));
+    const pglite = openPGlite(dir);
+    await migratePGlite(pglite);
+    const db = createDatabase({ kind: "pglite", dir }, pglite);
+    return {
+      ...db,
+      kind,
+      dir,
+      pglite,
+      async drop() {
+        await db.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
   const name = `portal_test_${randomBytes(6).toString("hex")}`;
@@ -37,6 +100,7 @@ export async function createTestDatabase(kind: "pglite" | "postgres" = "pglite")
   const db = createDatabase({ kind: "postgres", url: url.toString() });
   return {
     ...db,
+    kind,
     url: url.toString(),
     async drop() {
       await db.close();
