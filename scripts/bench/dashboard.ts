@@ -19,16 +19,12 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { listConnectionsForViewer } from "@/lib/connections/queries";
 import { setDatabaseForProcess } from "@/lib/db";
-import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
-import { migratePGlite } from "@/lib/db/migrate";
-import { resetEnvForTests } from "@/lib/env";
 import {
   fetchBreakdown,
   fetchCompanyCurrency,
@@ -51,16 +47,14 @@ import {
 } from "@/lib/expenses/sql";
 import { createPleoClient, type PleoClient } from "@/lib/pleo/client";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
-import { resetTokenManagerForProcess } from "@/lib/pleo/tokens";
 import type { AccountingEntry, AccountingEntrySearch } from "@/lib/pleo/types";
 import { getSyncProgress } from "@/lib/sync/progress";
 import { runSync } from "@/lib/sync/run";
-import { startSandbox } from "@/sandbox/server";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { createTestDatabase } from "@/tests/support/db";
-import { seedConnection } from "@/tests/pleo/support";
+import { portalEnv } from "@/tests/support/portal-env";
+import { startTestSandbox } from "@/tests/support/sandbox";
+import { createWorld } from "@/tests/support/world";
 
-process.env.LOG_LEVEL = "warn";
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 100_000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 const LIVE_SAMPLES = Number(process.env.BENCH_LIVE_SAMPLES ?? 3);
@@ -197,13 +191,8 @@ async function startPortal(db: { PGLITE_DIR?: string; DATABASE_URL?: string }, s
       ...process.env,
       NODE_ENV: "production",
       AUTH_URL: url,
-      // The keys the seeded connection was sealed with (tests/pleo/support sets them in this process).
-      AUTH_SECRET: process.env.AUTH_SECRET,
-      TOKEN_ENCRYPTION_KEYS: process.env.TOKEN_ENCRYPTION_KEYS,
-      PLEO_AUTH_URL: sandboxUrl,
-      PLEO_API_URL: sandboxUrl,
-      PLEO_CLIENT_ID: "sandbox-portal",
-      PLEO_CLIENT_SECRET: "sandbox-portal-secret",
+      // The test secrets: the seeded connection's tokens were sealed with them in this process.
+      ...portalEnv(sandboxUrl),
       PGLITE_DIR: db.PGLITE_DIR ?? "",
       DATABASE_URL: db.DATABASE_URL ?? "",
       BACKGROUND_JOBS: "off",
@@ -292,10 +281,8 @@ async function main() {
   rawSql = (s, ...v) => Prisma.sql(s, ...v);
 
   console.log(`Starting the sandbox with ${ENTRIES.toLocaleString("en")} entries for the large company…`);
-  const sandbox = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: false });
-  process.env.PLEO_API_URL = sandbox.url;
-  process.env.PLEO_AUTH_URL = sandbox.url;
-  resetEnvForTests();
+  // One sandbox for both databases (seeding it takes a while); each world resets it to its seed.
+  const sandbox = await startTestSandbox({ entries: ENTRIES, rateLimit: false });
 
   const kinds: ("pglite" | "postgres")[] = [
     "pglite",
@@ -308,35 +295,28 @@ async function main() {
   ensureBuild();
 
   for (const kind of kinds) {
-    let database: Database;
+    const world = await createWorld({
+      // On disk, not in memory: the server process opens the same directory after this process closed it.
+      database: kind === "pglite" ? "pglite-dir" : "postgres",
+      sandbox,
+      env: { LOG_LEVEL: "warn" },
+    });
+    const database = world.database;
+    const serverDb = kind === "pglite" ? { PGLITE_DIR: database.dir } : { DATABASE_URL: database.url };
     let floorRun: (q: Sql) => Promise<unknown>;
     let floorParallel: boolean;
     let closeFloor = async () => {};
-    let serverDb: { PGLITE_DIR?: string; DATABASE_URL?: string };
-    let removeDir = async () => {};
-    if (kind === "pglite") {
-      // On disk, not in memory: the server process opens the same directory after this process closed it.
-      const dir = await mkdtemp(path.join(os.tmpdir(), "bench-dashboard-pglite-"));
-      const pglite = openPGlite(dir);
-      await migratePGlite(pglite);
-      database = createDatabase({ kind: "pglite", dir }, pglite);
-      serverDb = { PGLITE_DIR: dir };
-      removeDir = () => rm(dir, { recursive: true, force: true });
+    if (database.pglite) {
+      const pglite = database.pglite;
       floorRun = (q) => pglite.query(q.text, q.values as unknown[]);
       floorParallel = false; // one connection: the driver queues them anyway
     } else {
-      const t = await createTestDatabase("postgres");
-      database = { ...t, close: t.drop };
-      serverDb = { DATABASE_URL: t.url };
-      const pool = new pg.Pool({ connectionString: t.url, max: 10 });
+      const pool = new pg.Pool({ connectionString: database.url, max: 10 });
       floorRun = (q) => pool.query(q.text, q.values as unknown[]);
       floorParallel = true;
       closeFloor = () => pool.end();
     }
-    setDatabaseForProcess(database);
-    resetTokenManagerForProcess();
-    await fetch(`${sandbox.url}/__sandbox/reset`, { method: "POST" });
-    const tokens = await seedConnection(database, sandbox.url, COMPANY);
+    const tokens = await world.connect(COMPANY);
     const conn = await database.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
 
     // The sync's own source without a client-side limiter (sandbox limit off): fill as fast as possible.
@@ -508,8 +488,7 @@ async function main() {
     setDatabaseForProcess(undefined);
     await closeFloor();
     // PGlite is one process: this one lets go of the directory before the server opens it.
-    await database.prisma.$disconnect();
-    if (kind === "pglite") await database.close();
+    await database.close();
     const portal = await startPortal(serverDb, sandbox.url);
     try {
       const cookie = `authjs.session-token=${sessionToken}`;
@@ -524,8 +503,7 @@ async function main() {
       }
     } finally {
       await portal.stop();
-      await database.close();
-      await removeDir();
+      await world.close();
     }
   }
   await sandbox.close();

@@ -15,31 +15,16 @@
  * handling would compete with the portal's for the same JavaScript thread and skew the figures.
  * BENCH_SANDBOX=inprocess runs it in-process instead.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import net from "node:net";
-import fs from "node:fs";
 import os from "node:os";
-import path from "node:path";
 import { Writable } from "node:stream";
-
-process.env.TOKEN_ENCRYPTION_KEYS ??= `bench1:${randomBytes(32).toString("base64url")}`;
-process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
-process.env.LOG_LEVEL ??= "warn";
-
-const { setDatabaseForProcess } = await import("@/lib/db");
-const { createDatabase, openPGlite } = await import("@/lib/db/connect");
-const { migratePGlite } = await import("@/lib/db/migrate");
-const { createLogger } = await import("@/lib/log");
-const { createPleoClient } = await import("@/lib/pleo/client");
-const { createRateLimiter, unlimited } = await import("@/lib/pleo/limiter");
-const { createTokenManager } = await import("@/lib/pleo/token-manager");
-const { runSync } = await import("@/lib/sync/run");
-const { localEntrySummary } = await import("@/lib/sync/verify");
-const { startSandbox } = await import("@/sandbox/server");
-const { LARGE_COMPANY_ID } = await import("@/sandbox/seed/fixtures");
-const { createTestDatabase } = await import("@/tests/support/db");
-const { seedConnection } = await import("@/tests/pleo/support");
+import { createLogger } from "@/lib/log";
+import { createPleoClient } from "@/lib/pleo/client";
+import { createRateLimiter, unlimited } from "@/lib/pleo/limiter";
+import { runSync } from "@/lib/sync/run";
+import { localEntrySummary } from "@/lib/sync/verify";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { startSandboxProcess, startTestSandbox } from "@/tests/support/sandbox";
+import { createWorld, type World } from "@/tests/support/world";
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 20_000);
 const LIMIT_PER_MINUTE = 600;
@@ -75,126 +60,67 @@ function countingLogger() {
   return { logger: createLogger({ level: "info", destination: stream }), counts: () => ({ failures, rateLimited }) };
 }
 
-async function openDatabase(kind: "pglite" | "postgres") {
-  if (kind === "postgres") return createTestDatabase("postgres");
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-sync-"));
-  const pglite = openPGlite(dir);
-  await migratePGlite(pglite);
-  const db = createDatabase({ kind: "pglite", dir }, pglite);
-  return { ...db, drop: async () => (await db.close(), fs.rmSync(dir, { recursive: true, force: true })) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** The sandbox in a separate Node process (`sandbox/main.ts`), like a remote Pleo. */
-async function startSandboxProcess(opts: {
-  entries: number;
-  rateLimit: boolean;
-}): Promise<{ url: string; close(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "sandbox/main.ts"], {
-    env: {
-      ...process.env,
-      SANDBOX_PORT: String(port),
-      SANDBOX_ENTRIES: String(opts.entries),
-      SANDBOX_RATE_LIMIT: opts.rateLimit ? "on" : "off",
-      SANDBOX_QUIET: "1",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`sandbox process exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/__sandbox/stats`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (i > 600) throw new Error("sandbox process did not start within 60 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    close: () =>
-      new Promise<void>((resolve) => {
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
 async function benchOnce(kind: "pglite" | "postgres", limit: boolean): Promise<Row> {
+  const sandboxOptions = { entries: ENTRIES, rateLimit: limit };
   const sandbox =
     process.env.BENCH_SANDBOX === "inprocess"
-      ? await startSandbox({ port: 0, entries: ENTRIES, rateLimit: limit })
-      : await startSandboxProcess({ entries: ENTRIES, rateLimit: limit });
-  const database = await openDatabase(kind);
-  setDatabaseForProcess(database);
+      ? await startTestSandbox(sandboxOptions)
+      : await startSandboxProcess(sandboxOptions);
   try {
-    await seedConnection(database, sandbox.url, LARGE_COMPANY_ID);
-    const { logger, counts } = countingLogger();
-    const tokens = createTokenManager({
-      prisma: database.prisma,
-      oauth: { authUrl: sandbox.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret" },
-      logger,
+    const world = await createWorld({
+      // PGlite in a data directory, as the portal runs it.
+      database: kind === "pglite" ? "pglite-dir" : "postgres",
+      sandbox,
+      companies: [LARGE_COMPANY_ID],
+      env: { LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" },
     });
-    const source = createPleoClient({
-      apiUrl: sandbox.url,
-      companyId: LARGE_COMPANY_ID,
-      tokens: {
-        get: () => tokens.getAccessToken(LARGE_COMPANY_ID),
-        forceRefresh: (rejectedToken) => tokens.getAccessToken(LARGE_COMPANY_ID, { forceRefresh: true, rejectedToken }),
-      },
-      limiter: limit ? createRateLimiter({ perMinute: LIMIT_PER_MINUTE }) : unlimited,
-      logger,
-    });
-    const before = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as {
-      apiRequests: number;
-      rateLimited: number;
-    };
-    const started = performance.now();
-    const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "connect", source, logger });
-    const seconds = (performance.now() - started) / 1000;
-    const after = (await (await fetch(`${sandbox.url}/__sandbox/stats`)).json()) as {
-      apiRequests: number;
-      rateLimited: number;
-    };
-    if (!result.started || result.status !== "succeeded")
-      throw new Error(`backfill did not succeed: ${JSON.stringify(result)}`);
-
-    const remote = (await (await fetch(`${sandbox.url}/__sandbox/companies/${LARGE_COMPANY_ID}/summary`)).json()) as {
-      count: number;
-      checksum: string;
-    };
-    const local = await localEntrySummary(database.prisma, LARGE_COMPANY_ID);
-    const requests = after.apiRequests - before.apiRequests;
-    const c = counts();
-    return {
-      db: kind === "pglite" ? "PGlite (data dir)" : "PostgreSQL",
-      limit: limit ? "on" : "off",
-      entries: result.entries,
-      seconds,
-      entriesPerS: result.entries / seconds,
-      requests,
-      requestsPerMin: (requests / seconds) * 60,
-      rateLimited: after.rateLimited - before.rateLimited + c.rateLimited,
-      failureLogs: c.failures,
-      equal: local.count === remote.count && local.checksum === remote.checksum,
-    };
+    try {
+      return await backfill(world, kind, limit);
+    } finally {
+      await world.close();
+    }
   } finally {
-    setDatabaseForProcess(undefined);
-    await database.drop();
     await sandbox.close();
   }
+}
+
+async function backfill(world: World, kind: "pglite" | "postgres", limit: boolean): Promise<Row> {
+  const { logger, counts } = countingLogger();
+  const tokens = world.tokenManager({ logger });
+  const source = createPleoClient({
+    apiUrl: world.sandbox.url,
+    companyId: LARGE_COMPANY_ID,
+    tokens: {
+      get: () => tokens.getAccessToken(LARGE_COMPANY_ID),
+      forceRefresh: (rejectedToken) => tokens.getAccessToken(LARGE_COMPANY_ID, { forceRefresh: true, rejectedToken }),
+    },
+    limiter: limit ? createRateLimiter({ perMinute: LIMIT_PER_MINUTE }) : unlimited,
+    logger,
+  });
+  const before = await world.sandbox.control.stats();
+  const started = performance.now();
+  const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "connect", source, logger });
+  const seconds = (performance.now() - started) / 1000;
+  const after = await world.sandbox.control.stats();
+  if (!result.started || result.status !== "succeeded")
+    throw new Error(`backfill did not succeed: ${JSON.stringify(result)}`);
+
+  const remote = await world.sandbox.control.summary(LARGE_COMPANY_ID);
+  const local = await localEntrySummary(world.prisma, LARGE_COMPANY_ID);
+  const requests = after.apiRequests - before.apiRequests;
+  const c = counts();
+  return {
+    db: kind === "pglite" ? "PGlite (data dir)" : "PostgreSQL",
+    limit: limit ? "on" : "off",
+    entries: result.entries,
+    seconds,
+    entriesPerS: result.entries / seconds,
+    requests,
+    requestsPerMin: (requests / seconds) * 60,
+    rateLimited: after.rateLimited - before.rateLimited + c.rateLimited,
+    failureLogs: c.failures,
+    equal: local.count === remote.count && local.checksum === remote.checksum,
+  };
 }
 
 const kinds: Array<"pglite" | "postgres"> = [

@@ -13,103 +13,37 @@
  * Printed per row: refresh requests per round (from the sandbox's counters), reuse detections, callers
  * that ended without a working token, and p50/p99 time-to-token over all callers of all rounds.
  */
-import { randomBytes } from "node:crypto";
-
-process.env.TOKEN_ENCRYPTION_KEYS ??= `bench:${randomBytes(32).toString("base64url")}`;
-process.env.AUTH_SECRET ??= randomBytes(32).toString("base64url");
-
-const { decryptToken, encryptToken } = await import("@/lib/crypto");
-const { createDatabase, openPGlite } = await import("@/lib/db/connect");
-const { migratePGlite, migratePostgres } = await import("@/lib/db/migrate");
-const { createLogger } = await import("@/lib/log");
-const { refreshTokenGrant } = await import("@/lib/pleo/oauth");
-const { createTokenManager } = await import("@/lib/pleo/token-manager");
-const { startSandbox } = await import("@/sandbox/server");
-const { LARGE_COMPANY_ID, DEMO_USER } = await import("@/sandbox/seed/fixtures");
-const { getTokensForCompany } = await import("@/sandbox/testing");
-const pg = (await import("pg")).default;
-type PrismaClient = import("@/lib/generated/prisma/client").PrismaClient;
+import { decryptToken, encryptToken } from "@/lib/crypto";
+import { refreshTokenGrant } from "@/lib/pleo/oauth";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { createWorld, type World } from "@/tests/support/world";
 
 const COMPANY = LARGE_COMPANY_ID;
 const CALLERS = [1, 10, 100];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
-const CLIENT = { clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret" };
 
-const sb = await startSandbox({ port: 0, entries: 200, rateLimit: false });
-let offsetMs = 0;
-const now = () => Date.now() + offsetMs;
-
-async function sandboxJson(path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${sb.url}${path}`, {
-    method: body === undefined ? "GET" : "POST",
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return (await res.json()) as Record<string, unknown>;
+async function counters(world: World) {
+  const s = await world.sandbox.control.stats();
+  return { refreshes: s.tokenRequests.refresh_token, reuse: s.refreshReuseDetected };
 }
 
-async function counters() {
-  const s = await sandboxJson("/__sandbox/stats");
-  return {
-    refreshes: (s.tokenRequests as { refresh_token: number }).refresh_token,
-    reuse: s.refreshReuseDetected as number,
-  };
-}
-
-/** A freshly connected company: real tokens through the sandbox's forms, stored as the connect flow does. */
-async function connect(prisma: PrismaClient): Promise<void> {
-  await prisma.pleoConnection.deleteMany();
-  await prisma.account.deleteMany();
-  await prisma.user.deleteMany();
-  const t = await getTokensForCompany({
-    sandboxUrl: sb.url,
-    companyId: COMPANY,
-    email: DEMO_USER.email,
-    password: DEMO_USER.password,
-  });
-  const at = new Date(now());
-  const user = await prisma.user.create({ data: { email: `bench-${randomBytes(4).toString("hex")}@portal.test` } });
-  await prisma.pleoCompany.upsert({ where: { id: COMPANY }, create: { id: COMPANY, name: "Bench" }, update: {} });
-  const account = await prisma.account.create({
-    data: { userId: user.id, type: "oauth", provider: "pleo", providerAccountId: COMPANY },
-  });
-  await prisma.pleoConnection.create({
-    data: {
-      userId: user.id,
-      accountId: account.id,
-      companyId: COMPANY,
-      accessTokenEnc: await encryptToken(t.access_token),
-      refreshTokenEnc: await encryptToken(t.refresh_token),
-      accessTokenExpiresAt: new Date(at.getTime() + t.expires_in * 1000),
-      refreshTokenIssuedAt: at,
-      scopes: t.scope.split(" "),
-    },
-  });
-}
-
-async function expire(): Promise<void> {
-  await sandboxJson("/__sandbox/clock", { advanceSeconds: 601 });
-  offsetMs += 601_000;
-}
-
-async function works(token: string | null): Promise<boolean> {
-  if (!token) return false;
-  const res = await fetch(`${sb.url}/v1/introspect`, { headers: { authorization: `Bearer ${token}` } });
-  return res.status === 200;
+async function works(world: World, token: string | null): Promise<boolean> {
+  return token !== null && (await world.sandbox.control.acceptsToken(token));
 }
 
 /** The design without single-flight or lock, for comparison only. */
-async function naiveGetAccessToken(prisma: PrismaClient): Promise<string | null> {
+async function naiveGetAccessToken(world: World): Promise<string | null> {
+  const { prisma, clock } = world;
   const row = await prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
-  if (row.accessTokenExpiresAt.getTime() - now() > 60_000) return decryptToken(row.accessTokenEnc);
-  const outcome = await refreshTokenGrant({ authUrl: sb.url, ...CLIENT }, await decryptToken(row.refreshTokenEnc));
+  if (row.accessTokenExpiresAt.getTime() - clock.now() > 60_000) return decryptToken(row.accessTokenEnc);
+  const outcome = await refreshTokenGrant(world.oauth, await decryptToken(row.refreshTokenEnc));
   if (outcome.kind !== "ok") return null;
   await prisma.pleoConnection.update({
     where: { companyId: COMPANY },
     data: {
       accessTokenEnc: await encryptToken(outcome.tokens.accessToken),
       refreshTokenEnc: await encryptToken(outcome.tokens.refreshToken),
-      accessTokenExpiresAt: new Date(now() + outcome.tokens.expiresInSeconds * 1000),
+      accessTokenExpiresAt: new Date(clock.now() + outcome.tokens.expiresInSeconds * 1000),
     },
   });
   return outcome.tokens.accessToken;
@@ -131,17 +65,18 @@ type Row = {
   p99: number;
 };
 
-async function run(dbLabel: string, prisma: PrismaClient): Promise<Row[]> {
+/**
+ * Every round starts from `world.reset()`: the sandbox back to its seed, the clocks together, and the
+ * company connected fresh through the connect flow's own write.
+ */
+async function run(dbLabel: string, world: World): Promise<Row[]> {
   const rows: Row[] = [];
-  const silent = createLogger({ level: "silent" });
   // Warm-up (discarded): JIT, connection pool and the sandbox's first requests would skew the first row.
   for (let i = 0; i < 3; i++) {
-    await sandboxJson("/__sandbox/reset", {});
-    offsetMs = 0;
-    await connect(prisma);
-    const warm = createTokenManager({ prisma, oauth: { authUrl: sb.url, ...CLIENT }, now, logger: silent });
+    await world.reset();
+    const warm = world.tokenManager();
     await Promise.all(Array.from({ length: 100 }, () => warm.getAccessToken(COMPANY)));
-    await expire();
+    await world.clock.advance(601);
     await Promise.all(Array.from({ length: 100 }, () => warm.getAccessToken(COMPANY)));
   }
   for (const callers of CALLERS) {
@@ -151,30 +86,28 @@ async function run(dbLabel: string, prisma: PrismaClient): Promise<Row[]> {
       let reuse = 0;
       let failed = 0;
       for (let round = 0; round < ROUNDS; round++) {
-        await sandboxJson("/__sandbox/reset", {});
-        offsetMs = 0;
-        await connect(prisma);
+        await world.reset();
         // A new manager per round = a new process's view (empty single-flight map).
-        const manager = createTokenManager({ prisma, oauth: { authUrl: sb.url, ...CLIENT }, now, logger: silent });
-        if (scenario !== "cached") await expire();
-        const before = await counters();
+        const manager = world.tokenManager();
+        if (scenario !== "cached") await world.clock.advance(601); // sandbox access tokens live 600 s
+        const before = await counters(world);
         const start = performance.now();
         const tokens = await Promise.all(
           Array.from({ length: callers }, async () => {
             const t =
               scenario === "naive"
-                ? await naiveGetAccessToken(prisma).catch(() => null)
+                ? await naiveGetAccessToken(world).catch(() => null)
                 : await manager.getAccessToken(COMPANY).catch(() => null);
             times.push(performance.now() - start);
             return t;
           }),
         );
-        const after = await counters();
+        const after = await counters(world);
         refreshesPerRound.push(after.refreshes - before.refreshes);
         reuse += after.reuse - before.reuse;
         // A caller is served only if its token works once everyone is done (reuse revokes the grant).
         const distinct = [...new Set(tokens)];
-        const ok = new Map(await Promise.all(distinct.map(async (t) => [t, await works(t)] as const)));
+        const ok = new Map(await Promise.all(distinct.map(async (t) => [t, await works(world, t)] as const)));
         failed += tokens.filter((t) => !ok.get(t)).length;
       }
       times.sort((a, b) => a - b);
@@ -227,35 +160,17 @@ function print(rows: Row[]): void {
 }
 
 const all: Row[] = [];
-try {
-  const pglite = openPGlite(null);
-  await migratePGlite(pglite);
-  const lite = createDatabase({ kind: "pglite", dir: null }, pglite);
-  all.push(...(await run("PGlite", lite.prisma)));
-  await lite.close();
-
-  const pgUrl = process.env.TEST_DATABASE_URL;
-  if (pgUrl) {
-    const name = `portal_bench_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: pgUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(pgUrl);
-    url.pathname = `/${name}`;
-    try {
-      await migratePostgres(url.toString());
-      const db = createDatabase({ kind: "postgres", url: url.toString() });
-      all.push(...(await run("PostgreSQL", db.prisma)));
-      await db.close();
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
-    }
-  } else {
-    console.log("(TEST_DATABASE_URL not set: PostgreSQL rows skipped)\n");
+const kinds: Array<["PGlite" | "PostgreSQL", "pglite" | "postgres"]> = [["PGlite", "pglite"]];
+if (process.env.TEST_DATABASE_URL) kinds.push(["PostgreSQL", "postgres"]);
+else console.log("(TEST_DATABASE_URL not set: PostgreSQL rows skipped)\n");
+for (const [label, database] of kinds) {
+  // In-process sandbox, rate limit off: the figures are about refreshing, not Pleo's request budget.
+  const world = await createWorld({ database, sandbox: { entries: 200, rateLimit: false }, companies: [COMPANY] });
+  try {
+    all.push(...(await run(label, world)));
+  } finally {
+    await world.close();
   }
-  console.log(`Token time-to-token, sandbox in-process over HTTP, ${ROUNDS} rounds per row (BENCH_ROUNDS)\n`);
-  print(all);
-} finally {
-  await sb.close();
 }
+console.log(`Token time-to-token, sandbox in-process over HTTP, ${ROUNDS} rounds per row (BENCH_ROUNDS)\n`);
+print(all);

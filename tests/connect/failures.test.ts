@@ -3,8 +3,9 @@
  * Real next-auth handlers, real sandbox (with its fault injection), real PGlite.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { FaultSpec } from "@/tests/support/sandbox";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
-import { Browser, configurePortal, countRows, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
+import { Browser, countRows, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
 
 const demo = { email: DEMO_USER.email, password: DEMO_USER.password, companyId: COMPANY_NORDLYS.id };
 const empty = { users: 0, accounts: 0, connections: 0, sessions: 0, companies: 0 };
@@ -15,16 +16,11 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 afterEach(async () => {
-  await fetch(`${h.sandbox.url}/__sandbox/faults`, { method: "DELETE" });
-  configurePortal(h.sandbox.url);
+  await h.sandbox.control.clearFaults();
+  h.world.configure();
 });
 
-const fault = (body: Record<string, unknown>) =>
-  fetch(`${h.sandbox.url}/__sandbox/faults`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  }).then((r) => expect(r.ok).toBe(true));
+const fault = (spec: FaultSpec) => h.sandbox.control.fault(spec);
 
 async function failedWith(to: string, code: string) {
   expect(errorCodeOf(to)).toBe(code);
@@ -75,7 +71,7 @@ describe("connect failures end on the error page and store nothing", () => {
   it("invalid client credentials → client_rejected", async () => {
     const b = new Browser();
     const path = await h.authorize(b, demo);
-    configurePortal(h.sandbox.url, { PLEO_CLIENT_SECRET: "not-the-secret" });
+    h.world.configure({ PLEO_CLIENT_SECRET: "not-the-secret" });
     await failedWith(await h.finish(b, path), "client_rejected");
   });
 
@@ -96,7 +92,8 @@ describe("connect failures end on the error page and store nothing", () => {
   it("Pleo unreachable (nothing listening) → pleo_unavailable", async () => {
     const b = new Browser();
     const path = await h.authorize(b, demo);
-    configurePortal("http://127.0.0.1:9"); // discard port: connection refused
+    // Discard port: connection refused.
+    h.world.configure({ PLEO_AUTH_URL: "http://127.0.0.1:9", PLEO_API_URL: "http://127.0.0.1:9" });
     await failedWith(await h.finish(b, path), "pleo_unavailable");
   });
 

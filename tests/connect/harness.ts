@@ -4,11 +4,10 @@
  * A `Browser` is a cookie jar, like a browser profile.
  */
 import { NextRequest } from "next/server";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { authorizeViaForms } from "@/sandbox/testing";
-import { setDatabaseForProcess } from "@/lib/db";
-import { resetEnvForTests } from "@/lib/env";
-import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import type { DatabaseKind, TestDatabase } from "@/tests/support/db";
+import type { TestSandbox } from "@/tests/support/sandbox";
+import { createWorld, type World } from "@/tests/support/world";
 
 // 127.0.0.1 on purpose: Next.js rewrites that host to "localhost" in NextRequest URLs, which must not leak
 // into the redirect URI or redirects (see lib/auth/route-handlers.ts). Nothing listens here.
@@ -51,7 +50,9 @@ export class Browser {
 type Handlers = { GET: (req: NextRequest) => Promise<Response>; POST: (req: NextRequest) => Promise<Response> };
 
 export type Harness = {
-  sandbox: RunningSandbox;
+  /** The sandbox, database and portal configuration (`world.configure(overrides)` to break it on purpose). */
+  world: World;
+  sandbox: TestSandbox;
   db: TestDatabase;
   handlers: Handlers;
   /** GET/POST a portal auth route as `browser`, storing the cookies it sets. */
@@ -69,26 +70,13 @@ export type Harness = {
 
 export type ConnectOptions = { email: string; password: string; companyId?: string; deny?: boolean };
 
-export const TEST_ENV = {
-  AUTH_SECRET: "vitest-auth-secret-vitest-auth-secret-0123456789",
-  TOKEN_ENCRYPTION_KEYS: "t1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
-  PLEO_CLIENT_ID: "sandbox-portal",
-  PLEO_CLIENT_SECRET: "sandbox-portal-secret",
-  AUTH_URL: PORTAL,
-  LOG_LEVEL: "silent",
-};
-
-export function configurePortal(sandboxUrl: string, overrides: Record<string, string> = {}): void {
-  Object.assign(process.env, TEST_ENV, { PLEO_AUTH_URL: sandboxUrl, PLEO_API_URL: sandboxUrl }, overrides);
-  delete process.env.DATABASE_URL;
-  resetEnvForTests();
-}
-
-export async function startHarness(kind: "pglite" | "postgres" = "pglite"): Promise<Harness> {
-  const sandbox = await startSandbox({ port: 0, redirectUris: [CALLBACK_URL], entries: 50 });
-  const db = await createTestDatabase(kind);
-  setDatabaseForProcess(db);
-  configurePortal(sandbox.url);
+export async function startHarness(kind: DatabaseKind = "pglite"): Promise<Harness> {
+  const world = await createWorld({
+    database: kind,
+    // Only the connect flow runs here (small data); Pleo redirects back to this in-process portal.
+    sandbox: { entries: 50, redirectUris: [CALLBACK_URL] },
+    env: { AUTH_URL: PORTAL },
+  });
   const handlers = (await import("@/lib/auth/route-handlers")) as Handlers;
 
   const request: Harness["request"] = async (browser, path, init = {}) => {
@@ -131,19 +119,16 @@ export async function startHarness(kind: "pglite" | "postgres" = "pglite"): Prom
   const connect: Harness["connect"] = async (browser, opts) => finish(browser, await authorize(browser, opts));
 
   return {
-    sandbox,
-    db,
+    world,
+    sandbox: world.sandbox,
+    db: world.database,
     handlers,
     request,
     startConnect,
     authorize,
     finish,
     connect,
-    async close() {
-      setDatabaseForProcess(undefined);
-      await db.drop();
-      await sandbox.close();
-    },
+    close: () => world.close(),
   };
 }
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { getTokensForCompany } from "@/sandbox/testing";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { fetchTokenOwner, PleoIdentityError, toCompany, toTokenIdentity } from "@/lib/pleo/identity";
+import { startTestSandbox, type TestSandbox } from "@/tests/support/sandbox";
 
 describe("reshaping Pleo's identity responses", () => {
   it("reads the company id out of the introspect subject URN", () => {
@@ -60,9 +60,9 @@ describe("reshaping Pleo's identity responses", () => {
 });
 
 describe("fetchTokenOwner against the sandbox", () => {
-  let sandbox: RunningSandbox;
+  let sandbox: TestSandbox;
   beforeAll(async () => {
-    sandbox = await startSandbox({ port: 0, entries: 50 });
+    sandbox = await startTestSandbox({ entries: 50 });
   });
   afterAll(async () => sandbox?.close());
 

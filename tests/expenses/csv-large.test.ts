@@ -3,11 +3,10 @@
  * fetches the next batch only when the consumer asks), so memory holds one batch, never the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForProcess } from "@/lib/db";
 import { CSV_BATCH_SIZE, exportEntriesCsv } from "@/lib/expenses/csv";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import { seedCompany } from "../support/expense-seed";
+import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import { seedCompany } from "@/tests/support/expense-seed";
 
 const C = "cccccccc-0000-4000-8000-0000000000c5";
 const ROWS = 200_000;
@@ -17,8 +16,7 @@ const scope = { companyId: C, currency: "DKK", now: NOW, period: periodOf(all, N
 
 let tdb: TestDatabase;
 beforeAll(async () => {
-  tdb = await createTestDatabase("pglite");
-  setDatabaseForProcess(tdb);
+  tdb = await createTestDatabase("pglite", { processDatabase: true });
   await seedCompany(tdb.prisma, { id: C, currency: "DKK" });
   // Bulk insert in SQL (the test is about reading); many entries share a timestamp so the keyset
   // pagination's id tie-break is exercised.
@@ -29,7 +27,6 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  setDatabaseForProcess(undefined);
   await tdb?.drop();
 });
 

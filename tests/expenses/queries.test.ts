@@ -4,7 +4,6 @@
  * computation over a larger random data set.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForProcess } from "@/lib/db";
 import { exportEntriesCsv } from "@/lib/expenses/csv";
 import {
   averageMinors,
@@ -18,8 +17,14 @@ import {
   type DashboardScope,
 } from "@/lib/expenses/data";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
-import { seedCompany, seedEntries, type EntrySeed } from "../support/expense-seed";
+import {
+  createTestDatabase,
+  DATABASE_KINDS,
+  databaseUnavailable,
+  type DatabaseKind,
+  type TestDatabase,
+} from "@/tests/support/db";
+import { seedCompany, seedEntries, type EntrySeed } from "@/tests/support/expense-seed";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";
 const B = "bbbbbbbb-0000-4000-8000-000000000002";
@@ -149,11 +154,7 @@ const known: EntrySeed[] = [
 ];
 
 // The same reads on the embedded database and (when TEST_DATABASE_URL is set) on PostgreSQL.
-describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
-  if (kind === "postgres" && !hasPostgres) {
-    it.skip("PostgreSQL: TEST_DATABASE_URL not set", () => {});
-    return;
-  }
+function readsOn(kind: DatabaseKind) {
   let tdb: TestDatabase;
   const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({
     companyId,
@@ -164,8 +165,7 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
   const f = (over: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...over });
 
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    setDatabaseForProcess(tdb);
+    tdb = await createTestDatabase(kind, { processDatabase: true });
     await seedCompany(tdb.prisma, {
       id: A,
       name: "Nordlys",
@@ -193,7 +193,6 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
   });
 
   afterAll(async () => {
-    setDatabaseForProcess(undefined);
     await tdb?.drop();
   });
 
@@ -487,4 +486,6 @@ describe.each(["pglite", "postgres"] as const)("on %s", (kind) => {
       );
     });
   });
-});
+}
+
+for (const kind of DATABASE_KINDS) describe.skipIf(databaseUnavailable(kind))(`on ${kind}`, () => readsOn(kind));

@@ -4,17 +4,23 @@
  * sandbox including its activity (new, changed, deleted entries).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setDatabaseForProcess } from "@/lib/db";
 import { fetchMonthlySpend } from "@/lib/expenses/data";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months } from "@/lib/expenses/period";
 import { monthlyQuery, rollupCanAnswer } from "@/lib/expenses/sql";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { runSync } from "@/lib/sync/run";
-import type { RunningSandbox } from "@/sandbox/server";
-import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
-import { seedCompany, seedEntries } from "../support/expense-seed";
-import { LARGE_COMPANY_ID, activity, createSyncWorld, startSyncSandbox, type SyncWorld } from "../sync/support";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import {
+  createTestDatabase,
+  DATABASE_KINDS,
+  databaseUnavailable,
+  type DatabaseKind,
+  type TestDatabase,
+} from "@/tests/support/db";
+import { seedCompany, seedEntries } from "@/tests/support/expense-seed";
+import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 
 type Row = {
   companyId: string;
@@ -48,19 +54,13 @@ async function bothSides(prisma: PrismaClient) {
 const A = "aaaaaaaa-0000-4000-8000-00000000000a";
 const NOW = new Date("2026-11-15T12:00:00Z");
 
-describe.each(["pglite", "postgres"] as const)("SpendMonthly on %s", (kind) => {
-  if (kind === "postgres" && !hasPostgres) {
-    it.skip("PostgreSQL: TEST_DATABASE_URL not set", () => {});
-    return;
-  }
+function rollupOn(kind: DatabaseKind) {
   let tdb: TestDatabase;
   beforeAll(async () => {
-    tdb = await createTestDatabase(kind);
-    setDatabaseForProcess(tdb);
+    tdb = await createTestDatabase(kind, { processDatabase: true });
     await seedCompany(tdb.prisma, { id: A, currency: "DKK" });
   });
   afterAll(async () => {
-    setDatabaseForProcess(undefined);
     await tdb?.drop();
   });
 
@@ -126,18 +126,23 @@ describe.each(["pglite", "postgres"] as const)("SpendMonthly on %s", (kind) => {
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, q: "x" })).toBe(false);
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, employee: A })).toBe(false);
   });
-});
+}
+
+for (const kind of DATABASE_KINDS)
+  describe.skipIf(databaseUnavailable(kind))(`SpendMonthly on ${kind}`, () => rollupOn(kind));
 
 describe("SpendMonthly after a real sync and sandbox activity", () => {
-  let sandbox: RunningSandbox;
-  let world: SyncWorld;
+  let world: World;
   beforeAll(async () => {
-    sandbox = await startSyncSandbox({ entries: 1500 });
-    world = await createSyncWorld(sandbox, "pglite", [LARGE_COMPANY_ID]);
+    world = await createWorld({
+      database: "pglite",
+      sandbox: { entries: 1500, rateLimit: false },
+      env: SYNC_ENV,
+      companies: [LARGE_COMPANY_ID],
+    });
   });
   afterAll(async () => {
     await world?.close();
-    await sandbox?.close();
   });
 
   it("equals the entries after the backfill and after an incremental run with new, changed and deleted entries", async () => {
@@ -147,7 +152,7 @@ describe("SpendMonthly after a real sync and sandbox activity", () => {
     expect(sides.truth.length).toBeGreaterThan(20);
     expect(sides.rollup).toEqual(sides.truth);
 
-    const changed = await activity(sandbox.url, LARGE_COMPANY_ID, { created: 20, updated: 20, deleted: 10 });
+    const changed = await world.sandbox.control.activity(LARGE_COMPANY_ID, { created: 20, updated: 20, deleted: 10 });
     expect(changed.deleted).toHaveLength(10);
     const second = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "manual", kind: "reconcile" });
     expect(second).toMatchObject({ started: true, status: "succeeded" });

@@ -6,18 +6,22 @@ import { ConfigError, parseEnv, withDevelopmentDefaults } from "@/lib/env";
 
 const key = "k1:" + "A".repeat(43);
 
+/** The ConfigError `parseEnv` throws for `raw`; the test fails if it throws nothing or something else. */
+function configErrorOf(raw: Record<string, string | undefined>): ConfigError {
+  try {
+    parseEnv(raw);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error("parseEnv accepted a configuration it should have refused");
+}
+
 describe("configuration", () => {
   it("in production names every missing variable and generates nothing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "env-"));
     const raw = withDevelopmentDefaults({ NODE_ENV: "production" }, dir);
-    let error: unknown;
-    try {
-      parseEnv(raw);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const msg = (error as Error).message;
+    const msg = configErrorOf(raw).message;
     for (const name of [
       "AUTH_SECRET",
       "TOKEN_ENCRYPTION_KEYS",
@@ -44,21 +48,17 @@ describe("configuration", () => {
         DATABASE_URL: "mysql://x",
       }),
     ).toThrow(ConfigError);
-    try {
-      parseEnv({
-        NODE_ENV: "production",
-        AUTH_SECRET: "short",
-        TOKEN_ENCRYPTION_KEYS: "nokey",
-        PLEO_AUTH_URL: "ftp://x",
-        DATABASE_URL: "mysql://x",
-      });
-    } catch (e) {
-      const msg = (e as Error).message;
-      expect(msg).toContain("AUTH_SECRET must be at least 32");
-      expect(msg).toContain("TOKEN_ENCRYPTION_KEYS must be");
-      expect(msg).toContain("PLEO_AUTH_URL must be an http(s) URL");
-      expect(msg).toContain("DATABASE_URL must be a postgresql");
-    }
+    const msg = configErrorOf({
+      NODE_ENV: "production",
+      AUTH_SECRET: "short",
+      TOKEN_ENCRYPTION_KEYS: "nokey",
+      PLEO_AUTH_URL: "ftp://x",
+      DATABASE_URL: "mysql://x",
+    }).message;
+    expect(msg).toContain("AUTH_SECRET must be at least 32");
+    expect(msg).toContain("TOKEN_ENCRYPTION_KEYS must be");
+    expect(msg).toContain("PLEO_AUTH_URL must be an http(s) URL");
+    expect(msg).toContain("DATABASE_URL must be a postgresql");
   });
 
   it("in development fills sandbox defaults and generates secrets once", () => {

@@ -4,9 +4,8 @@ import { bindEndpoints, endpoint, endpoints, requestFor } from "@/lib/pleo/endpo
 import { PleoApiError } from "@/lib/pleo/errors";
 import { bearerToken, createPleoHttp } from "@/lib/pleo/http";
 import { installationSchema } from "@/lib/pleo/schemas/installations";
-import type { RunningSandbox } from "@/sandbox/server";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { control, sandboxTokens, startTestSandbox, stats } from "./support";
+import { sandboxTokens, startTestSandbox, type TestSandbox } from "@/tests/support/sandbox";
 
 /**
  * The endpoint list: what one entry turns into (path, query, body, retry safety), and that a new
@@ -16,9 +15,10 @@ import { control, sandboxTokens, startTestSandbox, stats } from "./support";
 
 const COMPANY = LARGE_COMPANY_ID;
 
-let sb: RunningSandbox;
+let sb: TestSandbox;
 beforeAll(async () => {
-  sb = await startTestSandbox();
+  // Small data: this suite tests the endpoint list, not search depth.
+  sb = await startTestSandbox({ entries: 300 });
 });
 afterAll(async () => {
   await sb?.close();
@@ -83,8 +83,8 @@ describe("a new endpoint is one entry", () => {
   });
 
   it("PUT with a JSON body, validated and reshaped like the others; a rejected body is a typed 400", async () => {
-    await control(sb.url, "/__sandbox/reset");
-    const tokens = await sandboxTokens(sb.url, COMPANY);
+    await sb.control.reset();
+    const tokens = await sandboxTokens(sb, COMPANY);
     const http = createPleoHttp({
       apiUrl: sb.url,
       companyId: COMPANY,
@@ -97,7 +97,7 @@ describe("a new endpoint is one entry", () => {
     const updated = await api.updateInstallation({ status: "PENDING_INTEGRATION", metadata: { step: 2 } });
     expect(updated.status).toBe("PENDING_INTEGRATION");
     expect((await api.getInstallation())?.status).toBe("PENDING_INTEGRATION");
-    expect((await stats(sb.url)).apiRequestsByPath["PUT /v1/installations/me"]).toBe(1);
+    expect((await sb.control.stats()).apiRequestsByPath["PUT /v1/installations/me"]).toBe(1);
 
     const err = await api.updateInstallation({ status: "NOT_A_STATUS" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PleoApiError);

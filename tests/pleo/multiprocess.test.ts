@@ -2,20 +2,10 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { NeedsReauthError } from "@/lib/pleo/errors";
-import type { RunningSandbox } from "@/sandbox/server";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { createTestDatabase, hasPostgres, type TestDatabase } from "../support/db";
-import {
-  control,
-  managerFor,
-  reconnect,
-  resetConnections,
-  seedConnection,
-  startTestSandbox,
-  stats,
-  TestClock,
-  tokenWorks,
-} from "./support";
+import { hasPostgres } from "@/tests/support/db";
+import { TEST_SECRETS } from "@/tests/support/env";
+import { createWorld, type World } from "@/tests/support/world";
 
 /**
  * Several portal instances on one PostgreSQL: real child processes (tsx), each with its own pool and
@@ -84,38 +74,33 @@ function startWorker(env: Record<string, string>): Worker {
 }
 
 describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () => {
-  let sb: RunningSandbox;
-  let tdb: TestDatabase;
-  let clock: TestClock;
+  let world: World;
 
   beforeAll(async () => {
-    sb = await startTestSandbox();
-    tdb = await createTestDatabase("postgres");
+    world = await createWorld({ database: "postgres", sandbox: { entries: 300 }, companies: [COMPANY] });
   });
   afterAll(async () => {
-    await tdb?.drop();
-    await sb?.close();
+    await world?.close();
   });
   beforeEach(async () => {
-    await control(sb.url, "/__sandbox/reset");
-    await resetConnections(tdb.prisma);
-    clock = new TestClock(sb.url);
-    await seedConnection(tdb, sb.url, COMPANY, new Date(clock.now()));
+    await world.reset();
   });
 
+  const stats = () => world.sandbox.control.stats();
+  const tokenWorks = (token: string) => world.sandbox.control.acceptsToken(token);
+
   const workerEnv = (mode: string, extra: Record<string, string> = {}) => ({
-    DATABASE_URL: tdb.url!,
-    SANDBOX_URL: sb.url,
+    DATABASE_URL: world.database.url!,
+    SANDBOX_URL: world.sandbox.url,
     COMPANY_ID: COMPANY,
     MODE: mode,
-    CLOCK_OFFSET_MS: String(clock.offsetMs),
-    TOKEN_ENCRYPTION_KEYS: process.env.TOKEN_ENCRYPTION_KEYS!,
-    AUTH_SECRET: process.env.AUTH_SECRET!,
+    CLOCK_OFFSET_MS: String(world.clock.offsetMs),
+    ...TEST_SECRETS,
     ...extra,
   });
 
   it("two processes × 50 callers on an expired token → exactly one refresh between them", async () => {
-    await clock.advance(601);
+    await world.clock.advance(601);
     const workers = [startWorker(workerEnv("concurrent")), startWorker(workerEnv("concurrent"))];
     try {
       await Promise.all(workers.map((w) => w.waitFor("READY")));
@@ -137,11 +122,11 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
       }
       // Both processes ended up with the one token the single refresh produced.
       expect(results[0].distinctTokens[0]).toBe(results[1].distinctTokens[0]);
-      expect(await tokenWorks(sb.url, results[0].distinctTokens[0])).toBe(true);
-      const s = await stats(sb.url);
+      expect(await tokenWorks(results[0].distinctTokens[0])).toBe(true);
+      const s = await stats();
       expect(s.tokenRequests.refresh_token).toBe(1);
       expect(s.refreshReuseDetected).toBe(0);
-      const row = await tdb.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
+      const row = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
       expect(row.tokenVersion).toBe(1);
       expect(row.refreshStartedAt).toBeNull();
     } finally {
@@ -150,7 +135,7 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
   }, 90_000);
 
   it("a process killed after Pleo rotated but before the write: the rotated-out token is never presented twice", async () => {
-    await clock.advance(601);
+    await world.clock.advance(601);
     const leaseMs = 1_500;
     const doomed = startWorker(workerEnv("die-after-rotation", { LEASE_MS: String(leaseMs) }));
     try {
@@ -159,25 +144,25 @@ describe.skipIf(!hasPostgres)("several portal processes on one PostgreSQL", () =
       doomed.child.kill("SIGKILL");
     }
     await new Promise((r) => doomed.child.once("exit", r));
-    const marker = await tdb.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
+    const marker = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
     expect(marker.refreshStartedAt).not.toBeNull(); // the committed lease survives the crash
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
 
     // Another instance: waits out the lease, verifies by introspection, marks NEEDS_REAUTH.
-    const survivor = managerFor(tdb.prisma, sb.url, clock, { leaseMs, pollMs: 20 });
+    const survivor = world.tokenManager({ leaseMs, pollMs: 20 });
     const err = await survivor.getAccessToken(COMPANY).catch((e) => e);
     expect(err).toBeInstanceOf(NeedsReauthError);
     expect((err as NeedsReauthError).reason).toBe("refresh_interrupted");
-    const s = await stats(sb.url);
+    const s = await stats();
     expect(s.tokenRequests.refresh_token).toBe(1);
     expect(s.refreshReuseDetected).toBe(0);
     expect(s.grantsRevoked).toBe(0);
-    const row = await tdb.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
+    const row = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
     expect(row.status).toBe("NEEDS_REAUTH");
     expect(row.refreshStartedAt).toBeNull();
 
     // Reconnecting restores it.
-    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
-    expect(await tokenWorks(sb.url, await survivor.getAccessToken(COMPANY))).toBe(true);
+    await world.reconnect(COMPANY);
+    expect(await tokenWorks(await survivor.getAccessToken(COMPANY))).toBe(true);
   }, 90_000);
 });

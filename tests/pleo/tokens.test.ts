@@ -2,93 +2,81 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { decryptToken } from "@/lib/crypto";
 import { ConnectionNotFoundError, NeedsReauthError, PleoUnavailableError } from "@/lib/pleo/errors";
 import type { TokenManager } from "@/lib/pleo/token-manager";
-import type { RunningSandbox } from "@/sandbox/server";
 import { DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { createTestDatabase, type TestDatabase } from "../support/db";
-import {
-  captureLogger,
-  clearFaults,
-  control,
-  fault,
-  managerFor,
-  reconnect,
-  resetConnections,
-  seedConnection,
-  startTestSandbox,
-  stats,
-  TestClock,
-  tokenWorks,
-} from "./support";
+import type { FaultSpec } from "@/tests/support/sandbox";
+import { captureLogger } from "@/tests/support/logs";
+import { createWorld, type World } from "@/tests/support/world";
 
 const COMPANY = LARGE_COMPANY_ID;
 
-let sb: RunningSandbox;
-let tdb: TestDatabase;
-let clock: TestClock;
+let world: World;
 let manager: TokenManager;
 
 beforeAll(async () => {
-  sb = await startTestSandbox();
-  tdb = await createTestDatabase("pglite");
+  world = await createWorld({
+    database: "pglite",
+    // Small data: this suite tests tokens, not search depth.
+    sandbox: { entries: 300 },
+    companies: [COMPANY],
+    tokenManager: { leaseMs: 2_000, backoffBaseMs: 1_000, pollMs: 10 },
+  });
 });
 afterAll(async () => {
-  await tdb?.drop();
-  await sb?.close();
+  await world?.close();
 });
-
 beforeEach(async () => {
-  await control(sb.url, "/__sandbox/reset");
-  await resetConnections(tdb.prisma);
-  clock = new TestClock(sb.url);
-  await seedConnection(tdb, sb.url, COMPANY, new Date(clock.now()));
-  manager = managerFor(tdb.prisma, sb.url, clock, { leaseMs: 2_000, backoffBaseMs: 1_000, pollMs: 10 });
+  await world.reset();
+  manager = world.tokenManager();
 });
 afterEach(async () => {
-  await clearFaults(sb.url);
+  await world.sandbox.control.clearFaults();
 });
 
-const row = () => tdb.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
+const stats = () => world.sandbox.control.stats();
+const tokenWorks = (token: string) => world.sandbox.control.acceptsToken(token);
+const fault = (f: FaultSpec) => world.sandbox.control.fault(f);
+const row = () => world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
 
 describe("access tokens", () => {
   it("hands out the stored token while it is fresh, without refreshing", async () => {
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(0);
+    expect(await tokenWorks(token)).toBe(true);
+    expect((await stats()).tokenRequests.refresh_token).toBe(0);
   });
 
   it("100 concurrent callers on an expired token cause exactly one refresh, and all get a working token", async () => {
     const before = await row();
-    await clock.advance(601); // sandbox access tokens live 600 s
+    await world.clock.advance(601); // sandbox access tokens live 600 s
     const tokens = await Promise.all(Array.from({ length: 100 }, () => manager.getAccessToken(COMPANY)));
 
-    const s = await stats(sb.url);
+    const s = await stats();
     expect(s.tokenRequests.refresh_token).toBe(1);
     expect(s.refreshReuseDetected).toBe(0);
     expect(new Set(tokens).size).toBe(1);
-    expect(await tokenWorks(sb.url, tokens[0])).toBe(true);
+    expect(await tokenWorks(tokens[0])).toBe(true);
 
     const after = await row();
     expect(after.tokenVersion).toBe(before.tokenVersion + 1);
     expect(after.refreshStartedAt).toBeNull();
     expect(after.lastRefreshedAt).not.toBeNull();
     expect(after.refreshTokenEnc).not.toBe(before.refreshTokenEnc);
-    expect(after.accessTokenExpiresAt.getTime()).toBeGreaterThan(clock.now() + 500_000);
+    expect(after.accessTokenExpiresAt.getTime()).toBeGreaterThan(world.clock.now() + 500_000);
     expect(await decryptToken(after.accessTokenEnc)).toBe(tokens[0]);
   });
 
   it("refreshes within ~60 s of expiry (from expires_in), not only after it", async () => {
-    await clock.advance(560); // 40 s left
+    await world.clock.advance(560); // 40 s left
     await manager.getAccessToken(COMPANY);
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
   });
 
   it("keeps refreshing across many rotations without ever reusing a refresh token", async () => {
     for (let i = 0; i < 5; i++) {
-      await clock.advance(601);
+      await world.clock.advance(601);
       const tokens = await Promise.all(Array.from({ length: 10 }, () => manager.getAccessToken(COMPANY)));
       expect(new Set(tokens).size).toBe(1);
     }
-    const s = await stats(sb.url);
+    const s = await stats();
     expect(s.tokenRequests.refresh_token).toBe(5);
     expect(s.refreshReuseDetected).toBe(0);
     expect((await row()).tokenVersion).toBe(5);
@@ -100,7 +88,7 @@ describe("access tokens", () => {
     // A second caller that was also refused `stale` must get `first`, not trigger another rotation.
     const second = await manager.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: stale });
     expect(second).toBe(first);
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
   });
 
   it("an unknown company is a clear error", async () => {
@@ -112,8 +100,8 @@ describe("access tokens", () => {
 
 describe("revoked grants", () => {
   it("marks NEEDS_REAUTH with reason and time, never retries, and a reconnect restores CONNECTED", async () => {
-    await control(sb.url, "/__sandbox/grants/revoke", { companyId: COMPANY });
-    await clock.advance(601);
+    await world.sandbox.control.revoke(COMPANY);
+    await world.clock.advance(601);
 
     const err = await manager.getAccessToken(COMPANY).catch((e) => e);
     expect(err).toBeInstanceOf(NeedsReauthError);
@@ -128,36 +116,36 @@ describe("revoked grants", () => {
     await expect(manager.getAccessToken(COMPANY)).rejects.toBeInstanceOf(NeedsReauthError);
     await expect(manager.getAccessToken(COMPANY, { forceRefresh: true })).rejects.toBeInstanceOf(NeedsReauthError);
     expect((await manager.keepAliveIdleConnections({ olderThanDays: 0 })).checked).toBe(0);
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
 
-    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
+    await world.reconnect(COMPANY);
     const restored = await row();
     expect(restored.status).toBe("CONNECTED");
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
+    expect(await tokenWorks(token)).toBe(true);
     // And it refreshes normally again on the new grant.
-    await clock.advance(601);
-    expect(await tokenWorks(sb.url, await manager.getAccessToken(COMPANY))).toBe(true);
-    expect((await stats(sb.url)).refreshReuseDetected).toBe(0);
+    await world.clock.advance(601);
+    expect(await tokenWorks(await manager.getAccessToken(COMPANY))).toBe(true);
+    expect((await stats()).refreshReuseDetected).toBe(0);
   });
 });
 
 describe("token endpoint failures", () => {
   it("5xx bursts are retried inline; nothing was rotated by the failed attempts", async () => {
-    await fault(sb.url, { path: "/oauth/token", status: 503, times: 2 });
-    await clock.advance(601);
+    await fault({ path: "/oauth/token", status: 503, times: 2 });
+    await world.clock.advance(601);
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
-    const s = await stats(sb.url);
+    expect(await tokenWorks(token)).toBe(true);
+    const s = await stats();
     expect(s.faultsApplied).toBe(2);
     expect(s.tokenRequests.refresh_token).toBe(1); // faults answer before the token endpoint runs
     expect(s.refreshReuseDetected).toBe(0);
   });
 
   it("a persistent outage backs off, leaves the stored tokens untouched, and recovers later", async () => {
-    await fault(sb.url, { path: "/oauth/token", status: 500, times: 100 });
+    await fault({ path: "/oauth/token", status: 500, times: 100 });
     const before = await row();
-    await clock.advance(601);
+    await world.clock.advance(601);
 
     const err = await manager.getAccessToken(COMPANY).catch((e) => e);
     expect(err).toBeInstanceOf(PleoUnavailableError);
@@ -168,45 +156,45 @@ describe("token endpoint failures", () => {
     expect(backingOff.tokenVersion).toBe(before.tokenVersion);
     expect(backingOff.refreshFailures).toBe(1);
     expect(backingOff.refreshStartedAt).toBeNull();
-    expect(backingOff.nextRefreshAttemptAt!.getTime()).toBeGreaterThan(clock.now());
+    expect(backingOff.nextRefreshAttemptAt!.getTime()).toBeGreaterThan(world.clock.now());
     expect(backingOff.status).toBe("CONNECTED");
 
     // During the backoff nobody hammers Pleo.
-    const applied = (await stats(sb.url)).faultsApplied;
+    const applied = (await stats()).faultsApplied;
     await expect(manager.getAccessToken(COMPANY)).rejects.toBeInstanceOf(PleoUnavailableError);
-    expect((await stats(sb.url)).faultsApplied).toBe(applied);
+    expect((await stats()).faultsApplied).toBe(applied);
 
-    await clearFaults(sb.url);
-    clock.advancePortal(backingOff.nextRefreshAttemptAt!.getTime() - clock.now() + 1);
+    await world.sandbox.control.clearFaults();
+    world.clock.advancePortal(backingOff.nextRefreshAttemptAt!.getTime() - world.clock.now() + 1);
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
+    expect(await tokenWorks(token)).toBe(true);
     const recovered = await row();
     expect(recovered.refreshFailures).toBe(0);
     expect(recovered.nextRefreshAttemptAt).toBeNull();
   });
 
   it("429 with Retry-After is honoured and the same refresh token is then used once", async () => {
-    await fault(sb.url, { path: "/oauth/token", status: 429, times: 1 });
-    await clock.advance(601);
+    await fault({ path: "/oauth/token", status: 429, times: 1 });
+    await world.clock.advance(601);
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
-    const s = await stats(sb.url);
+    expect(await tokenWorks(token)).toBe(true);
+    const s = await stats();
     expect(s.tokenRequests.refresh_token).toBe(1);
     expect(s.refreshReuseDetected).toBe(0);
   });
 
   it("a dropped connection (outcome unknown) is verified by introspection before the token is presented again", async () => {
-    await fault(sb.url, { path: "/oauth/token", reset: true, times: 1 });
-    await clock.advance(601);
+    await fault({ path: "/oauth/token", reset: true, times: 1 });
+    await world.clock.advance(601);
     await expect(manager.getAccessToken(COMPANY)).rejects.toBeInstanceOf(PleoUnavailableError);
     const pending = await row();
     expect(pending.refreshStartedAt).not.toBeNull(); // the "outcome unknown" marker stays
     expect(pending.refreshFailures).toBe(1);
 
-    clock.advancePortal(pending.nextRefreshAttemptAt!.getTime() - clock.now() + 1);
+    world.clock.advancePortal(pending.nextRefreshAttemptAt!.getTime() - world.clock.now() + 1);
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
-    const s = await stats(sb.url);
+    expect(await tokenWorks(token)).toBe(true);
+    const s = await stats();
     expect(s.introspections).toBe(1); // verified first…
     expect(s.tokenRequests.refresh_token).toBe(1); // …then presented exactly once
     expect(s.refreshReuseDetected).toBe(0);
@@ -231,21 +219,18 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
   }
 
   it("after Pleo rotated: the rotated-out token is never presented again; the connection needs a reconnect", async () => {
-    await clock.advance(601);
+    await world.clock.advance(601);
     const dying = dyingFetch({ afterRotation: true });
-    const doomed = managerFor(tdb.prisma, sb.url, clock, {
-      leaseMs: 2_000,
-      oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl },
-    });
+    const doomed = world.tokenManager({ oauth: { ...world.oauth, fetch: dying.impl } });
     void doomed.getAccessToken(COMPANY).catch(() => {});
     await dying.rotated;
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
 
     // A second instance waits for the lease, then verifies instead of presenting the token blindly.
     const err = await manager.getAccessToken(COMPANY).catch((e) => e);
     expect(err).toBeInstanceOf(NeedsReauthError);
     expect((err as NeedsReauthError).reason).toBe("refresh_interrupted");
-    const s = await stats(sb.url);
+    const s = await stats();
     expect(s.tokenRequests.refresh_token).toBe(1);
     expect(s.refreshReuseDetected).toBe(0);
     expect(s.introspections).toBe(1);
@@ -253,23 +238,20 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
     expect(marked.status).toBe("NEEDS_REAUTH");
     expect(marked.statusReason).toMatch(/^refresh_interrupted/);
 
-    await reconnect(tdb, sb.url, COMPANY, new Date(clock.now()));
-    expect(await tokenWorks(sb.url, await manager.getAccessToken(COMPANY))).toBe(true);
+    await world.reconnect(COMPANY);
+    expect(await tokenWorks(await manager.getAccessToken(COMPANY))).toBe(true);
   });
 
   it("before Pleo saw the request: introspection finds the token active and the refresh completes", async () => {
-    await clock.advance(601);
+    await world.clock.advance(601);
     const dying = dyingFetch({ afterRotation: false });
-    const doomed = managerFor(tdb.prisma, sb.url, clock, {
-      leaseMs: 2_000,
-      oauth: { authUrl: sb.url, clientId: "sandbox-portal", clientSecret: "sandbox-portal-secret", fetch: dying.impl },
-    });
+    const doomed = world.tokenManager({ oauth: { ...world.oauth, fetch: dying.impl } });
     void doomed.getAccessToken(COMPANY).catch(() => {});
     await dying.rotated;
 
     const token = await manager.getAccessToken(COMPANY);
-    expect(await tokenWorks(sb.url, token)).toBe(true);
-    const s = await stats(sb.url);
+    expect(await tokenWorks(token)).toBe(true);
+    const s = await stats();
     expect(s.introspections).toBe(1);
     expect(s.tokenRequests.refresh_token).toBe(1);
     expect(s.refreshReuseDetected).toBe(0);
@@ -279,9 +261,9 @@ describe("a refresh interrupted mid-flight (another instance died holding the le
 
 describe("keep-alive", () => {
   it("refreshes only connections whose refresh token is older than N days, and records its age", async () => {
-    await seedConnection(tdb, sb.url, DEMO_SECOND_COMPANY_ID, new Date(clock.now()));
-    const eightDaysAgo = new Date(clock.now() - 8 * 24 * 3600 * 1000);
-    await tdb.prisma.pleoConnection.update({
+    await world.connect(DEMO_SECOND_COMPANY_ID);
+    const eightDaysAgo = new Date(world.clock.now() - 8 * 24 * 3600 * 1000);
+    await world.prisma.pleoConnection.update({
       where: { companyId: COMPANY },
       data: { refreshTokenIssuedAt: eightDaysAgo },
     });
@@ -291,8 +273,8 @@ describe("keep-alive", () => {
     expect(report.refreshed).toEqual([COMPANY]);
     const after = await row();
     expect(after.refreshTokenIssuedAt.getTime()).toBeGreaterThan(eightDaysAgo.getTime());
-    expect(after.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(clock.now() + 59 * 24 * 3600 * 1000);
-    expect((await stats(sb.url)).tokenRequests.refresh_token).toBe(1);
+    expect(after.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(world.clock.now() + 59 * 24 * 3600 * 1000);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
 
     // Nothing idle any more.
     expect((await manager.keepAliveIdleConnections({ olderThanDays: 7 })).checked).toBe(0);
@@ -302,9 +284,9 @@ describe("keep-alive", () => {
 describe("logging", () => {
   it("logs each refresh as a structured event and never a token", async () => {
     const cap = captureLogger();
-    const logged = managerFor(tdb.prisma, sb.url, clock, { logger: cap.logger });
+    const logged = world.tokenManager({ logger: cap.logger });
     const before = await row();
-    await clock.advance(601);
+    await world.clock.advance(601);
     const token = await logged.getAccessToken(COMPANY);
 
     const events = cap.lines().filter((l) => l.event === "pleo.token.refresh");

@@ -1,17 +1,17 @@
 /** External API: auth errors, scopes, company binding, shapes, rate limit, installations. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
-import { api, control, postToken, search } from "./helpers";
+import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
+import { api, postToken, search } from "./helpers";
 
-let sb: RunningSandbox;
+let sb: InProcessSandbox;
 let nordlys: string; // all scopes, Nordlys
 let thistle: string; // all scopes, Thistle (solo user)
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, entries: 2000 });
+  sb = await startTestSandbox({ entries: 2000 });
   nordlys = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id })).access_token;
   thistle = (
     await getTokensForCompany({
@@ -48,8 +48,8 @@ describe("authentication", () => {
   it("revoked token (grant revoked from the control API) → 401", async () => {
     const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_BRIGHTWAVE.id });
     expect((await api(sb.url, t.access_token, "/v1/introspect")).status).toBe(200);
-    const rev = await control(sb.url, "/grants/revoke", { companyId: COMPANY_BRIGHTWAVE.id });
-    expect(rev.json.revokedGrants).toBe(1);
+    const rev = await sb.control.revoke(COMPANY_BRIGHTWAVE.id);
+    expect(rev.revokedGrants).toBe(1);
     expect((await api(sb.url, t.access_token, "/v1/introspect")).status).toBe(401);
     const r = await postToken(sb.url, { grant_type: "refresh_token", refresh_token: t.refresh_token });
     expect(r.body.error).toBe("invalid_grant");
@@ -263,7 +263,7 @@ describe("resources", () => {
     const deleted =
       (await search(sb.url, nordlys, COMPANY_NORDLYS.id, { limit: "100" }, { includeDeleted: true })).json.data.find(
         (e: { deletedAt: string | null }) => e.deletedAt !== null,
-      ) ?? (await control(sb.url, `/companies/${COMPANY_NORDLYS.id}/activity`, { deleted: 1 })).json.deleted[0];
+      ) ?? (await sb.control.activity(COMPANY_NORDLYS.id, { deleted: 1 })).deleted[0];
     const deletedId = typeof deleted === "string" ? deleted : deleted.id;
     expect((await api(sb.url, nordlys, `/v1/accounting-entries/${deletedId}`)).status).toBe(404);
     const withDeleted = await api(sb.url, nordlys, `/v1/accounting-entries/${deletedId}?include_deleted=true`);
@@ -291,22 +291,22 @@ describe("rate limit", () => {
     expect(Number(retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(retryAfter)).toBeLessThanOrEqual(60);
     expect((await api(sb.url, nordlys, "/v1/introspect")).status).toBe(200);
-    expect((await control(sb.url, "/stats")).json.rateLimited).toBeGreaterThanOrEqual(1);
+    expect((await sb.control.stats()).rateLimited).toBeGreaterThanOrEqual(1);
     // After the window (sandbox clock) the token may call again.
-    await control(sb.url, "/clock", { advanceSeconds: 61 });
+    await sb.control.advanceClock(61);
     const t2 = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id })).access_token;
     expect((await api(sb.url, t2, "/v1/introspect")).status).toBe(200);
-    await control(sb.url, "/clock", { advanceSeconds: -61 });
+    await sb.control.advanceClock(-61);
   });
 
   it("can be switched off at runtime", async () => {
-    await control(sb.url, "/config", { rateLimit: false });
+    await sb.control.config({ rateLimit: false });
     const t = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id })).access_token;
     for (let i = 0; i < 7; i++) {
       const rs = await Promise.all(Array.from({ length: 100 }, () => api(sb.url, t, "/v1/introspect")));
       expect(rs.every((r) => r.status === 200)).toBe(true);
     }
-    await control(sb.url, "/config", { rateLimit: true });
+    await sb.control.config({ rateLimit: true });
   });
 });
 

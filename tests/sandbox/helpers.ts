@@ -1,4 +1,7 @@
-/** Shared helpers for the sandbox suites: real HTTP against a sandbox started on an ephemeral port. */
+/**
+ * Raw protocol helpers for the sandbox's own suites: OAuth requests, API calls and searches over real
+ * HTTP, answers unchecked so the tests can assert on them.
+ */
 import { DEFAULT_OPTIONS } from "@/sandbox/config";
 import { pkcePair } from "@/sandbox/testing";
 
@@ -69,8 +72,12 @@ export async function api(
   return { res, status: res.status, json: json as any };
 }
 
-export async function control(base: string, path: string, body?: unknown, method?: string) {
-  return api(base, null, `/__sandbox${path}`, { method: method ?? (body === undefined ? "GET" : "POST"), body });
+/**
+ * One raw call to the control API (`/__sandbox` + path), answer unchecked: for the suite that tests the
+ * control API's own answers. Everything else drives it with SandboxControl (tests/support/sandbox.ts).
+ */
+export function controlRequest(base: string, method: "GET" | "POST" | "DELETE", path: string, body?: unknown) {
+  return api(base, null, `/__sandbox${path}`, { method, body });
 }
 
 export function search(

@@ -1,17 +1,17 @@
 /** Cursor paging through a 200,000-entry company over HTTP: nothing missed, nothing repeated. */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
-import { control, search } from "./helpers";
+import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
+import { search } from "./helpers";
 
 const ENTRIES = 200_000;
-let sb: RunningSandbox;
+let sb: InProcessSandbox;
 let token: string;
 
 beforeAll(async () => {
   const cpu0 = process.cpuUsage();
-  sb = await startSandbox({ port: 0, entries: ENTRIES, rateLimit: false });
+  sb = await startTestSandbox({ entries: ENTRIES, rateLimit: false });
   // Seeding 200k entries must take seconds, not minutes. CPU time (not wall time) so a busy
   // machine running other suites does not fail it.
   const cpu = process.cpuUsage(cpu0);
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 it("pages through every live entry of the 200,000-entry company exactly once", async () => {
-  const summary = (await control(sb.url, `/companies/${LARGE_COMPANY_ID}/summary`)).json;
+  const summary = await sb.control.summary(LARGE_COMPANY_ID);
   expect(summary.countIncludingDeleted).toBe(ENTRIES);
   const seen = new Set<string>();
   let repeated = 0;

@@ -1,13 +1,14 @@
 /** GET /oauth/authorize validation, login and consent forms, deny, sessions. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { authorizeViaForms } from "@/sandbox/testing";
+import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
 import { REDIRECT_URI, validAuthorize } from "./helpers";
 
-let sb: RunningSandbox;
+let sb: InProcessSandbox;
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0 });
+  // The sandbox's default size: these tests are about the authorize endpoint, not data.
+  sb = await startTestSandbox({ entries: 5000 });
 });
 afterAll(async () => {
   await sb.close();

@@ -1,19 +1,19 @@
 /** POST /oauth/token and /oauth/token/introspect: codes, PKCE, rotation, reuse detection, client auth. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startSandbox, type RunningSandbox } from "@/sandbox/server";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { authorizeViaForms, getTokensForCompany } from "@/sandbox/testing";
-import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, api, basic, control, postToken, validAuthorize } from "./helpers";
+import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
+import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, api, basic, postToken, validAuthorize } from "./helpers";
 
-let sb: RunningSandbox;
+let sb: InProcessSandbox;
 beforeAll(async () => {
-  sb = await startSandbox({ port: 0, entries: 300 });
+  sb = await startTestSandbox({ entries: 300 });
 });
 afterAll(async () => {
   await sb.close();
 });
 beforeEach(async () => {
-  await control(sb.url, "/reset", {});
+  await sb.control.reset();
 });
 
 async function freshCode(overrides: Record<string, string | undefined> = {}) {
@@ -105,7 +105,7 @@ describe("authorization_code grant", () => {
 
   it("expired code (after 5 minutes of sandbox time) → invalid_grant", async () => {
     const { code, verifier } = await freshCode();
-    await control(sb.url, "/clock", { advanceSeconds: 301 });
+    await sb.control.advanceClock(301);
     const { res, body } = await exchange(code, verifier);
     expectOAuthError(res, body, 400, "invalid_grant");
     expect(body.error_description).toMatch(/expired/);
@@ -129,7 +129,7 @@ describe("authorization_code grant", () => {
     expect(await apiWorks(access)).toBe(401);
     const r = await postToken(sb.url, { grant_type: "refresh_token", refresh_token: refresh });
     expectOAuthError(r.res, r.body, 400, "invalid_grant");
-    const stats = (await control(sb.url, "/stats")).json;
+    const stats = await sb.control.stats();
     expect(stats.codeReplays).toBe(1);
     expect(stats.grantsRevoked).toBe(1);
   });
@@ -191,7 +191,7 @@ describe("refresh_token grant", () => {
     const r2 = await refresh(r1.body.refresh_token as string);
     expect(r2.res.status).toBe(200);
     expect(await apiWorks(r2.body.access_token as string)).toBe(200);
-    expect((await control(sb.url, "/stats")).json.tokenRequests.refresh_token).toBe(2);
+    expect((await sb.control.stats()).tokenRequests.refresh_token).toBe(2);
   });
 
   it("reusing a rotated refresh token → invalid_grant and revokes every token of the grant", async () => {
@@ -205,27 +205,27 @@ describe("refresh_token grant", () => {
     const again = await refresh(newest.refresh_token as string);
     expectOAuthError(again.res, again.body, 400, "invalid_grant");
     expect(await introspectActive(newest.refresh_token as string)).toBe(false);
-    const stats = (await control(sb.url, "/stats")).json;
+    const stats = await sb.control.stats();
     expect(stats.refreshReuseDetected).toBe(1);
     expect(stats.grantsRevoked).toBe(1);
   });
 
   it("an expired refresh token → invalid_grant and the grant is revoked", async () => {
-    await control(sb.url, "/config", { refreshTokenTtlSeconds: 3600, accessTokenTtlSeconds: 7200 });
+    await sb.control.config({ refreshTokenTtlSeconds: 3600, accessTokenTtlSeconds: 7200 });
     const t0 = await tokens();
-    await control(sb.url, "/clock", { advanceSeconds: 3601 });
+    await sb.control.advanceClock(3601);
     // The access token (2 h) is still valid until the expired refresh token is presented.
     expect(await apiWorks(t0.access_token)).toBe(200);
     const r = await refresh(t0.refresh_token);
     expectOAuthError(r.res, r.body, 400, "invalid_grant");
     expect(r.body.error_description).toMatch(/expired/);
     expect(await apiWorks(t0.access_token)).toBe(401);
-    expect((await control(sb.url, "/stats")).json.grantsRevoked).toBe(1);
+    expect((await sb.control.stats()).grantsRevoked).toBe(1);
   });
 
   it("refresh token lifetime defaults to 60 days", async () => {
     const t0 = await tokens();
-    await control(sb.url, "/clock", { advanceSeconds: 59 * 86400 });
+    await sb.control.advanceClock(59 * 86400);
     expect((await refresh(t0.refresh_token)).res.status).toBe(200);
   });
 
@@ -250,9 +250,9 @@ describe("refresh_token grant", () => {
 
   it("access tokens expire after expires_in seconds of sandbox time", async () => {
     const t0 = await tokens();
-    await control(sb.url, "/clock", { advanceSeconds: 599 });
+    await sb.control.advanceClock(599);
     expect(await apiWorks(t0.access_token)).toBe(200);
-    await control(sb.url, "/clock", { advanceSeconds: 2 });
+    await sb.control.advanceClock(2);
     const r = await api(sb.url, t0.access_token, "/v1/introspect");
     expect(r.status).toBe(401);
     expect(r.json.type).toBe("UNAUTHORIZED");
@@ -284,7 +284,7 @@ describe("token introspection (RFC 7662)", () => {
   it("inactive for unknown or revoked tokens; 401 without Basic client auth", async () => {
     expect(await introspectActive("nope")).toBe(false);
     const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
-    await control(sb.url, "/grants/revoke", { companyId: COMPANY_NORDLYS.id });
+    await sb.control.revoke(COMPANY_NORDLYS.id);
     expect(await introspectActive(t.access_token)).toBe(false);
     const res = await fetch(`${sb.url}/oauth/token/introspect`, {
       method: "POST",

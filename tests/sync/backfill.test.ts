@@ -1,38 +1,28 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync } from "@/lib/sync/run";
 import { getSyncProgress } from "@/lib/sync/progress";
-import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  compareWithSandbox,
-  createSyncWorld,
-  LARGE_COMPANY_ID,
-  sandboxSummary,
-  startSyncSandbox,
-  stats,
-  type SyncWorld,
-} from "./support";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
+import { createWorld, type World } from "@/tests/support/world";
+import { compareWithSandbox, SYNC_ENV } from "./support";
 
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 1000 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
-
-for (const kind of ["pglite", "postgres"] as const) {
-  describe.skipIf(kind === "postgres" && !hasPostgres)(`backfill (${kind})`, () => {
-    let world: SyncWorld;
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`backfill (${kind})`, () => {
+    let world: World;
     beforeAll(async () => {
-      world = await createSyncWorld(sandbox, kind, [LARGE_COMPANY_ID]);
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: 1000, rateLimit: false },
+        env: SYNC_ENV,
+        companies: [LARGE_COMPANY_ID],
+      });
     });
     afterAll(async () => {
       await world?.close();
     });
 
     it("copies every entry, with split items and tags, and the lookup tables; progress runs to pagination.total", async () => {
-      const summary = await sandboxSummary(sandbox.url, LARGE_COMPANY_ID);
+      const summary = await world.sandbox.control.summary(LARGE_COMPANY_ID);
       const seenProgress: Array<{ running: boolean; synced: number; total: number | null; phase: string }> = [];
       const result = await runSync({
         companyId: LARGE_COMPANY_ID,
@@ -133,10 +123,10 @@ for (const kind of ["pglite", "postgres"] as const) {
     });
 
     it("is idempotent: a second full pass writes nothing and duplicates nothing", async () => {
-      const before = await stats(sandbox.url);
+      const before = await world.sandbox.control.stats();
       const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "manual", kind: "backfill" });
       expect(result).toMatchObject({ started: true, status: "succeeded", created: 0, updated: 0, deleted: 0 });
-      const after = await stats(sandbox.url);
+      const after = await world.sandbox.control.stats();
       expect(after.apiRequests).toBeGreaterThan(before.apiRequests);
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
       expect(local).toEqual({

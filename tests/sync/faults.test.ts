@@ -1,27 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync, type RunSyncResult } from "@/lib/sync/run";
-import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  captureLogger,
-  clearFaults,
-  compareWithSandbox,
-  createSyncWorld,
-  fault,
-  LARGE_COMPANY_ID,
-  activity,
-  startSyncSandbox,
-  stats,
-  type SyncWorld,
-} from "./support";
-
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 1500 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
+import { captureLogger } from "@/tests/support/logs";
+import { createWorld, type World } from "@/tests/support/world";
+import { compareWithSandbox, SYNC_ENV } from "./support";
 
 /** Run until a run succeeds (a run that exhausts its retry budget fails; the next one resumes). */
 async function syncUntilSucceeded(max = 6): Promise<RunSyncResult[]> {
@@ -34,27 +17,32 @@ async function syncUntilSucceeded(max = 6): Promise<RunSyncResult[]> {
   throw new Error(`no successful run in ${max}: ${JSON.stringify(results)}`);
 }
 
-for (const kind of ["pglite", "postgres"] as const) {
-  describe.skipIf(kind === "postgres" && !hasPostgres)(`sync under injected faults (${kind})`, () => {
-    let world: SyncWorld;
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`sync under injected faults (${kind})`, () => {
+    let world: World;
     beforeAll(async () => {
-      world = await createSyncWorld(sandbox, kind, [LARGE_COMPANY_ID]);
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: 1500, rateLimit: false },
+        env: SYNC_ENV,
+        companies: [LARGE_COMPANY_ID],
+      });
     });
     afterAll(async () => {
-      await clearFaults(sandbox.url);
+      await world.sandbox.control.clearFaults();
       await world?.close();
     });
 
     it("5xx bursts, 429s and dropped connections during the backfill: the final data equals the sandbox's", async () => {
-      const before = await stats(sandbox.url);
+      const before = await world.sandbox.control.stats();
       // The sandbox applies the first matching fault: the 503 burst, then the 429s, then random drops.
-      await fault(sandbox.url, { path: "/v1/accounting-entries:search", status: 503, times: 3 });
-      await fault(sandbox.url, { path: "/v1/accounting-entries:search", status: 429, times: 2 });
-      await fault(sandbox.url, { path: "/v1/accounting-entries:search", reset: true, rate: 0.2 });
-      await fault(sandbox.url, { path: "/v2/employees", status: 502, times: 2 });
+      await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", status: 503, times: 3 });
+      await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", status: 429, times: 2 });
+      await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", reset: true, rate: 0.2 });
+      await world.sandbox.control.fault({ path: "/v2/employees", status: 502, times: 2 });
       const results = await syncUntilSucceeded();
-      await clearFaults(sandbox.url);
-      const after = await stats(sandbox.url);
+      await world.sandbox.control.clearFaults();
+      const after = await world.sandbox.control.stats();
       expect(after.faultsApplied - before.faultsApplied).toBeGreaterThanOrEqual(7);
 
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);
@@ -69,10 +57,10 @@ for (const kind of ["pglite", "postgres"] as const) {
     });
 
     it("a failure beyond the retry budget fails the run cleanly, records it, and the next run completes the work", async () => {
-      await activity(sandbox.url, LARGE_COMPANY_ID, { created: 5, updated: 40, deleted: 10 });
+      await world.sandbox.control.activity(LARGE_COMPANY_ID, { created: 5, updated: 40, deleted: 10 });
       const { logger, lines } = captureLogger();
       // More consecutive 500s than the client retries: this run must fail, not hang or half-write.
-      await fault(sandbox.url, { path: "/v1/accounting-entries:search", status: 500, times: 8 });
+      await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", status: 500, times: 8 });
       const failed = await runSync({
         companyId: LARGE_COMPANY_ID,
         trigger: "schedule",
@@ -92,7 +80,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       expect(run).toMatchObject({ status: "failed", error: failed.error });
       expect(run.finishedAt).not.toBeNull();
 
-      await clearFaults(sandbox.url);
+      await world.sandbox.control.clearFaults();
       const ok = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule", reconcileIntervalMs: 0 });
       expect(ok).toMatchObject({ started: true, kind: "reconcile", status: "succeeded" });
       const { remote, local } = await compareWithSandbox(world, LARGE_COMPANY_ID);

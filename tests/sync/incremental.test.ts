@@ -1,36 +1,27 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync } from "@/lib/sync/run";
-import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  activity,
-  compareWithSandbox,
-  createSyncWorld,
-  LARGE_COMPANY_ID,
-  startSyncSandbox,
-  type SyncWorld,
-} from "./support";
-
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 1000 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
+import { createWorld, type World } from "@/tests/support/world";
+import { compareWithSandbox, SYNC_ENV } from "./support";
 
 const DAY = 24 * 60 * 60 * 1000;
 
-for (const kind of ["pglite", "postgres"] as const) {
-  describe.skipIf(kind === "postgres" && !hasPostgres)(`incremental sync, deletions and reconcile (${kind})`, () => {
-    let world: SyncWorld;
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`incremental sync, deletions and reconcile (${kind})`, () => {
+    let world: World;
     let changes: { created: string[]; updated: string[]; deleted: string[] };
     const inWindow = { updated: [] as string[], deleted: [] as string[] };
     const outside = { updated: [] as string[], deleted: [] as string[] };
 
     beforeAll(async () => {
-      world = await createSyncWorld(sandbox, kind, [LARGE_COMPANY_ID]);
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: 1000, rateLimit: false },
+        env: SYNC_ENV,
+        companies: [LARGE_COMPANY_ID],
+      });
       const first = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "connect" });
       expect(first).toMatchObject({ started: true, kind: "backfill", status: "succeeded" });
     });
@@ -39,7 +30,7 @@ for (const kind of ["pglite", "postgres"] as const) {
     });
 
     it("the next scheduled run re-scans the trailing window: new, changed and deleted entries in it show up", async () => {
-      changes = await activity(sandbox.url, LARGE_COMPANY_ID, { created: 8, updated: 200, deleted: 60 });
+      changes = await world.sandbox.control.activity(LARGE_COMPANY_ID, { created: 8, updated: 200, deleted: 60 });
       const windowStart = Date.now() - 60 * DAY;
       const performed = new Map(
         (await world.prisma.accountingEntry.findMany({ select: { id: true, performedAt: true } })).map((e) => [
@@ -103,7 +94,7 @@ for (const kind of ["pglite", "postgres"] as const) {
     });
 
     it("the daily reconcile catches changes outside the window and marks entries Pleo no longer returns as deleted", async () => {
-      const more = await activity(sandbox.url, LARGE_COMPANY_ID, { updated: 50, deleted: 20 });
+      const more = await world.sandbox.control.activity(LARGE_COMPANY_ID, { updated: 50, deleted: 20 });
       // An entry we hold that Pleo does not return at all (e.g. purged): only a full scan can tell.
       const phantom = randomUUID();
       const template = await world.prisma.accountingEntry.findFirstOrThrow({ where: { deletedAt: null } });

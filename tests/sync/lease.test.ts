@@ -4,31 +4,23 @@ import { createDatabase } from "@/lib/db/connect";
 import { acquireLease, newLeaseOwner, releaseLease } from "@/lib/sync/lease";
 import { runSync, type RunSyncResult } from "@/lib/sync/run";
 import { requestSync, runningSync } from "@/lib/sync/trigger";
-import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  clearFaults,
-  expectEqualToSandbox,
-  createSyncWorld,
-  fault,
-  LARGE_COMPANY_ID,
-  startSyncSandbox,
-  type SyncWorld,
-} from "./support";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable, hasPostgres } from "@/tests/support/db";
+import { createWorld, type World } from "@/tests/support/world";
+import { expectEqualToSandbox, SYNC_ENV } from "./support";
 
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 1000 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+const ENTRIES = 1000;
 
-for (const kind of ["pglite", "postgres"] as const) {
-  describe.skipIf(kind === "postgres" && !hasPostgres)(`one sync per company (${kind})`, () => {
-    let world: SyncWorld;
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`one sync per company (${kind})`, () => {
+    let world: World;
     beforeAll(async () => {
-      world = await createSyncWorld(sandbox, kind, [LARGE_COMPANY_ID]);
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: ENTRIES, rateLimit: false },
+        env: SYNC_ENV,
+        companies: [LARGE_COMPANY_ID],
+      });
     });
     afterAll(async () => {
       await world?.close();
@@ -117,9 +109,14 @@ for (const kind of ["pglite", "postgres"] as const) {
 }
 
 describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)", () => {
-  let world: SyncWorld;
+  let world: World;
   beforeAll(async () => {
-    world = await createSyncWorld(sandbox, "postgres", [LARGE_COMPANY_ID]);
+    world = await createWorld({
+      database: "postgres",
+      sandbox: { entries: ENTRIES, rateLimit: false },
+      env: SYNC_ENV,
+      companies: [LARGE_COMPANY_ID],
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -145,7 +142,7 @@ describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)"
     // Both wait for one instant well after their start-up; slow pages keep the winner's lease held
     // for seconds, so even a late loser still finds it taken.
     const startAt = Date.now() + 8_000;
-    await fault(sandbox.url, { path: "/v1/accounting-entries:search", latencyMs: 300 });
+    await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", latencyMs: 300 });
     const runChild = () =>
       new Promise<RunSyncResult>((resolve, reject) => {
         const child = spawn(
@@ -174,7 +171,7 @@ describe.skipIf(!hasPostgres)("one sync per company across processes (postgres)"
           else reject(new Error(`child exited ${code}: ${out}`));
         });
       });
-    const results = await Promise.all([runChild(), runChild()]).finally(() => clearFaults(sandbox.url));
+    const results = await Promise.all([runChild(), runChild()]).finally(() => world.sandbox.control.clearFaults());
     expect(results.filter((r) => r.started)).toHaveLength(1);
     expect(results.filter((r) => !r.started)).toEqual([{ started: false, reason: "already_running" }]);
     await expectEqualToSandbox(world, LARGE_COMPANY_ID);

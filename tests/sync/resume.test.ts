@@ -3,29 +3,22 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runSync } from "@/lib/sync/run";
 import { getSyncProgress } from "@/lib/sync/progress";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  expectEqualToSandbox,
-  createSyncWorld,
-  LARGE_COMPANY_ID,
-  sandboxSummary,
-  startSyncSandbox,
-  type SyncWorld,
-} from "./support";
+import { createWorld, type World } from "@/tests/support/world";
+import { expectEqualToSandbox, SYNC_ENV } from "./support";
 
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 1000 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+const ENTRIES = 1000;
 
 describe("resume after an interrupted backfill (pglite)", () => {
-  let world: SyncWorld;
+  let world: World;
   beforeAll(async () => {
-    world = await createSyncWorld(sandbox, "pglite", [LARGE_COMPANY_ID]);
+    world = await createWorld({
+      database: "pglite",
+      sandbox: { entries: ENTRIES, rateLimit: false },
+      env: SYNC_ENV,
+      companies: [LARGE_COMPANY_ID],
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -56,7 +49,7 @@ describe("resume after an interrupted backfill (pglite)", () => {
   });
 
   it("continues from the saved cursor: only the remaining pages, no duplicates, equal to the sandbox", async () => {
-    const summary = await sandboxSummary(sandbox.url, LARGE_COMPANY_ID);
+    const summary = await world.sandbox.control.summary(LARGE_COMPANY_ID);
     const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" });
     expect(result).toMatchObject({ started: true, kind: "backfill", status: "succeeded", pages: 7 });
     if (!result.started) throw new Error("not started");
@@ -97,9 +90,14 @@ describe("resume after an interrupted backfill (pglite)", () => {
 });
 
 describe.skipIf(!hasPostgres)("resume after the syncing process is killed (postgres, SIGKILL)", () => {
-  let world: SyncWorld;
+  let world: World;
   beforeAll(async () => {
-    world = await createSyncWorld(sandbox, "postgres", [LARGE_COMPANY_ID]);
+    world = await createWorld({
+      database: "postgres",
+      sandbox: { entries: ENTRIES, rateLimit: false },
+      env: SYNC_ENV,
+      companies: [LARGE_COMPANY_ID],
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -149,7 +147,7 @@ describe.skipIf(!hasPostgres)("resume after the syncing process is killed (postg
     });
 
     await new Promise((r) => setTimeout(r, leaseTtlMs + 300));
-    const summary = await sandboxSummary(sandbox.url, LARGE_COMPANY_ID);
+    const summary = await world.sandbox.control.summary(LARGE_COMPANY_ID);
     const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" });
     expect(result).toMatchObject({ started: true, kind: "backfill", status: "succeeded", updated: 0 });
     if (!result.started) throw new Error("not started");

@@ -5,42 +5,30 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
 import { runSync } from "@/lib/sync/run";
-import { hasPostgres } from "@/tests/support/db";
-import type { RunningSandbox } from "@/sandbox/server";
-import {
-  captureLogger,
-  clearFaults,
-  createSyncWorld,
-  expectEqualToSandbox,
-  fault,
-  LARGE_COMPANY_ID,
-  sandboxSummary,
-  startSyncSandbox,
-  type SyncWorld,
-} from "./support";
-
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 300 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
+import { captureLogger } from "@/tests/support/logs";
+import { createWorld, type World } from "@/tests/support/world";
+import { expectEqualToSandbox, SYNC_ENV } from "./support";
 
 /** Milliseconds from now until the company's next scheduled run. */
-async function nextRunIn(world: SyncWorld): Promise<number> {
+async function nextRunIn(world: World): Promise<number> {
   const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
   return state.nextRunAt!.getTime() - Date.now();
 }
 
-for (const kind of ["pglite", "postgres"] as const) {
-  describe.skipIf(kind === "postgres" && !hasPostgres)(`sync state and run history (${kind})`, () => {
-    let world: SyncWorld;
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`sync state and run history (${kind})`, () => {
+    let world: World;
     beforeAll(async () => {
-      world = await createSyncWorld(sandbox, kind, [LARGE_COMPANY_ID]);
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: 300, rateLimit: false },
+        env: SYNC_ENV,
+        companies: [LARGE_COMPANY_ID],
+      });
     });
     afterAll(async () => {
-      await clearFaults(sandbox.url);
       await world?.close();
     });
 
@@ -56,7 +44,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       });
       const { logger, lines } = captureLogger();
       const result = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule", logger });
-      const summary = await sandboxSummary(sandbox.url, LARGE_COMPANY_ID);
+      const summary = await world.sandbox.control.summary(LARGE_COMPANY_ID);
       expect(result).toMatchObject({ started: true, kind: "backfill", status: "succeeded", pages: 3, entries: 300 });
       expect(lines().some((l) => l.msg === "sync: saved backfill cursor rejected, restarting backfill")).toBe(true);
       const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
@@ -72,9 +60,9 @@ for (const kind of ["pglite", "postgres"] as const) {
     it("each failure in a row doubles the wait for the next attempt, capped at the interval; a success clears it", async () => {
       const failOnce = async () => {
         // More consecutive 500s than the client retries.
-        await fault(sandbox.url, { path: "/v1/accounting-entries:search", status: 500, times: 8 });
+        await world.sandbox.control.fault({ path: "/v1/accounting-entries:search", status: 500, times: 8 });
         const r = await runSync({ companyId: LARGE_COMPANY_ID, trigger: "schedule" });
-        await clearFaults(sandbox.url);
+        await world.sandbox.control.clearFaults();
         expect(r).toMatchObject({ started: true, kind: "incremental", status: "failed" });
         if (!r.started) throw new Error("not started");
         return r.error;

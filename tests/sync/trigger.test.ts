@@ -7,32 +7,26 @@ import { startSyncAfterConnect } from "@/lib/sync/background";
 import { getSyncProgress } from "@/lib/sync/progress";
 import { dueCompanies, scheduleDueSyncs } from "@/lib/sync/scheduler";
 import { requestSync, runningSync } from "@/lib/sync/trigger";
-import type { RunningSandbox } from "@/sandbox/server";
-import { companyById, DEMO_USER } from "@/sandbox/seed/fixtures";
-import { getTokensForCompany } from "@/sandbox/testing";
 import {
-  compareWithSandbox,
-  control,
-  createSyncWorld,
+  companyById,
   DEMO_SECOND_COMPANY_ID,
+  DEMO_USER,
   LARGE_COMPANY_ID,
   SOLO_COMPANY_ID,
-  startSyncSandbox,
-  type SyncWorld,
-} from "./support";
-
-let sandbox: RunningSandbox;
-beforeAll(async () => {
-  sandbox = await startSyncSandbox({ entries: 800 });
-});
-afterAll(async () => {
-  await sandbox?.close();
-});
+} from "@/sandbox/seed/fixtures";
+import { getTokensForCompany } from "@/sandbox/testing";
+import { createWorld, type World } from "@/tests/support/world";
+import { compareWithSandbox, SYNC_ENV } from "./support";
 
 describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pglite)", () => {
-  let world: SyncWorld;
+  let world: World;
   beforeAll(async () => {
-    world = await createSyncWorld(sandbox, "pglite", [DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID]);
+    world = await createWorld({
+      database: "pglite",
+      sandbox: { entries: 800, rateLimit: false },
+      env: SYNC_ENV,
+      companies: [DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID],
+    });
   });
   afterAll(async () => {
     await world?.close();
@@ -42,7 +36,7 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
     const unhook = registerConnectedHook(startSyncAfterConnect);
     try {
       const tokens = await getTokensForCompany({
-        sandboxUrl: sandbox.url,
+        sandboxUrl: world.sandbox.url,
         companyId: LARGE_COMPANY_ID,
         email: DEMO_USER.email,
         password: DEMO_USER.password,
@@ -87,6 +81,7 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
     // A finished backfill is followed straight away by an incremental pass…
     expect((await dueCompanies(10)).sort()).toEqual(due.sort());
     const second = await scheduleDueSyncs();
+    expect(second.sort()).toEqual(due.sort());
     const incremental = await Promise.all(second.map((id) => runningSync(id)));
     expect(incremental.every((r) => r?.started && r.kind === "incremental" && r.status === "succeeded")).toBe(true);
     // …then the next run waits for the connection's interval.
@@ -117,7 +112,7 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
   });
 
   it("a revoked grant stops the run cleanly as needs-reauth; no further syncs start until reconnected", async () => {
-    await control(sandbox.url, "/__sandbox/grants/revoke", { companyId: SOLO_COMPANY_ID });
+    await world.sandbox.control.revoke(SOLO_COMPANY_ID);
     expect(await requestSync(SOLO_COMPANY_ID, "manual")).toEqual({ started: true });
     const result = await runningSync(SOLO_COMPANY_ID);
     expect(result).toMatchObject({
