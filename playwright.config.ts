@@ -1,34 +1,50 @@
 import { defineConfig } from "@playwright/test";
 import { findChromium } from "./e2e/chromium";
-import {
-  DASHBOARD_PGLITE_DIR,
-  DASHBOARD_PORTAL_PORT,
-  DASHBOARD_PORTAL_URL,
-  E2E_PGLITE_DIR,
-  E2E_PORTAL_PORT,
-  E2E_SANDBOX_PORT,
-  PORTAL_URL,
-  SANDBOX_URL,
-} from "./e2e/env";
+import { CONNECT_STACK, DASHBOARD_STACK, type Stack } from "./e2e/env";
+import type { E2EOptions } from "./e2e/support/test";
+import { COMPANY_NORDLYS, DEMO_USER } from "./sandbox/seed/fixtures";
+import { portalEnv } from "./tests/support/portal-env";
 
-// E2E runs the production build (`next build` happens in `npm run test:e2e`) against a real sandbox.
-// Secrets here are throwaway test values, not used anywhere else.
-const portalEnv = {
-  NODE_ENV: "production",
-  PORT: String(E2E_PORTAL_PORT),
-  AUTH_URL: PORTAL_URL,
-  AUTH_SECRET: "e2e-auth-secret-e2e-auth-secret-e2e-auth-secret",
-  TOKEN_ENCRYPTION_KEYS: "e2e1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY",
-  PLEO_AUTH_URL: SANDBOX_URL,
-  PLEO_API_URL: SANDBOX_URL,
-  PLEO_CLIENT_ID: "sandbox-portal",
-  PLEO_CLIENT_SECRET: "sandbox-portal-secret",
-  PGLITE_DIR: E2E_PGLITE_DIR,
-  DATABASE_URL: "",
-  LOG_LEVEL: "warn",
-};
+// E2E runs the production build (`next build` happens in `npm run test:e2e`) against real sandboxes,
+// one portal + sandbox + fresh database per project (e2e/env.ts). Secrets are the throwaway test ones.
 
-export default defineConfig({
+/** The sandbox of a stack, with `entries` in the large company (Nordlys). */
+function sandboxServer(stack: Stack, entries: number) {
+  return {
+    command: "npm run sandbox",
+    url: `${stack.sandboxUrl}/__sandbox/stats`,
+    env: {
+      SANDBOX_PORT: String(stack.sandboxPort),
+      SANDBOX_REDIRECT_URIS: `${stack.portalUrl}/api/auth/callback/pleo`,
+      SANDBOX_ENTRIES: String(entries),
+      SANDBOX_QUIET: "1",
+    },
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe" as const,
+  };
+}
+
+/** The portal of a stack: the production build on a fresh embedded database, talking to its own sandbox. */
+function portalServer(stack: Stack) {
+  return {
+    command: `rm -rf ${stack.pgliteDir} && npm run start`,
+    url: `${stack.portalUrl}/`,
+    env: portalEnv(stack.sandboxUrl, {
+      NODE_ENV: "production",
+      PORT: String(stack.portalPort),
+      AUTH_URL: stack.portalUrl,
+      PGLITE_DIR: stack.pgliteDir,
+      DATABASE_URL: "",
+      LOG_LEVEL: "warn",
+    }),
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe" as const,
+  };
+}
+
+export default defineConfig<Record<never, never>, E2EOptions>({
   testDir: "./e2e",
   fullyParallel: false,
   workers: 1,
@@ -37,7 +53,6 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
-    baseURL: PORTAL_URL,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
@@ -54,46 +69,46 @@ export default defineConfig({
       ],
     },
   },
-  // One portal per spec file, each on a fresh database: specs never see each other's connections.
   projects: [
-    { name: "connect", testMatch: /connect\.spec\.ts$/, use: { baseURL: PORTAL_URL } },
-    { name: "dashboard", testMatch: /dashboard\.spec\.ts$/, use: { baseURL: DASHBOARD_PORTAL_URL } },
+    // The connect flow itself, driven through the UI from a signed-out browser.
+    {
+      name: "connect",
+      testMatch: /connect\.spec\.ts$/,
+      use: { baseURL: CONNECT_STACK.portalUrl, sandboxUrl: CONNECT_STACK.sandboxUrl },
+    },
+    // Specs that only need a signed-in user: a setup project connects once on the same stack's portal and
+    // saves the browser state; the dependent project starts from it.
+    {
+      name: "dashboard setup",
+      testMatch: /signed-in\.setup\.ts$/,
+      use: {
+        baseURL: DASHBOARD_STACK.portalUrl,
+        sandboxUrl: DASHBOARD_STACK.sandboxUrl,
+        signIn: {
+          email: DEMO_USER.email,
+          password: DEMO_USER.password,
+          companyName: COMPANY_NORDLYS.name,
+          storageState: DASHBOARD_STACK.storageState,
+          // The dashboard spec's first test watches this first sync's progress bar.
+          holdFirstSyncAfterPages: 2,
+        },
+      },
+    },
+    {
+      name: "dashboard",
+      testMatch: /dashboard\.spec\.ts$/,
+      dependencies: ["dashboard setup"],
+      use: {
+        baseURL: DASHBOARD_STACK.portalUrl,
+        sandboxUrl: DASHBOARD_STACK.sandboxUrl,
+        storageState: DASHBOARD_STACK.storageState,
+      },
+    },
   ],
   webServer: [
-    {
-      command: "npm run sandbox",
-      url: `${SANDBOX_URL}/__sandbox/stats`,
-      env: {
-        SANDBOX_PORT: String(E2E_SANDBOX_PORT),
-        SANDBOX_REDIRECT_URIS: `${PORTAL_URL}/api/auth/callback/pleo,${DASHBOARD_PORTAL_URL}/api/auth/callback/pleo`,
-        SANDBOX_ENTRIES: "3000",
-        SANDBOX_QUIET: "1",
-      },
-      reuseExistingServer: false,
-      timeout: 60_000,
-      stdout: "pipe",
-    },
-    {
-      // A fresh embedded database for every run.
-      command: `rm -rf ${E2E_PGLITE_DIR} && npm run start`,
-      url: `${PORTAL_URL}/`,
-      env: portalEnv,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-    },
-    {
-      command: `rm -rf ${DASHBOARD_PGLITE_DIR} && npm run start`,
-      url: `${DASHBOARD_PORTAL_URL}/`,
-      env: {
-        ...portalEnv,
-        PORT: String(DASHBOARD_PORTAL_PORT),
-        AUTH_URL: DASHBOARD_PORTAL_URL,
-        PGLITE_DIR: DASHBOARD_PGLITE_DIR,
-      },
-      reuseExistingServer: false,
-      timeout: 120_000,
-      stdout: "pipe",
-    },
+    sandboxServer(CONNECT_STACK, 3000),
+    portalServer(CONNECT_STACK),
+    sandboxServer(DASHBOARD_STACK, 3000),
+    portalServer(DASHBOARD_STACK),
   ],
 });

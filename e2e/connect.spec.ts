@@ -3,9 +3,10 @@
  * the landing page, Deny, a second company, reconnecting, signing out, session-scoped access to an
  * account's companies, the Initiation URL opened directly, and failure pages. Also measures click → signed-in time (median of 5, printed).
  */
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
-import { connectCompany, forgetSandboxLogin, loginAndConsent, sandboxControl } from "./support/connect";
+import { connectCompany, forgetSandboxLogin, loginAndConsent } from "./support/connect";
+import { expect, test } from "./support/test";
 
 test.describe.configure({ mode: "serial" });
 
@@ -14,8 +15,8 @@ const solo = { email: SOLO_USER.email, password: SOLO_USER.password };
 
 const linkedCompanies = (page: Page) => page.getByRole("navigation", { name: "Linked companies" }).getByRole("link");
 
-test.afterEach(async () => {
-  await sandboxControl("/faults", { method: "DELETE" });
+test.afterEach(async ({ sandbox }) => {
+  await sandbox.clearFaults();
 });
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -157,9 +158,12 @@ test("opening the Initiation URL directly, signed out, goes straight to Pleo and
   await expect(linkedCompanies(page)).toHaveText([COMPANY_THISTLE.name]);
 });
 
-test("a company linked to another account is refused, and the current account is untouched", async ({ page }) => {
+test("a company linked to another account is refused, and the current account is untouched", async ({
+  page,
+  sandboxUrl,
+}) => {
   await connectCompany(page, { ...solo, companyName: COMPANY_THISTLE.name });
-  await forgetSandboxLogin(page);
+  await forgetSandboxLogin(page, sandboxUrl);
   await connectCompany(page, { ...demo, companyName: COMPANY_NORDLYS.name });
   await expect(
     page.getByRole("heading", { name: "This company is connected to another portal account" }),
@@ -170,8 +174,8 @@ test("a company linked to another account is refused, and the current account is
   ]);
 });
 
-test("failure pages: Pleo down during the exchange, then Try again succeeds", async ({ page }) => {
-  await sandboxControl("/faults", { body: { path: "/oauth/token", status: 503, times: 1 } });
+test("failure pages: Pleo down during the exchange, then Try again succeeds", async ({ page, sandbox }) => {
+  await sandbox.fault({ path: "/oauth/token", status: 503, times: 1 });
   await connectCompany(page, { ...solo, companyName: COMPANY_THISTLE.name });
   await expect(page.getByRole("heading", { name: "Pleo is not reachable right now" })).toBeVisible();
   await expect(page.getByText("Nothing was connected")).toBeVisible();

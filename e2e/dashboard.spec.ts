@@ -1,16 +1,16 @@
 /**
- * The expense dashboard end to end: connect the demo user's large company through the real OAuth
- * flow, watch the first sync's progress bar, then check the page against the sandbox's own data
- * (fetched over HTTP with a separate real token, never from our database).
+ * The expense dashboard end to end, signed in by the setup project (e2e/signed-in.setup.ts), which
+ * connected the demo user's large company through the real OAuth flow on this project's own portal:
+ * watch that first sync's progress bar, then check the page against the sandbox's own data (fetched
+ * over HTTP with a separate real token, never from our database).
  */
 import fs from "node:fs";
-import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import type { BrowserContext, Page } from "@playwright/test";
 import { isSpend, isWaitingForReview, RECEIPT_FAMILIES } from "@/lib/expenses/definitions";
 import { formatMoney } from "@/lib/expenses/money";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
-import { PORTAL_URL, SANDBOX_URL } from "./env";
-import { connectCompany } from "./support/connect";
+import { expect, test } from "./support/test";
 
 test.describe.configure({ mode: "serial" });
 test.use({ locale: "en-US" });
@@ -30,15 +30,6 @@ type SandboxEntry = {
 
 const SEARCH_PATH = "/v1/accounting-entries:search";
 
-async function sandbox(path: string, init: RequestInit = {}) {
-  const res = await fetch(`${SANDBOX_URL}${path}`, {
-    ...init,
-    headers: { "content-type": "application/json", ...init.headers },
-  });
-  if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
-  return res;
-}
-
 /** This calendar month (UTC), as the dashboard's default period defines it. */
 function thisMonth(now = new Date()) {
   const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
@@ -47,13 +38,18 @@ function thisMonth(now = new Date()) {
 }
 
 /** Every entry of the company performed in [start, end), straight from the sandbox's search API. */
-async function sandboxEntries(accessToken: string, start: Date, end: Date): Promise<SandboxEntry[]> {
+async function sandboxEntries(
+  sandboxUrl: string,
+  accessToken: string,
+  start: Date,
+  end: Date,
+): Promise<SandboxEntry[]> {
   const out: SandboxEntry[] = [];
   let after: string | undefined;
   for (;;) {
     const qs = new URLSearchParams({ company_id: COMPANY_NORDLYS.id, limit: "100" });
     if (after) qs.set("after", after);
-    const res = await fetch(`${SANDBOX_URL}${SEARCH_PATH}?${qs}`, {
+    const res = await fetch(`${sandboxUrl}${SEARCH_PATH}?${qs}`, {
       method: "POST",
       headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/json" },
       body: JSON.stringify({ performedAtStart: start.toISOString(), performedAtEnd: end.toISOString() }),
@@ -70,63 +66,55 @@ async function sandboxEntries(accessToken: string, start: Date, end: Date): Prom
   return out.filter((e) => !e.deletedAt && new Date(e.performedAt) >= start && new Date(e.performedAt) < end);
 }
 
-/** Sandbox login + consent through the real forms (the same steps a user takes). */
-async function connectLargeCompany(page: Page) {
-  await connectCompany(page, {
-    email: DEMO_USER.email,
-    password: DEMO_USER.password,
-    companyName: COMPANY_NORDLYS.name,
-  });
-  await page.waitForURL(/\/dashboard/);
-  await page.goto(dash());
-}
-
 let expected: SandboxEntry[] = [];
 
 /** Rows of the expenses table (the monthly chart's fallback table has rows too). */
 const tableRows = () => page.getByRole("region", { name: "Expenses", exact: true }).locator("tbody tr");
+const linkedCompanies = () => page.getByRole("navigation", { name: "Linked companies" }).getByRole("link");
 const dash = (query = "") => `/dashboard?company=${COMPANY_NORDLYS.id}${query ? `&${query}` : ""}`;
 
-// One signed-in browser context for the whole (serial) file: the connect in the first test signs in.
+// One browser context for the whole (serial) file, signed in from the setup project's storageState.
 let context: BrowserContext;
 let page: Page;
 
 test.beforeAll(async ({ browser }) => {
   context = await browser.newContext({ locale: "en-US" });
   page = await context.newPage();
-  // A slow search path makes the first sync last long enough to see its progress bar.
-  await sandbox("/__sandbox/faults", { method: "POST", body: JSON.stringify({ path: SEARCH_PATH, latencyMs: 400 }) });
 });
 
-test.afterAll(async () => {
+test.afterAll(async ({ sandbox }) => {
   await context?.close();
-  await sandbox("/__sandbox/faults", { method: "DELETE" }).catch(() => undefined);
+  await sandbox.clearFaults().catch(() => undefined);
 });
 
-test("connecting shows the first sync's progress, then the data as of the sync", async () => {
+test("the first sync after connecting shows its progress, then the data as of the sync", async ({ sandbox }) => {
   test.setTimeout(120_000);
-  await connectLargeCompany(page);
+  // The setup project connected the company on this project's fresh portal (e2e/env.ts) and held the
+  // backfill it started after two pages (playwright.config.ts): this is the company's first sync.
+  await page.goto(dash());
+  await expect(linkedCompanies()).toHaveText([COMPANY_NORDLYS.name]);
   const progress = page.getByTestId("sync-progress");
   const asOf = page.getByTestId("data-as-of");
-  // This spec's portal has its own fresh database (playwright.config.ts), so this is the first sync.
   await expect(progress).toBeVisible({ timeout: 20_000 });
   await expect(progress).toContainText(/Syncing expenses from Pleo… [\d,]+ of [\d,]+/);
   await expect(page.getByRole("progressbar", { name: "Expenses synced" })).toBeAttached();
 
-  // Let the rest of the backfill run at full speed.
-  await sandbox("/__sandbox/faults", { method: "DELETE" });
+  // Release the hold: the rest of the backfill runs at full speed.
+  await sandbox.clearFaults();
   await expect(progress).toBeHidden({ timeout: 60_000 });
   await expect(asOf).toContainText("Data as of", { timeout: 15_000 });
 });
 
-test("KPIs for this month match the sandbox's entries", async () => {
+test("KPIs for this month match the sandbox's entries", async ({ sandboxUrl, baseURL }) => {
   const tokens = await getTokensForCompany({
-    sandboxUrl: SANDBOX_URL,
+    sandboxUrl,
     companyId: COMPANY_NORDLYS.id,
-    redirectUri: `${PORTAL_URL}/api/auth/callback/pleo`,
+    email: DEMO_USER.email,
+    password: DEMO_USER.password,
+    redirectUri: new URL("/api/auth/callback/pleo", baseURL).toString(),
   });
   const { start, end } = thisMonth();
-  expected = await sandboxEntries(tokens.access_token, start, end);
+  expected = await sandboxEntries(sandboxUrl, tokens.access_token, start, end);
   const spend = expected.filter(isSpend);
   expect(spend.length).toBeGreaterThan(0);
   const total = spend.reduce((s, e) => s + BigInt(e.totalBillValue.minors), 0n);
@@ -164,6 +152,7 @@ test("filters change the table and the URL, and the back button restores the vie
   await expect(page).toHaveURL(/family=CARD_PURCHASE/);
   await expect(page).toHaveURL(/review=WAITING/);
   const filtered = expected.filter((e) => e.family === "CARD_PURCHASE" && isWaitingForReview(e.reviewStatus));
+  expect(filtered.length).toBeGreaterThan(0); // so the row checks below check rows
   await expect(summary).toContainText(filtered.length === 1 ? "1 entry" : `${filtered.length} entries`);
   const rows = tableRows();
   await expect(rows).toHaveCount(Math.min(filtered.length, 25));

@@ -1,11 +1,41 @@
-/** Ports and configuration shared by playwright.config.ts and the specs. */
-export const E2E_PORTAL_PORT = Number(process.env.E2E_PORTAL_PORT ?? 3100);
-export const E2E_SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 4110);
-export const PORTAL_URL = `http://127.0.0.1:${E2E_PORTAL_PORT}`;
-// The dashboard spec gets a portal of its own (same build, own database) so that its first-sync checks
-// see a company nobody connected before, whatever ran earlier.
-export const DASHBOARD_PORTAL_PORT = E2E_PORTAL_PORT + 1;
-export const DASHBOARD_PORTAL_URL = `http://127.0.0.1:${DASHBOARD_PORTAL_PORT}`;
-export const SANDBOX_URL = `http://127.0.0.1:${E2E_SANDBOX_PORT}`;
-export const E2E_PGLITE_DIR = process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite";
-export const DASHBOARD_PGLITE_DIR = `${E2E_PGLITE_DIR}-dashboard`;
+/**
+ * The e2e stacks, shared by playwright.config.ts and the specs. Each Playwright project gets its own
+ * portal (the same production build on a fresh database) and its own sandbox, so no spec sees another
+ * spec's connections, faults or counters: the dashboard spec watches the first sync of a company
+ * nobody connected before, whatever ran earlier. E2E_PORTAL_PORT / E2E_SANDBOX_PORT are the first
+ * stack's ports; the next stack takes the next port of each.
+ */
+export type Stack = {
+  name: string;
+  portalPort: number;
+  portalUrl: string;
+  sandboxPort: number;
+  sandboxUrl: string;
+  /** The portal's embedded database, deleted before every run. */
+  pgliteDir: string;
+  /** The signed-in browser state this stack's setup project saves (Playwright's `storageState`). */
+  storageState: string;
+};
+
+const FIRST_PORTAL_PORT = Number(process.env.E2E_PORTAL_PORT ?? 3100);
+const FIRST_SANDBOX_PORT = Number(process.env.E2E_SANDBOX_PORT ?? 4110);
+const PGLITE_DIR = process.env.E2E_PGLITE_DIR ?? ".data/e2e-pglite";
+
+function stack(name: string, index: number): Stack {
+  const portalPort = FIRST_PORTAL_PORT + index;
+  const sandboxPort = FIRST_SANDBOX_PORT + index;
+  return {
+    name,
+    portalPort,
+    portalUrl: `http://127.0.0.1:${portalPort}`,
+    sandboxPort,
+    sandboxUrl: `http://127.0.0.1:${sandboxPort}`,
+    pgliteDir: index === 0 ? PGLITE_DIR : `${PGLITE_DIR}-${name}`,
+    storageState: `${PGLITE_DIR}-${name}-signed-in.json`,
+  };
+}
+
+/** e2e/connect.spec.ts: drives the connect flow itself, from a signed-out browser. */
+export const CONNECT_STACK = stack("connect", 0);
+/** e2e/dashboard.spec.ts: a browser signed in by the setup project. */
+export const DASHBOARD_STACK = stack("dashboard", 1);

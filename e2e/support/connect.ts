@@ -4,7 +4,6 @@
  * browser is back on the portal. Uses only what a user sees (labels and button names).
  */
 import { expect, type Page } from "@playwright/test";
-import { SANDBOX_URL } from "../env";
 
 export type ConnectOptions = {
   email: string;
@@ -20,6 +19,8 @@ export async function loginAndConsent(page: Page, opts: Omit<ConnectOptions, "st
   const email = page.getByLabel("Email");
   const allow = page.getByRole("button", { name: "Allow" });
   await expect(email.or(allow)).toBeVisible();
+  // On the sandbox now, whichever one this project's portal uses.
+  const sandboxOrigin = new URL(page.url()).origin;
   if (await email.isVisible()) {
     await email.fill(opts.email);
     await page.getByLabel("Password").fill(opts.password);
@@ -28,8 +29,7 @@ export async function loginAndConsent(page: Page, opts: Omit<ConnectOptions, "st
   await page.getByRole("radio", { name: opts.companyName }).check();
   await page.getByRole("button", { name: opts.decision ?? "Allow" }).click();
   // "commit": the landing page may stream for a while (dashboard widgets); callers assert what they need.
-  // Back on whichever portal started the flow (specs may run against different portal instances).
-  const sandboxOrigin = new URL(SANDBOX_URL).origin;
+  // Back on the portal that started the flow.
   await page.waitForURL((url) => url.origin !== sandboxOrigin && !url.pathname.startsWith("/api/auth/"), {
     waitUntil: "commit",
   });
@@ -43,17 +43,6 @@ export async function connectCompany(page: Page, opts: ConnectOptions): Promise<
 }
 
 /** Forget the sandbox's login (the sandbox keeps a session cookie), so the next connect asks again. */
-export async function forgetSandboxLogin(page: Page): Promise<void> {
-  await page.context().clearCookies({ domain: new URL(SANDBOX_URL).hostname, path: "/oauth" });
-}
-
-/** Sandbox control API (faults, stats …) for specs. */
-export async function sandboxControl(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
-  const res = await fetch(`${SANDBOX_URL}/__sandbox${path}`, {
-    method: init.method ?? (init.body ? "POST" : "GET"),
-    headers: { "content-type": "application/json" },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-  });
-  if (!res.ok) throw new Error(`sandbox control ${path}: HTTP ${res.status}`);
-  return res;
+export async function forgetSandboxLogin(page: Page, sandboxUrl: string): Promise<void> {
+  await page.context().clearCookies({ domain: new URL(sandboxUrl).hostname, path: "/oauth" });
 }
