@@ -13,7 +13,7 @@ import {
 } from "@/lib/pleo/schemas/directory";
 import { companySchema, tokenIdentitySchema } from "@/lib/pleo/schemas/identity";
 import { installationSchema } from "@/lib/pleo/schemas/installations";
-import type { AccountingEntrySearch } from "@/lib/pleo/types";
+import type { AccountingEntrySearch, InstallationUpdate } from "@/lib/pleo/types";
 
 /**
  * Pleo's External API as the portal uses it: one entry per endpoint (method, path template, scope,
@@ -225,6 +225,15 @@ export const endpoints = {
     input: forCompany,
     schema: installationSchema,
     accept: { 404: null },
+  }),
+
+  // Answers the bare InstallationResponse (FOUND). PUT replaces (RFC 9110): the whole update every time.
+  updateInstallation: endpoint({
+    method: "PUT",
+    path: "/v1/installations/me",
+    scope: null,
+    input: (c, update: InstallationUpdate) => ({ ...forCompany(c), body: update }),
+    schema: installationSchema,
   }),
 
   // Sets a state, so repeating is harmless in effect; still only retried when certainly unprocessed.

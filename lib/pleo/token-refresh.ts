@@ -2,6 +2,7 @@ import "server-only";
 
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/log";
+import { PLEO, recordEvent, SCHEDULER } from "@/lib/pleo/activity";
 import { NeedsReauthError, PleoApiError, PleoUnavailableError } from "@/lib/pleo/errors";
 import { introspectRefreshToken, refreshTokenGrant, type OAuthClientConfig } from "@/lib/pleo/oauth";
 import {
@@ -16,9 +17,18 @@ import { backoffMs, jittered } from "@/lib/util/async";
 /**
  * One refresh, once the lease is taken: verify an interrupted refresh's token first (introspection),
  * then present it to the token endpoint, retrying inline only what certainly rotated nothing, and
- * record the outcome through lib/pleo/token-store.ts (new tokens, backoff, or NEEDS_REAUTH). Why each
- * step is safe: the comment at the top of lib/pleo/token-manager.ts.
+ * record the outcome through lib/pleo/token-store.ts (new tokens, backoff, or NEEDS_REAUTH), and in the
+ * connection's activity log (lib/pleo/activity.ts). Why each step is safe: the comment at the top of
+ * lib/pleo/token-manager.ts.
  */
+
+/** Plain words for the activity log, per reason the grant ended. */
+const REAUTH_DETAIL: Record<NeedsReauthError["reason"], string> = {
+  invalid_grant:
+    "Pleo no longer accepts this connection's authorisation: the app was removed in Pleo or its access was revoked.",
+  refresh_interrupted: "A token refresh was interrupted and Pleo no longer accepts the stored token.",
+  not_connected: "The connection is not connected.",
+};
 
 export type RefreshSettings = {
   prisma: PrismaClient;
@@ -57,7 +67,16 @@ export async function refreshWithLease(
   const refreshToken = await s.open(lease.refreshTokenEnc);
 
   async function needsReauth(reason: NeedsReauthError["reason"], detail: string): Promise<never> {
-    await markNeedsReauth(s.prisma, companyId, lease.tokenVersion, `${reason}: ${detail}`, new Date(s.now()));
+    const at = new Date(s.now());
+    if (await markNeedsReauth(s.prisma, companyId, lease.tokenVersion, `${reason}: ${detail}`, at)) {
+      await recordEvent(s.prisma, {
+        companyId,
+        type: "needs_reconnect",
+        actor: PLEO,
+        detail: REAUTH_DETAIL[reason],
+        at,
+      });
+    }
     s.log.warn(
       { event: "pleo.token.needs_reauth", companyId, reason, detail },
       "Pleo connection needs to be reconnected",
@@ -72,6 +91,13 @@ export async function refreshWithLease(
     const until = new Date(t + Math.max(retryAfterMs ?? 0, backoffMs(failures, s.backoffBaseMs, s.backoffMaxMs)));
     const leaveMarkerAt = outcomeUnknown ? new Date(t - s.leaseMs - 1) : null;
     await recordRefreshFailure(s.prisma, companyId, marker, { failures, until, leaveMarkerAt });
+    await recordEvent(s.prisma, {
+      companyId,
+      type: "refresh_failed",
+      actor: SCHEDULER,
+      detail: `Pleo did not renew the access token (attempt ${failures} in a row); the portal tries again later.`,
+      at: new Date(t),
+    });
     return until;
   }
 
@@ -127,6 +153,15 @@ export async function refreshWithLease(
       }
       const tokenVersion = lease.tokenVersion + 1;
       s.log.info({ ...logFields, tokenVersion }, "refreshed Pleo access token");
+      if (stored) {
+        await recordEvent(s.prisma, {
+          companyId,
+          type: "token_refreshed",
+          actor: SCHEDULER,
+          detail: "Pleo issued a new access token and rotated the refresh token.",
+          at: new Date(s.now()),
+        });
+      }
       return { token: outcome.tokens.accessToken, refreshed: true, tokenVersion };
     }
     if (outcome.kind === "invalid_grant") {

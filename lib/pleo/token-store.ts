@@ -8,7 +8,8 @@ import type { TokenRow } from "@/lib/pleo/token-decision";
 
 /**
  * Every read and write of a connection's token columns (tokens, expiries, lease, backoff, version,
- * granted scopes, and the status changes of the token lifecycle), one named function each. Tokens are
+ * granted scopes, and the status changes of the token lifecycle), one named function each; and of the
+ * same columns on a Disconnection row, where a disconnected company's grant waits for the uninstall. Tokens are
  * stored sealed (AES-256-GCM, lib/crypto); nothing here returns or logs a plaintext token. Writes
  * that may race a reconnect are guarded by `tokenVersion` or by the lease marker (README → Token
  * lifecycle); lib/pleo/token-manager.ts explains when each one happens.
@@ -190,15 +191,18 @@ export async function recordRefreshFailure(
   });
 }
 
-/** The grant is dead: NEEDS_REAUTH with the reason; unless a reconnect stored new tokens since `tokenVersion`. */
+/**
+ * The grant is dead: NEEDS_REAUTH with the reason; unless a reconnect stored new tokens since
+ * `tokenVersion` (false then: nothing changed).
+ */
 export async function markNeedsReauth(
   db: Db,
   companyId: string,
   tokenVersion: number,
   statusReason: string,
   now: Date,
-): Promise<void> {
-  await db.pleoConnection.updateMany({
+): Promise<boolean> {
+  const r = await db.pleoConnection.updateMany({
     where: { companyId, tokenVersion },
     data: {
       status: "NEEDS_REAUTH",
@@ -208,6 +212,7 @@ export async function markNeedsReauth(
       nextRefreshAttemptAt: null,
     },
   });
+  return r.count === 1;
 }
 
 /** Connected companies whose refresh token was issued before `idleBefore` and that are not backing off, oldest first. */
@@ -222,4 +227,84 @@ export async function listIdleConnections(db: Db, idleBefore: Date, now: Date): 
     orderBy: { refreshTokenIssuedAt: "asc" },
   });
   return rows.map((r) => r.companyId);
+}
+
+// ---- A disconnected company's grant, kept only until Pleo confirms the uninstall ----
+
+/** The sealed grant a pending uninstall works with (Disconnection row), or null once it was dropped. */
+export type UninstallGrant = {
+  accessTokenEnc: string;
+  refreshTokenEnc: string;
+  accessTokenExpiresAt: Date;
+  refreshStartedAt: Date | null;
+};
+
+/**
+ * Disconnect: the connection's sealed tokens move to its Disconnection row, in the caller's transaction
+ * (which then deletes the connection): copied inside the database, never decrypted. Only the uninstall
+ * at Pleo ever uses them; a refresh lease the connection held is carried over, so an interrupted
+ * refresh is verified before its token is presented again.
+ */
+export async function moveGrantToDisconnection(
+  tx: Prisma.TransactionClient,
+  companyId: string,
+  disconnectionId: string,
+): Promise<boolean> {
+  const moved = await tx.$executeRaw`
+    UPDATE "Disconnection" d SET "accessTokenEnc" = c."accessTokenEnc", "refreshTokenEnc" = c."refreshTokenEnc",
+      "accessTokenExpiresAt" = c."accessTokenExpiresAt", "refreshStartedAt" = c."refreshStartedAt"
+    FROM "PleoConnection" c
+    WHERE d."id" = ${disconnectionId} AND c."companyId" = ${companyId}::uuid`;
+  return moved === 1;
+}
+
+export async function readUninstallGrant(db: Db, disconnectionId: string): Promise<UninstallGrant | null> {
+  const row = await db.disconnection.findUnique({
+    where: { id: disconnectionId },
+    select: { accessTokenEnc: true, refreshTokenEnc: true, accessTokenExpiresAt: true, refreshStartedAt: true },
+  });
+  if (!row?.accessTokenEnc || !row.refreshTokenEnc || !row.accessTokenExpiresAt) return null;
+  return {
+    accessTokenEnc: row.accessTokenEnc,
+    refreshTokenEnc: row.refreshTokenEnc,
+    accessTokenExpiresAt: row.accessTokenExpiresAt,
+    refreshStartedAt: row.refreshStartedAt,
+  };
+}
+
+/** Before presenting the refresh token: its outcome is unknown until `storeUninstallTokens` clears this. */
+export async function markUninstallRefreshStarted(db: Db, disconnectionId: string, at: Date): Promise<void> {
+  await db.disconnection.update({ where: { id: disconnectionId }, data: { refreshStartedAt: at } });
+}
+
+/** Nothing was rotated (Pleo answered an error or was never reached): the stored refresh token is still the one. */
+export async function clearUninstallRefreshMarker(db: Db, disconnectionId: string): Promise<void> {
+  await db.disconnection.update({ where: { id: disconnectionId }, data: { refreshStartedAt: null } });
+}
+
+/** A refresh's rotated tokens, sealed, in one statement that also clears the marker. */
+export async function storeUninstallTokens(
+  db: Db,
+  disconnectionId: string,
+  tokens: GrantedTokens,
+  opts: { requestedAt: number; seal: SealToken },
+): Promise<void> {
+  const cols = await tokenColumns(tokens, opts.requestedAt, opts.seal);
+  await db.disconnection.update({
+    where: { id: disconnectionId },
+    data: {
+      accessTokenEnc: cols.accessTokenEnc,
+      refreshTokenEnc: cols.refreshTokenEnc,
+      accessTokenExpiresAt: cols.accessTokenExpiresAt,
+      refreshStartedAt: null,
+    },
+  });
+}
+
+/** The uninstall ended (either way): the grant is forgotten for good. */
+export async function dropUninstallGrant(db: Db, disconnectionId: string): Promise<void> {
+  await db.disconnection.update({
+    where: { id: disconnectionId },
+    data: { accessTokenEnc: null, refreshTokenEnc: null, accessTokenExpiresAt: null, refreshStartedAt: null },
+  });
 }

@@ -100,8 +100,23 @@ export type Installation = {
   resource: string | null;
   status: "ACTIVATED" | "INACTIVE" | "AUTHORIZED" | "PENDING_INTEGRATION" | "ERROR" | string;
   errorCode: string | null;
+  metadata: Record<string, string> | null;
   createdAt: Date | null;
   updatedAt: Date | null;
+};
+
+/** Pleo's InstallationStatus values (FOUND). */
+export const INSTALLATION_STATUSES = ["ACTIVATED", "INACTIVE", "AUTHORIZED", "PENDING_INTEGRATION", "ERROR"] as const;
+
+/**
+ * `PUT /v1/installations/me` (FOUND: status required, errorCode and metadata optional). Pleo does not
+ * say whether PUT replaces or merges metadata, nor how large it may be (NOT FOUND): the portal sends the
+ * whole object every time, as HTTP's PUT means (replace), and keeps it to a few short strings.
+ */
+export type InstallationUpdate = {
+  status: (typeof INSTALLATION_STATUSES)[number];
+  errorCode?: "NOT_ENTITLED" | "AUTH_ERROR";
+  metadata?: Record<string, string>;
 };
 
 /** One page of a cursor-paginated list, reshaped. */

@@ -52,6 +52,7 @@ describe("requestFor", () => {
       searchAccountingEntries: true, // the same
       getAccountingEntry: true,
       getInstallation: true,
+      updateInstallation: true, // PUT replaces: sending it twice leaves the same state
       activateInstallation: false, // a POST that changes state
       deleteInstallation: true,
     });
@@ -71,7 +72,8 @@ describe("requestFor", () => {
 });
 
 describe("a new endpoint is one entry", () => {
-  const updateInstallation = endpoint({
+  // Written here as a newcomer would add it (the real entry is endpoints.updateInstallation).
+  const putInstallation = endpoint({
     method: "PUT",
     path: "/v1/installations/me",
     scope: null,
@@ -91,15 +93,15 @@ describe("a new endpoint is one entry", () => {
       tokens: bearerToken(tokens.access_token),
       logger: createLogger({ level: "silent" }),
     });
-    const api = bindEndpoints(http, { companyId: COMPANY }, { updateInstallation, ...endpoints });
-    expect(updateInstallation.idempotent).toBe(true);
+    const api = bindEndpoints(http, { companyId: COMPANY }, { putInstallation, ...endpoints });
+    expect(putInstallation.idempotent).toBe(true);
 
-    const updated = await api.updateInstallation({ status: "PENDING_INTEGRATION", metadata: { step: 2 } });
+    const updated = await api.putInstallation({ status: "PENDING_INTEGRATION", metadata: { step: 2 } });
     expect(updated.status).toBe("PENDING_INTEGRATION");
     expect((await api.getInstallation())?.status).toBe("PENDING_INTEGRATION");
     expect((await sb.control.stats()).apiRequestsByPath["PUT /v1/installations/me"]).toBe(1);
 
-    const err = await api.updateInstallation({ status: "NOT_A_STATUS" }).catch((e: unknown) => e);
+    const err = await api.putInstallation({ status: "NOT_A_STATUS" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PleoApiError);
     expect(err).toMatchObject({ status: 400, endpoint: "PUT /v1/installations/me" });
   });

@@ -10,6 +10,12 @@ const installationFields = z
     resource: opt(z.string()),
     status: z.string().min(1),
     errorCode: opt(z.string()),
+    // Free-form, "not used by any Pleo system" (FOUND): the portal's own summary; string values only.
+    metadata: opt(z.record(z.string(), z.unknown())).transform((m) =>
+      m
+        ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]))
+        : null,
+    ),
     createdAt: opt(dateTime),
     updatedAt: opt(dateTime),
   })
