@@ -28,7 +28,14 @@ const FaultSchema = z
   .refine((f) => !f.path.startsWith("/__sandbox"), { message: "faults never apply to /__sandbox paths" });
 
 const ClockSchema = z.object({ advanceSeconds: z.number().finite() }).strict();
-const RevokeSchema = z.object({ companyId: z.uuid() }).strict();
+const RevokeSchema = z.object({ companyId: z.uuid(), keepInstallation: z.boolean().optional() }).strict();
+const InstallationStatusSchema = z
+  .object({
+    companyId: z.uuid(),
+    status: z.enum(["ACTIVATED", "INACTIVE", "AUTHORIZED", "PENDING_INTEGRATION", "ERROR"]),
+    errorCode: z.enum(["NOT_ENTITLED", "AUTH_ERROR"]).nullish(),
+  })
+  .strict();
 const count = z.number().int().min(0).max(100_000).optional();
 const ActivitySchema = z.object({ created: count, updated: count, deleted: count }).strict();
 const ConfigSchema = z
@@ -146,20 +153,51 @@ export function controlRoutes(state: SandboxState) {
     return c.json({ cleared });
   });
 
+  // "Uninstalled from Pleo's side": as if an admin removed the app in Pleo, tokens die and the installation
+  // goes away. With keepInstallation, only the grants are revoked (Pleo revoking access, app still listed).
   app.post("/__sandbox/grants/revoke", async (c) => {
     const body = await readJson(c, RevokeSchema);
     if (body instanceof Response) return body;
     if (!state.company(body.companyId)) return noCompany(c, body.companyId);
-    // As if an admin removed the app in Pleo: tokens die and the installation goes away.
     const revokedGrants = revokeCompanyGrants(state, body.companyId);
     let removedInstallations = 0;
     for (const [key, inst] of state.installations) {
-      if (inst.companyId === body.companyId) {
+      if (inst.companyId === body.companyId && !body.keepInstallation) {
         state.installations.delete(key);
         removedInstallations++;
       }
     }
     return c.json({ revokedGrants, removedInstallations });
+  });
+
+  app.get("/__sandbox/installations", (c) =>
+    c.json({
+      installations: [...state.installations.values()].map((i) => ({
+        id: i.id,
+        clientId: i.clientId,
+        companyId: i.companyId,
+        status: i.status,
+        errorCode: i.errorCode,
+        metadata: i.metadata,
+        createdAt: iso(i.createdAt),
+        updatedAt: iso(i.updatedAt),
+      })),
+    }),
+  );
+
+  // Pleo changing an installation's status on its side (e.g. ERROR with NOT_ENTITLED).
+  app.post("/__sandbox/installations/status", async (c) => {
+    const body = await readJson(c, InstallationStatusSchema);
+    if (body instanceof Response) return body;
+    const found = [...state.installations.values()].filter((i) => i.companyId === body.companyId);
+    if (found.length === 0)
+      return c.json({ error: "not_found", message: `No installation for ${body.companyId}` }, 404);
+    for (const inst of found) {
+      inst.status = body.status;
+      inst.errorCode = body.errorCode ?? null;
+      inst.updatedAt = state.clock.now();
+    }
+    return c.json({ updated: found.length });
   });
 
   app.post("/__sandbox/companies/:companyId/activity", async (c) => {

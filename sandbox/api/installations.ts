@@ -1,6 +1,12 @@
 /**
  * Installations API (FOUND, /v1/installations/me) and GET /v1/introspect (External Clients API).
- * Installation responses are not wrapped in `data` (FOUND in Pleo's spec).
+ * Installation responses are not wrapped in `data` (FOUND in Pleo's spec). One installation per client
+ * and company, created AUTHORIZED by the consent (oauth/grants.ts); `:activate` → ACTIVATED; DELETE
+ * removes it and revokes every grant of the client for the company.
+ *
+ * GUESSED (Pleo is silent, README "GUESSED behaviour"): PUT replaces the installation's updatable fields,
+ * as HTTP's PUT means, so a PUT without `metadata` clears it and one without `errorCode` clears that;
+ * `metadata` is limited to METADATA_MAX_KEYS keys and METADATA_MAX_BYTES of JSON (400 beyond).
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -9,6 +15,10 @@ import { SANDBOX_APPLICATION_ID, SANDBOX_APPLICATION_NAME, companyUrn } from "..
 import type { Installation, SandboxState } from "../store";
 import { badRequest, forbidden, notFound, uuidSchema, type ApiContext, type ApiEnv } from "./common";
 import { iso } from "./render";
+
+/** GUESSED limits (Pleo documents none): generous for a settings summary, small enough to notice abuse. */
+export const METADATA_MAX_KEYS = 50;
+export const METADATA_MAX_BYTES = 4096;
 
 const UpdateSchema = z
   .object({
@@ -78,9 +88,17 @@ export function installationRoutes(state: SandboxState) {
       const issue = parsed.error.issues[0];
       return badRequest(c, `Invalid request body: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
     }
+    const metadata = parsed.data.metadata ?? null;
+    if (metadata && Object.keys(metadata).length > METADATA_MAX_KEYS) {
+      return badRequest(c, `Invalid request body: metadata: at most ${METADATA_MAX_KEYS} keys`);
+    }
+    if (metadata && Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
+      return badRequest(c, `Invalid request body: metadata: at most ${METADATA_MAX_BYTES} bytes of JSON`);
+    }
+    // PUT replaces: what the body leaves out is cleared (GUESSED, see above).
     inst.status = parsed.data.status;
-    if (parsed.data.metadata !== undefined) inst.metadata = parsed.data.metadata;
-    if (parsed.data.errorCode !== undefined) inst.errorCode = parsed.data.errorCode;
+    inst.metadata = metadata;
+    inst.errorCode = parsed.data.errorCode ?? null;
     inst.updatedAt = state.clock.now();
     return c.json(render(inst));
   });

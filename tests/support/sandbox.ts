@@ -138,6 +138,17 @@ export type SandboxConfig = {
 
 export type CompanySummary = ReturnType<typeof companySummary>;
 
+export type SandboxInstallation = {
+  id: string;
+  clientId: string;
+  companyId: string;
+  status: "ACTIVATED" | "INACTIVE" | "AUTHORIZED" | "PENDING_INTEGRATION" | "ERROR";
+  errorCode: "NOT_ENTITLED" | "AUTH_ERROR" | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
 /**
  * The sandbox's control API (`/__sandbox/*`, see sandbox/README.md). Every call throws with the
  * sandbox's answer when it is not a 2xx, so a setup step that did not happen cannot pass unnoticed.
@@ -191,9 +202,29 @@ export class SandboxControl {
     return patch === undefined ? this.call("GET", "/config") : this.call("POST", "/config", patch);
   }
 
-  /** As if an admin removed the app in Pleo: every grant of the company dies, its installation goes. */
-  revoke(companyId: string): Promise<{ revokedGrants: number; removedInstallations: number }> {
-    return this.call("POST", "/grants/revoke", { companyId });
+  /**
+   * As if an admin removed the app in Pleo ("uninstalled from Pleo's side"): every grant of the company
+   * dies, its installation goes. `keepInstallation`: only the grants die (Pleo revoked access).
+   */
+  revoke(
+    companyId: string,
+    opts: { keepInstallation?: boolean } = {},
+  ): Promise<{ revokedGrants: number; removedInstallations: number }> {
+    return this.call("POST", "/grants/revoke", { companyId, ...opts });
+  }
+
+  /** Every installation the sandbox holds (status, metadata) — what Pleo would show in its app list. */
+  installations(): Promise<SandboxInstallation[]> {
+    return this.call<{ installations: SandboxInstallation[] }>("GET", "/installations").then((r) => r.installations);
+  }
+
+  /** Pleo changes a company's installation status on its side (e.g. ERROR with NOT_ENTITLED). */
+  setInstallationStatus(
+    companyId: string,
+    status: SandboxInstallation["status"],
+    errorCode?: "NOT_ENTITLED" | "AUTH_ERROR",
+  ): Promise<{ updated: number }> {
+    return this.call("POST", "/installations/status", { companyId, status, errorCode });
   }
 
   /** Live count and checksum of a company's entries, and its directory sizes. */
