@@ -4,6 +4,8 @@ import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Company } from "@/lib/pleo/types";
 import { onCompanyConnected } from "@/lib/connections/events";
+import { cancelPendingUninstalls } from "@/lib/connections/disconnections";
+import { byUser, recordEventIn } from "@/lib/pleo/activity";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
 import { insertConnection, sealGrant, storeReconnectGrant } from "@/lib/pleo/token-store";
 import { addCompanyToSession } from "@/lib/connections/session-scope";
@@ -17,7 +19,9 @@ import { addCompanyToSession } from "@/lib/connections/session-scope";
  *
  * Writes of the connect flow: link a new company to a user, or reconnect one the user already has.
  * The next-auth Account row only records the link (provider "pleo", providerAccountId = company id);
- * the grant's tokens go, encrypted, to PleoConnection. Each write is one transaction.
+ * the grant's tokens go, encrypted, to PleoConnection. Each write is one transaction, which also records
+ * the event in the connection's activity log (who did it: the owning portal user) and cancels an
+ * uninstall still pending from an earlier disconnect of the company (it would remove the new installation).
  */
 
 /** next-auth's provider id for Pleo, and so the `provider` of every Account link row. */
@@ -114,6 +118,17 @@ export async function linkCompany(input: LinkInput): Promise<{ accountId: string
       now,
     );
     await addToSessionScope(tx, input);
+    const cancelled = await cancelPendingUninstalls(tx, input.company.id);
+    const before = cancelled > 0 || (await tx.disconnection.count({ where: { companyId: input.company.id } })) > 0;
+    await recordEventIn(tx, {
+      companyId: input.company.id,
+      type: "connected",
+      actor: byUser(input.userId),
+      detail: before
+        ? "Connected again: a fresh connection with default settings; data kept at the last disconnect is shown again."
+        : `Connected with ${sealed.scopes.length} scopes.`,
+      at: now,
+    });
     return { accountId: account.id, connectionId: connection.id };
   });
   await onCompanyConnected(input.company.id);
@@ -142,6 +157,17 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
       select: { id: true, status: true },
     });
     await addToSessionScope(tx, input);
+    await cancelPendingUninstalls(tx, input.company.id);
+    await recordEventIn(tx, {
+      companyId: input.company.id,
+      type: "reconnected",
+      actor: byUser(input.userId),
+      detail:
+        current && current.status !== "CONNECTED"
+          ? "Reconnected: Pleo's new authorisation replaces the one that stopped working; synced data and settings are kept."
+          : "Reconnected: Pleo's new authorisation replaces the previous one; synced data and settings are kept.",
+      at: now,
+    });
     if (!current) {
       // An Account without its connection (should not happen; heal it rather than fail the sign-in).
       const created = await insertConnection(
@@ -157,4 +183,16 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
   });
   await onCompanyConnected(input.company.id);
   return result;
+}
+
+/**
+ * Disconnect, inside the caller's transaction: the Account link of the company goes, and with it (the
+ * foreign key cascades) the connection row and its tokens. Only `userId`'s own link; false when there
+ * was none (already disconnected). The company and its synced data stay unless the caller deletes them.
+ */
+export async function unlinkCompany(tx: Prisma.TransactionClient, companyId: string, userId: string): Promise<boolean> {
+  const r = await tx.account.deleteMany({
+    where: { provider: PLEO_PROVIDER_ID, providerAccountId: companyId, userId },
+  });
+  return r.count === 1;
 }

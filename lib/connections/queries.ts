@@ -10,7 +10,12 @@ import type { ConnectionStatus } from "@/lib/pleo/types";
  * viewer (lib/auth/session.ts `getCurrentUser()` returns one); scripts and tests build their own.
  * There is no implicit "current session": a read sees exactly the scope it is given.
  */
-export type Viewer = { userId: string; companyIds: readonly string[] };
+export type Viewer = {
+  userId: string;
+  companyIds: readonly string[];
+  /** The session's own id (not its token): what was done in this session, e.g. its disconnects. */
+  sessionId?: string | null;
+};
 
 /** The viewer's scope as valid, lower-cased company ids (companyId is a uuid column). */
 function scopeOf(viewer: Viewer): string[] {
@@ -27,6 +32,8 @@ export type ConnectionSummary = {
   statusReason: string | null;
   scopes: string[];
   connectedAt: Date;
+  /** Pleo's installation status as last seen (null: unknown, or Pleo has none). */
+  installationStatus: string | null;
 };
 
 // Explicit column list: encrypted tokens are never even read for listings.
@@ -37,6 +44,7 @@ const summarySelect = {
   statusReason: true,
   scopes: true,
   connectedAt: true,
+  installationStatus: true,
   company: { select: { name: true, currency: true } },
 } as const;
 
@@ -47,6 +55,7 @@ type SummaryRow = {
   statusReason: string | null;
   scopes: string[];
   connectedAt: Date;
+  installationStatus: string | null;
   company: { name: string; currency: string | null };
 };
 
@@ -60,6 +69,7 @@ function toSummary(row: SummaryRow): ConnectionSummary {
     statusReason: row.statusReason,
     scopes: row.scopes,
     connectedAt: row.connectedAt,
+    installationStatus: row.installationStatus,
   };
 }
 

@@ -12,7 +12,10 @@ import type { Prisma } from "@/lib/generated/prisma/client";
  *   belongs to an existing account with more companies (`scopeForNewSession`, used by lib/auth's
  *   adapter when next-auth creates the session);
  * - connecting or reconnecting company Z while signed in adds Z to the current session
- *   (`addCompanyToSession`, inside the transaction of lib/connections/link.ts).
+ *   (`addCompanyToSession`, inside the transaction of lib/connections/link.ts);
+ * - a company that loses its connection (disconnected; and wherever else access must be proven again)
+ *   leaves every session that holds it (`removeCompanyFromSessions`), so opening it again takes a new
+ *   consent at Pleo.
  *
  * Reads (lib/connections/queries.ts) show a company only when it is both linked to the user and in
  * the session's scope. These rules live here, beside the linking writes and the reads they guard;
@@ -45,6 +48,21 @@ export async function addCompanyToSession(
     where: { sessionToken: input.sessionToken },
     data: { companyIds: { push: input.companyId } },
   });
+}
+
+/**
+ * Removes a company from every portal session that holds it (any user's), inside the caller's
+ * transaction; returns how many sessions lost it. The sessions stay signed in with their other
+ * companies. Used by the disconnect (lib/settings/disconnect.ts); reusable wherever a company must be
+ * proven again, e.g. when its connection needs a reconnect.
+ */
+export async function removeCompanyFromSessions(
+  tx: Pick<Prisma.TransactionClient, "$executeRaw">,
+  companyId: string,
+): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "Session" SET "companyIds" = ARRAY(SELECT id FROM unnest("companyIds") AS id WHERE lower(id) <> lower(${companyId}))
+    WHERE EXISTS (SELECT 1 FROM unnest("companyIds") AS id WHERE lower(id) = lower(${companyId}))`;
 }
 
 /** A session's scope as next-auth hands it over (unknown shape: validate). */
