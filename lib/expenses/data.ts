@@ -31,6 +31,7 @@ import {
   monthlySpendQuery,
   tableCountQuery,
   tablePageQuery,
+  visibleEntryQuery,
   type BreakdownDimension,
   type Sql,
 } from "./sql";
@@ -253,8 +254,9 @@ export async function fetchFilterOptions(companyId: string): Promise<FilterOptio
 
 export type EntryDetail = NonNullable<Awaited<ReturnType<typeof fetchEntryDetail>>>;
 
-/** Everything about one entry, with names for its ids; null when it is not this company's (or deleted). */
+/** Everything about one entry, with names for its ids; null when it is not this company's (or outside its history window). */
 export async function fetchEntryDetail(companyId: string, entryId: string) {
+  if ((await run<{ id: string }>("the expense", visibleEntryQuery(companyId, entryId))).length === 0) return null;
   const entry = await db.accountingEntry.findFirst({
     where: { id: entryId, companyId },
     include: { splitItems: { orderBy: { id: "asc" } } },

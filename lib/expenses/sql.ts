@@ -3,6 +3,7 @@
  * parameter). Shared by the data module and the benchmark's raw-SQL floor so both run the same SQL.
  */
 import { Prisma } from "@/lib/generated/prisma/client";
+import { historyStartSql } from "@/lib/history-window";
 import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES, WAITING_FOR_REVIEW_PREFIX } from "./definitions";
 import { FILTER_KEYS, type ExpenseFilters, type FilterKey, type SortKey } from "./filters";
 import type { DateRange } from "./period";
@@ -34,9 +35,27 @@ function rangeCondition(range: DateRange | null): Sql {
   return sql` AND e."performedAt" >= ${ts(range.start)}::timestamp AND e."performedAt" < ${ts(range.end)}::timestamp`;
 }
 
-/** Every filter except the period: company, not deleted, family, status, … text search. */
+/**
+ * THE base condition of every dashboard read (KPIs, chart, breakdowns, table, CSV export, entry detail):
+ * the company's rows from the start of its history window on (lib/history-window.ts; null = everything).
+ * Narrowing the window in the settings hides older entries from every read at once and deletes nothing
+ * (README "Settings"). `r` is the monthly rollup: its months start on the window's month boundaries.
+ * Keep every read going through here.
+ */
+export function companyRows(companyId: string, alias: "e" | "r" = "e"): Sql {
+  const at = alias === "e" ? raw(`e."performedAt"`) : raw(`r."month"`);
+  const windowStart = sql`(SELECT ${raw(historyStartSql(`c."historyMonths"`))} FROM "PleoConnection" c WHERE c."companyId" = ${companyId}::uuid)`;
+  return sql`${raw(alias)}."companyId" = ${companyId}::uuid AND ${at} >= COALESCE(${windowStart}, '-infinity'::timestamp)`;
+}
+
+/** One entry, if it is among the company's visible rows (the detail page's check). */
+export function visibleEntryQuery(companyId: string, entryId: string): Sql {
+  return sql`SELECT e."id"::text AS id FROM "AccountingEntry" e WHERE ${companyRows(companyId)} AND e."id" = ${entryId}::uuid`;
+}
+
+/** Every filter except the period: company (and its history window), not deleted, family, status, … text search. */
 function filterConditions(companyId: string, f: ExpenseFilters): Sql {
-  const parts: Sql[] = [sql`e."companyId" = ${companyId}::uuid`, sql`e."deletedAt" IS NULL`];
+  const parts: Sql[] = [companyRows(companyId), sql`e."deletedAt" IS NULL`];
   if (f.family) parts.push(sql`e."family" = ${f.family}`);
   if (f.status) parts.push(sql`e."status" = ${f.status}`);
   if (f.review === "WAITING") parts.push(waitingForReview);
@@ -99,7 +118,7 @@ function monthlyRollupQuery(companyId: string, f: ExpenseFilters, range: DateRan
   if (f.status) extra.push(sql` AND r."status" = ${f.status}`);
   return sql`SELECT r."month" AS month, COALESCE(SUM(r."total"), 0)::bigint AS total, COALESCE(SUM(r."count"), 0)::int AS count
     FROM "SpendMonthly" r
-    WHERE r."companyId" = ${companyId}::uuid AND r."month" >= ${ts(range.start)}::timestamp AND r."month" < ${ts(range.end)}::timestamp
+    WHERE ${companyRows(companyId, "r")} AND r."month" >= ${ts(range.start)}::timestamp AND r."month" < ${ts(range.end)}::timestamp
       AND r."billCurrency" = ${currency}
       AND ${isSpend("r")}${extra.length > 0 ? join(extra, "") : empty}
     GROUP BY 1 HAVING SUM(r."count") <> 0 ORDER BY 1`;

@@ -1,4 +1,4 @@
-/** Sync defaults. Per-connection settings (interval, window) live on PleoConnection. */
+/** Sync defaults. Per-connection settings (interval, window, history) live on PleoConnection. */
 export const SYNC_DEFAULTS = {
   /** Pleo's maximum page size for accounting entries. */
   pageSize: 100,
@@ -21,5 +21,6 @@ export const SYNC_DEFAULTS = {
 } as const;
 
 export type SyncKind = "backfill" | "incremental" | "reconcile";
-export type SyncTrigger = "connect" | "manual" | "schedule";
+/** What started a run: the connect flow, "Sync now", the schedule, or a settings change (a wider history window). */
+export type SyncTrigger = "connect" | "manual" | "schedule" | "settings";
 export type SyncRunStatus = "running" | "succeeded" | "failed" | "aborted" | "needs_reauth" | "abandoned";

@@ -10,7 +10,13 @@ import { addToRun } from "@/lib/sync/run-history";
 import { scanEntries, SyncAbortedError, type EntryQuery } from "@/lib/sync/scan-entries";
 import type { SyncSource } from "@/lib/sync/source";
 import type { SqlRunner } from "@/lib/sync/sql";
-import { commitBackfillPage, completeIncremental, completeReconcile, restartBackfill } from "@/lib/sync/state";
+import {
+  commitBackfillPage,
+  completeIncremental,
+  completeReconcile,
+  restartBackfill,
+  startBackfillExtension,
+} from "@/lib/sync/state";
 import { fetchDirectory, saveWalletCurrency, writeDirectory } from "@/lib/sync/write-directory";
 import {
   addCounts,
@@ -89,10 +95,25 @@ function entryQuery(pageSize: number, extra: Partial<EntryQuery> = {}): EntryQue
   return { limit: pageSize, sortingKeys: ["performedAt"], sortingOrder: ["DESC"], includeDeleted: true, ...extra };
 }
 
-/** Every entry, from `cursor` (a saved resume point) or from the newest; each page saves the cursor after it. */
-export async function backfill(ctx: RunContext, source: SyncSource, cursor: string | null): Promise<void> {
+/**
+ * What a backfill reads: entries performed in [from, until) (null = unbounded), newest first. `cursor`
+ * resumes a saved one (its range is the one stored with it); without a cursor a new backfill starts:
+ * a full one when `until` is null, otherwise one that only fills in older entries (a wider history window).
+ */
+export type BackfillPlan = { cursor: string | null; from: Date | null; until: Date | null };
+
+/** Every entry of the plan's range, from its cursor or from the newest; each page saves the cursor after it. */
+export async function backfill(ctx: RunContext, source: SyncSource, plan: BackfillPlan): Promise<void> {
+  const range = {
+    ...(plan.from ? { performedAtStart: plan.from } : {}),
+    ...(plan.until ? { performedAtEnd: plan.until } : {}),
+  };
+  const start = () =>
+    plan.until
+      ? startBackfillExtension(db, ctx.lease, { from: plan.from, until: plan.until })
+      : restartBackfill(db, ctx.lease, plan.from);
   const scan = (after: string | null) =>
-    scanEntries(source, entryQuery(ctx.pageSize), {
+    scanEntries(source, entryQuery(ctx.pageSize, range), {
       after,
       signal: ctx.signal,
       onPage: (page, next) =>
@@ -105,15 +126,16 @@ export async function backfill(ctx: RunContext, source: SyncSource, cursor: stri
           }),
         ),
     });
+  const { cursor } = plan;
   try {
-    if (!cursor) await restartBackfill(db, ctx.lease);
+    if (!cursor) await start();
     await scan(cursor);
   } catch (err) {
     // A saved cursor Pleo no longer accepts (400) would block the backfill forever: start over instead;
     // upserts are idempotent, so re-reading pages is harmless.
     if (cursor && ctx.pages === 0 && err instanceof PleoApiError && err.status === 400) {
       ctx.log.warn({ err }, "sync: saved backfill cursor rejected, restarting backfill");
-      await restartBackfill(db, ctx.lease);
+      await start();
       await scan(null);
       return;
     }
@@ -121,14 +143,19 @@ export async function backfill(ctx: RunContext, source: SyncSource, cursor: stri
   }
 }
 
-/** The entries performed in the trailing `windowDays` before `startedAt` (Pleo cannot filter by update time). */
+/**
+ * The entries performed in the trailing `windowDays` before `startedAt` (Pleo cannot filter by update
+ * time), never before the synced copy's coverage (`coveredFrom`: entries the customer had deleted stay so).
+ */
 export async function incremental(
   ctx: RunContext,
   source: SyncSource,
   windowDays: number,
   startedAt: Date,
+  coveredFrom: Date | null = null,
 ): Promise<void> {
-  const performedAtStart = new Date(startedAt.getTime() - windowDays * 24 * 60 * 60 * 1000);
+  const windowStart = new Date(startedAt.getTime() - windowDays * 24 * 60 * 60 * 1000);
+  const performedAtStart = coveredFrom && coveredFrom > windowStart ? coveredFrom : windowStart;
   await scanEntries(source, entryQuery(ctx.pageSize, { performedAtStart }), {
     signal: ctx.signal,
     onPage: (page) => commitPage(ctx, page),
@@ -136,10 +163,18 @@ export async function incremental(
   await completeIncremental(db, ctx.lease, startedAt);
 }
 
-/** Every entry; then our live entries the scan did not return are marked deleted. */
-export async function reconcile(ctx: RunContext, source: SyncSource, startedAt: Date): Promise<void> {
+/**
+ * Every entry the synced copy covers (from `coveredFrom`, or all); then our live entries in that range
+ * the scan did not return are marked deleted.
+ */
+export async function reconcile(
+  ctx: RunContext,
+  source: SyncSource,
+  startedAt: Date,
+  coveredFrom: Date | null = null,
+): Promise<void> {
   const seen = new Set<string>();
-  await scanEntries(source, entryQuery(ctx.pageSize), {
+  await scanEntries(source, entryQuery(ctx.pageSize, coveredFrom ? { performedAtStart: coveredFrom } : {}), {
     signal: ctx.signal,
     onPage: (page) => {
       for (const e of page.items) seen.add(e.id);
@@ -148,7 +183,10 @@ export async function reconcile(ctx: RunContext, source: SyncSource, startedAt: 
   });
   if (ctx.signal.aborted) throw new SyncAbortedError();
   await db.$transaction(async (tx) => {
-    const counts = { ...emptyCounts(), deleted: await markMissingAsDeleted(tx, ctx.lease.companyId, seen) };
+    const counts = {
+      ...emptyCounts(),
+      deleted: await markMissingAsDeleted(tx, ctx.lease.companyId, seen, coveredFrom),
+    };
     await completeReconcile(tx, ctx.lease, startedAt);
     await addToRun(tx, ctx.runId, 0, counts);
     addCounts(ctx.counts, counts);

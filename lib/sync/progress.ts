@@ -11,6 +11,10 @@ export type SyncProgress = {
   synced: number;
   total: number | null;
   backfillComplete: boolean;
+  /** The backfill under way only fills in older entries (a wider history window); the rest is complete. */
+  extending: boolean;
+  /** When the schedule starts the next run (null: not scheduled, or never synced yet). */
+  nextRunAt: Date | null;
   lastSuccessAt: Date | null;
   lastError: string | null;
   lastRun: {
@@ -57,6 +61,8 @@ export async function getSyncProgress(companyId: string): Promise<SyncProgress> 
     synced: state?.backfillSynced ?? 0,
     total: state?.backfillTotal ?? null,
     backfillComplete: Boolean(state?.backfillCompletedAt),
+    extending: !state?.backfillCompletedAt && Boolean(state?.backfillUntil),
+    nextRunAt: state?.nextRunAt ?? null,
     lastSuccessAt: state?.lastSuccessAt ?? null,
     lastError: state?.lastError ?? null,
     lastRun: lastRun ?? null,

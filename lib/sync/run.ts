@@ -1,16 +1,26 @@
 import "server-only";
 
 import { db } from "@/lib/db";
+import { historyStart } from "@/lib/history-window";
 import { logger as rootLogger, type Logger } from "@/lib/log";
+import { byUser, recordEvent, SCHEDULER, type Actor } from "@/lib/pleo/activity";
 import { NeedsReauthError } from "@/lib/pleo/errors";
 import { SYNC_DEFAULTS, type SyncKind, type SyncRunStatus, type SyncTrigger } from "@/lib/sync/config";
 import { acquireLease, LeaseLostError, newLeaseOwner, releaseLease, startHeartbeat } from "@/lib/sync/lease";
-import { backfill, incremental, reconcile, refreshDirectory, type RunContext } from "@/lib/sync/passes";
+import { plainSyncError } from "@/lib/sync/describe-error";
+import {
+  backfill,
+  incremental,
+  reconcile,
+  refreshDirectory,
+  type BackfillPlan,
+  type RunContext,
+} from "@/lib/sync/passes";
 import { abandonStaleRuns, finishRun, pruneRuns, startRun } from "@/lib/sync/run-history";
 import { SyncAbortedError } from "@/lib/sync/scan-entries";
 import { readSyncSettings } from "@/lib/sync/settings";
 import { sourceForCompany, type SyncSource } from "@/lib/sync/source";
-import { readRunState, recordFailure, recordSuccess } from "@/lib/sync/state";
+import { readRunState, recordFailure, recordSuccess, type RunState } from "@/lib/sync/state";
 import { emptyCounts, type WriteCounts } from "@/lib/sync/write-entries";
 
 /**
@@ -23,13 +33,15 @@ import { emptyCounts, type WriteCounts } from "@/lib/sync/write-entries";
  * (source.ts names the part it uses), never with requests of its own.
  *
  * One sync run for one company, under the company's lease:
- *   backfill    – until the first full pass completes: every entry (deleted ones included), newest
- *                 first, 100 per page, the cursor saved in the same transaction as the page's rows, so
- *                 a killed process resumes at the next page and never duplicates;
+ *   backfill    – until the first full pass completes: every entry in the history window (deleted ones
+ *                 included), newest first, 100 per page, the cursor saved in the same transaction as the
+ *                 page's rows, so a killed process resumes at the next page and never duplicates; and
+ *                 again, for the older entries only, when the customer widens the history window;
  *   incremental – Pleo's search cannot filter by update time, so re-scan the trailing window
  *                 (syncWindowDays by performedAt) and upsert what changed;
  *   reconcile   – at most daily: a full scan, and our live entries it did not return are marked deleted.
  * Company details and the lookup tables (employees, teams, accounts, tags) are refreshed first each run.
+ * Each finished run is also an event in the connection's activity log (lib/pleo/activity.ts).
  */
 
 export type { PageProgress } from "@/lib/sync/passes";
@@ -51,6 +63,8 @@ export type RunSyncOptions = {
   logger?: Logger;
   /** Called after each committed page (progress display, tests, benchmarks). */
   onPage?: RunContext["onPage"];
+  /** The portal user who asked for this run ("Sync now", a settings change), for the activity log. */
+  requestedBy?: string;
 };
 
 type EndStatus = Exclude<SyncRunStatus, "running" | "abandoned">;
@@ -71,14 +85,33 @@ export type RunSyncResult =
 type StartedRun = RunContext & { failuresBefore: number; intervalMs: number };
 
 export function chooseKind(
-  state: { backfillCompletedAt: Date | null; lastReconcileAt: Date | null },
+  state: { backfillCompletedAt: Date | null; lastReconcileAt: Date | null; coveredFrom?: Date | null },
   now: Date,
   reconcileIntervalMs: number = SYNC_DEFAULTS.reconcileIntervalMs,
+  /** The history window's start now (null = everything); undefined leaves the window out of the choice. */
+  windowStart?: Date | null,
 ): SyncKind {
   if (!state.backfillCompletedAt) return "backfill";
+  if (windowStart !== undefined && widensCoverage(state.coveredFrom ?? null, windowStart)) return "backfill";
   if (!state.lastReconcileAt || now.getTime() - state.lastReconcileAt.getTime() >= reconcileIntervalMs)
     return "reconcile";
   return "incremental";
+}
+
+/** A history window starting at `windowStart` reaches back before what the synced copy covers. */
+export function widensCoverage(coveredFrom: Date | null, windowStart: Date | null): boolean {
+  if (coveredFrom === null) return false;
+  return windowStart === null || windowStart < coveredFrom;
+}
+
+/** Which backfill a run does: resume the saved one, fill in older entries, or start a full one. */
+function backfillPlan(state: RunState, windowStart: Date | null, forced: boolean): BackfillPlan {
+  const cursor = forced && state.backfillCompletedAt ? null : state.backfillCursor;
+  if (cursor) return { cursor, from: state.coveredFrom, until: state.backfillUntil };
+  if (state.backfillCompletedAt && !forced && widensCoverage(state.coveredFrom, windowStart)) {
+    return { cursor: null, from: windowStart, until: state.coveredFrom };
+  }
+  return { cursor: null, from: windowStart, until: null };
 }
 
 /** After the `failures`-th failure in a row: 30 s doubling per failure, capped at the interval (or the interval). */
@@ -127,7 +160,8 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     await abandonStaleRuns(db, companyId, startedAt);
     const state = await readRunState(companyId);
     const settings = await readSyncSettings(companyId);
-    const kind = opts.kind ?? chooseKind(state, startedAt, opts.reconcileIntervalMs);
+    const windowStart = historyStart(settings.historyMonths, startedAt);
+    const kind = opts.kind ?? chooseKind(state, startedAt, opts.reconcileIntervalMs, windowStart);
     const runId = await startRun(companyId, { kind, trigger: opts.trigger, startedAt });
     run = {
       lease,
@@ -148,21 +182,34 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
 
     const source = opts.source ?? (await sourceForCompany(companyId));
     await refreshDirectory(run, source);
+    let label = KIND_LABEL[kind];
     if (kind === "backfill") {
-      await backfill(run, source, opts.kind === "backfill" && state.backfillCompletedAt ? null : state.backfillCursor);
+      const plan = backfillPlan(state, windowStart, opts.kind === "backfill");
+      if (plan.until) label = "Older expenses (wider history window)";
+      await backfill(run, source, plan);
     } else if (kind === "incremental") {
-      await incremental(run, source, settings.windowDays, startedAt);
+      await incremental(run, source, settings.windowDays, startedAt, state.coveredFrom);
     } else {
-      await reconcile(run, source, startedAt);
+      await reconcile(run, source, startedAt, state.coveredFrom);
     }
 
     const finishedAt = new Date();
+    // The history window changed while this ran: the next run (maybe a backfill of older entries) is due now.
+    const windowChanged = (await readSyncSettings(companyId)).historyMonths !== settings.historyMonths;
     await recordSuccess(db, companyId, {
       at: finishedAt,
       // After a backfill, an incremental pass right away picks up what changed while it ran.
-      nextRunAt: kind === "backfill" ? finishedAt : new Date(finishedAt.getTime() + settings.intervalMs),
+      nextRunAt:
+        kind === "backfill" || windowChanged ? finishedAt : new Date(finishedAt.getTime() + settings.intervalMs),
     });
     await finishRun(db, runId, totals(run, "succeeded", null));
+    await recordEvent(db, {
+      companyId,
+      type: "sync_succeeded",
+      actor: actorOf(opts),
+      detail: `${label}: ${run.counts.created} created, ${run.counts.updated} updated, ${run.counts.deleted} deleted.`,
+      at: finishedAt,
+    });
     await pruneRuns(db, companyId, SYNC_DEFAULTS.keepRuns).catch((err) =>
       log.warn({ err }, "sync: pruning old runs failed"),
     );
@@ -195,12 +242,14 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
       const message = "The Pleo connection needs to be reconnected";
       await failed(run, message, false).catch(() => {});
       await finishRun(db, run.runId, totals(run, "needs_reauth", message)).catch(() => {});
+      await recordEvent(db, { companyId, type: "sync_failed", actor: actorOf(opts), detail: plainSyncError(message) });
       log.warn({ runId: run.runId, reason: err.reason }, "sync: stopped, connection needs reauthorization");
       return result(run, "needs_reauth", message);
     }
     const message = describe(err);
     await failed(run, message, true).catch(() => {});
     await finishRun(db, run.runId, totals(run, "failed", message)).catch(() => {});
+    await recordEvent(db, { companyId, type: "sync_failed", actor: actorOf(opts), detail: plainSyncError(message) });
     log.error({ runId: run.runId, kind: run.kind, pages: run.pages, err }, "sync: run failed");
     return result(run, "failed", message);
   } finally {
@@ -208,6 +257,19 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     opts.signal?.removeEventListener("abort", onAbort);
     await releaseLease(db, companyId, lease.owner).catch((err) => log.warn({ err }, "sync: lease release failed"));
   }
+}
+
+const KIND_LABEL: Record<SyncKind, string> = {
+  backfill: "Full sync",
+  incremental: "Recent changes",
+  reconcile: "Daily full check",
+};
+
+/** Who a run's activity-log event names: the user who asked for it, or the scheduler. */
+function actorOf(opts: RunSyncOptions): Actor {
+  return opts.requestedBy && (opts.trigger === "manual" || opts.trigger === "settings")
+    ? byUser(opts.requestedBy)
+    : SCHEDULER;
 }
 
 /** Record a failed run on SyncState: with `backoff` the next attempt comes sooner than the interval. */

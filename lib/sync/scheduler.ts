@@ -13,8 +13,12 @@ import { requestSync, runningSync, runningSyncCount, stopAllSyncs } from "@/lib/
  * database. A company with no SyncState yet (never synced) is due at once.
  */
 
-/** Companies due for a run now (connected, sync on, next run due, nobody holding the lease). */
-export async function dueCompanies(limit: number): Promise<string[]> {
+/**
+ * Companies due for a run at `now` (connected, on a schedule rather than "manual only", next run due,
+ * nobody holding the lease). Each run sets the next one a connection's interval after it (run.ts), so
+ * this is where the sync frequency setting takes effect.
+ */
+export async function dueCompanies(limit: number, now: Date = new Date()): Promise<string[]> {
   const rows = await db.$queryRawUnsafe<{ companyId: string }[]>(
     `SELECT c."companyId"::text AS "companyId"
      FROM "PleoConnection" c LEFT JOIN "SyncState" s ON s."companyId" = c."companyId"
@@ -23,18 +27,21 @@ export async function dueCompanies(limit: number): Promise<string[]> {
        AND (s."leaseOwner" IS NULL OR s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" <= ${NOW_UTC})
      ORDER BY s."nextRunAt" ASC NULLS FIRST
      LIMIT $2::int`,
-    new Date().toISOString(),
+    now.toISOString(),
     limit,
   );
   return rows.map((r) => r.companyId);
 }
 
 /** One scheduling pass; returns the companies it started. */
-export async function scheduleDueSyncs(maxConcurrent: number = SYNC_DEFAULTS.maxConcurrentRuns): Promise<string[]> {
+export async function scheduleDueSyncs(
+  maxConcurrent: number = SYNC_DEFAULTS.maxConcurrentRuns,
+  now: Date = new Date(),
+): Promise<string[]> {
   const free = maxConcurrent - runningSyncCount();
   if (free <= 0) return [];
   const started: string[] = [];
-  for (const companyId of await dueCompanies(free * 2)) {
+  for (const companyId of await dueCompanies(free * 2, now)) {
     if (started.length >= free) break;
     if (runningSync(companyId)) continue;
     const r = await requestSync(companyId, "schedule");

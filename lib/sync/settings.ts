@@ -3,17 +3,22 @@ import "server-only";
 import { db } from "@/lib/db";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
 
-/** A connection's sync settings, with the defaults for a company that has none. */
-export type SyncSettings = { windowDays: number; intervalMs: number };
+/**
+ * A connection's sync settings, with the defaults for a company that has none: the incremental window,
+ * the schedule's interval (whether the schedule runs at all is the scheduler's `syncEnabled` filter) and
+ * the history window in months (null = everything; lib/history-window.ts).
+ */
+export type SyncSettings = { windowDays: number; intervalMs: number; historyMonths: number | null };
 
-/** Reads only the two setting columns of the company's PleoConnection (never its token columns). */
+/** Reads only the setting columns of the company's PleoConnection (never its token columns). */
 export async function readSyncSettings(companyId: string): Promise<SyncSettings> {
   const connection = await db.pleoConnection.findUnique({
     where: { companyId },
-    select: { syncWindowDays: true, syncIntervalMinutes: true },
+    select: { syncWindowDays: true, syncIntervalMinutes: true, historyMonths: true },
   });
   return {
     windowDays: connection?.syncWindowDays ?? SYNC_DEFAULTS.windowDays,
     intervalMs: (connection?.syncIntervalMinutes ?? SYNC_DEFAULTS.intervalMinutes) * 60_000,
+    historyMonths: connection?.historyMonths ?? null,
   };
 }

@@ -17,32 +17,72 @@ export type RunState = {
   backfillCompletedAt: Date | null;
   lastReconcileAt: Date | null;
   consecutiveFailures: number;
+  /** The synced copy is complete from here on (null: from the first entry); see schema.prisma. */
+  coveredFrom: Date | null;
+  /** Set while a backfill only fills in entries older than the previous coverage. */
+  backfillUntil: Date | null;
 };
 
 /** What a run needs to know before it starts (the row exists: taking the lease creates it). */
 export async function readRunState(companyId: string): Promise<RunState> {
   return db.syncState.findUniqueOrThrow({
     where: { companyId },
-    select: { backfillCursor: true, backfillCompletedAt: true, lastReconcileAt: true, consecutiveFailures: true },
+    select: {
+      backfillCursor: true,
+      backfillCompletedAt: true,
+      lastReconcileAt: true,
+      consecutiveFailures: true,
+      coveredFrom: true,
+      backfillUntil: true,
+    },
   });
 }
 
-/** A new backfill from the newest entry: progress back to zero, the cursor forgotten. */
-export async function restartBackfill(sql: SqlRunner, lease: HeldLease): Promise<void> {
+const tsParam = (d: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * A new backfill from the newest entry back to `from` (the history window's start; null = everything):
+ * progress back to zero, the cursor forgotten.
+ */
+export async function restartBackfill(sql: SqlRunner, lease: HeldLease, from: Date | null = null): Promise<void> {
   const updated = await sql.$executeRawUnsafe(
     `UPDATE "SyncState" SET ${extendLease(lease)},
-       "backfillCursor" = NULL, "backfillSynced" = 0, "backfillCompletedAt" = NULL, "backfillStartedAt" = ${NOW_UTC}
+       "backfillCursor" = NULL, "backfillSynced" = 0, "backfillTotal" = NULL, "backfillCompletedAt" = NULL,
+       "backfillStartedAt" = ${NOW_UTC}, "coveredFrom" = $3::timestamp(3), "backfillUntil" = NULL
      WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
     lease.companyId,
     lease.owner,
+    tsParam(from),
+  );
+  expectHeld(updated, lease);
+}
+
+/**
+ * The history window was widened: backfill only what is newly in range, [from, until) by performedAt,
+ * where `until` is the previous coverage. Resumable like any backfill (the range is stored with the cursor).
+ */
+export async function startBackfillExtension(
+  sql: SqlRunner,
+  lease: HeldLease,
+  range: { from: Date | null; until: Date },
+): Promise<void> {
+  const updated = await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET ${extendLease(lease)},
+       "backfillCursor" = NULL, "backfillSynced" = 0, "backfillTotal" = NULL, "backfillCompletedAt" = NULL,
+       "backfillStartedAt" = ${NOW_UTC}, "coveredFrom" = $3::timestamp(3), "backfillUntil" = $4::timestamp(3)
+     WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
+    lease.companyId,
+    lease.owner,
+    tsParam(range.from),
+    range.until.toISOString(),
   );
   expectHeld(updated, lease);
 }
 
 /**
  * A backfill page committed (in the page's transaction): the cursor to resume after it, its entries
- * added to the progress, Pleo's total. The last page completes the backfill, which counts as a full
- * scan (the next reconcile is a day away).
+ * added to the progress, Pleo's total. The last page completes the backfill; a full one counts as a full
+ * scan (the next reconcile is a day away), one that only filled in older entries does not.
  */
 export async function commitBackfillPage(
   tx: SqlRunner,
@@ -56,7 +96,8 @@ export async function commitBackfillPage(
        "backfillTotal" = $5::int,
        "backfillStartedAt" = COALESCE("backfillStartedAt", ${NOW_UTC}),
        "backfillCompletedAt" = CASE WHEN $6::boolean THEN ${NOW_UTC} ELSE NULL END,
-       "lastReconcileAt" = CASE WHEN $6::boolean THEN ${NOW_UTC} ELSE "lastReconcileAt" END
+       "lastReconcileAt" = CASE WHEN $6::boolean AND "backfillUntil" IS NULL THEN ${NOW_UTC} ELSE "lastReconcileAt" END,
+       "backfillUntil" = CASE WHEN $6::boolean THEN NULL ELSE "backfillUntil" END
      WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
     lease.companyId,
     lease.owner,
@@ -124,4 +165,44 @@ export async function recordFailure(
     run.failures,
     run.nextRunAt.toISOString(),
   );
+}
+
+/**
+ * The schedule changed (settings): the next run is due one new interval after the last success. Left
+ * alone while a first backfill has not completed or runs are failing (their own retry times stand).
+ */
+export async function rescheduleForInterval(sql: SqlRunner, companyId: string, intervalMs: number): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET "nextRunAt" = "lastSuccessAt" + make_interval(secs => $2::double precision),
+       "updatedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid AND "backfillCompletedAt" IS NOT NULL AND "lastSuccessAt" IS NOT NULL
+       AND "consecutiveFailures" = 0`,
+    companyId,
+    intervalMs / 1000,
+  );
+}
+
+/**
+ * A disconnect that keeps the data (in the disconnect's transaction): no run is scheduled, and a run
+ * still going somewhere loses its lease, so its next page rolls back and it stops.
+ */
+export async function freezeForDisconnect(sql: SqlRunner, companyId: string): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL, "nextRunAt" = NULL, "updatedAt" = ${NOW_UTC}
+     WHERE "companyId" = $1::uuid`,
+    companyId,
+  );
+}
+
+/** Entries before `from` were deleted on request (under the lease): the copy is complete from there on only. */
+export async function narrowCoverage(sql: SqlRunner, lease: HeldLease, from: Date): Promise<void> {
+  const updated = await sql.$executeRawUnsafe(
+    `UPDATE "SyncState" SET ${extendLease(lease)},
+       "coveredFrom" = GREATEST(COALESCE("coveredFrom", '-infinity'::timestamp), $3::timestamp(3))
+     WHERE "companyId" = $1::uuid AND "leaseOwner" = $2`,
+    lease.companyId,
+    lease.owner,
+    from.toISOString(),
+  );
+  expectHeld(updated, lease);
 }

@@ -21,9 +21,10 @@ export type RequestSyncResult = { started: boolean; reason?: string };
 
 export async function requestSync(
   companyId: string,
-  trigger: "connect" | "manual" | "schedule",
-  // Tests and scripts inject a source or logger; the portal uses the defaults.
-  overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage"> = {},
+  trigger: SyncTrigger,
+  // Tests and scripts inject a source or logger; the portal uses the defaults. `requestedBy`: the
+  // portal user behind a manual or settings run, for the activity log.
+  overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage" | "requestedBy"> = {},
 ): Promise<RequestSyncResult> {
   if (running().has(companyId)) return { started: false, reason: "A sync is already running" };
   const connection = await db.pleoConnection.findUnique({
@@ -52,8 +53,7 @@ export async function requestSync(
     running().delete(companyId);
     throw err;
   }
-  const trig: SyncTrigger = trigger;
-  slot.promise = runSync({ companyId, trigger: trig, owner, leaseHeld: true, signal: controller.signal, ...overrides })
+  slot.promise = runSync({ companyId, trigger, owner, leaseHeld: true, signal: controller.signal, ...overrides })
     .catch((err) => {
       logger().error({ module: "sync", companyId, err }, "sync: run crashed");
       return undefined;
@@ -70,6 +70,14 @@ export function runningSync(companyId: string): Promise<RunSyncResult | undefine
 /** How many runs this process is doing now. */
 export function runningSyncCount(): number {
   return running().size;
+}
+
+/** Ask this process's run for a company (if any) to stop after its current page, and wait for it. */
+export async function stopSync(companyId: string): Promise<void> {
+  const r = running().get(companyId);
+  if (!r) return;
+  r.controller.abort();
+  await r.promise;
 }
 
 /** Ask every run in this process to stop after its current page, and wait for them. */

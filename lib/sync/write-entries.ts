@@ -179,12 +179,20 @@ export async function writeEntryPage(
 
 /**
  * Full reconcile: our live entries that a complete scan (includeDeleted) did not return no longer exist
- * in Pleo, so they are marked deleted. Returns how many were marked.
+ * in Pleo, so they are marked deleted. The scan covered entries performed from `from` on (the synced
+ * copy's coverage; null = all), so only those can be missing. Returns how many were marked.
  */
-export async function markMissingAsDeleted(sql: SqlRunner, companyId: string, seen: Set<string>): Promise<number> {
+export async function markMissingAsDeleted(
+  sql: SqlRunner,
+  companyId: string,
+  seen: Set<string>,
+  from: Date | null = null,
+): Promise<number> {
   const live = await sql.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT "id"::text AS id FROM "AccountingEntry" WHERE "companyId" = $1::uuid AND "deletedAt" IS NULL`,
+    `SELECT "id"::text AS id FROM "AccountingEntry" WHERE "companyId" = $1::uuid AND "deletedAt" IS NULL
+       AND "performedAt" >= COALESCE($2::timestamp(3), '-infinity'::timestamp)`,
     companyId,
+    from ? from.toISOString() : null,
   );
   const missing = live.map((r) => r.id).filter((id) => !seen.has(id));
   if (missing.length === 0) return 0;
@@ -206,4 +214,13 @@ export function walletCurrencyOf(entries: AccountingEntry[]): string | null {
   let best: string | null = null;
   for (const [c, n] of counts) if (best === null || n > counts.get(best)!) best = c;
   return best;
+}
+
+/** Delete a company's entries performed before `before` (the customer asked to drop what its history window hides). */
+export async function deleteEntriesBefore(sql: SqlRunner, companyId: string, before: Date): Promise<number> {
+  return sql.$executeRawUnsafe(
+    `DELETE FROM "AccountingEntry" WHERE "companyId" = $1::uuid AND "performedAt" < $2::timestamp(3)`,
+    companyId,
+    before.toISOString(),
+  );
 }
