@@ -5,17 +5,19 @@ import nextTypescript from "eslint-config-next/typescript";
  * Dependencies between lib/ folders point one way (README, "Layout"):
  *
  *   auth → connections → pleo → db        sync → connections, pleo, db        expenses → db
+ *   settings → connections, sync, pleo, db (only app/ imports it)
  *
  * Each folder lists the folders it must not import; the shared lib/*.ts modules (env, log, crypto, …)
  * and lib/util import none. The root auth.ts is next-auth itself, so it counts as lib/auth.
  */
-const DOMAINS = ["auth", "connections", "pleo", "sync", "expenses"];
+const DOMAINS = ["auth", "connections", "pleo", "sync", "expenses", "settings"];
 const FORBIDDEN_IMPORTS = {
-  "lib/auth": ["sync", "expenses"],
-  "lib/connections": ["auth", "sync", "expenses"],
-  "lib/pleo": ["auth", "connections", "sync", "expenses"],
-  "lib/sync": ["auth", "expenses"],
-  "lib/expenses": ["auth", "connections", "pleo", "sync"],
+  "lib/auth": ["sync", "expenses", "settings"],
+  "lib/connections": ["auth", "sync", "expenses", "settings"],
+  "lib/pleo": ["auth", "connections", "sync", "expenses", "settings"],
+  "lib/sync": ["auth", "expenses", "settings"],
+  "lib/expenses": ["auth", "connections", "pleo", "sync", "settings"],
+  "lib/settings": ["auth", "expenses"],
   "lib/db": DOMAINS,
   "lib/util": DOMAINS,
 };

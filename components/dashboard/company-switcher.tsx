@@ -1,8 +1,12 @@
 import Link from "next/link";
 import type { ConnectionSummary } from "@/lib/connections/queries";
+import { settingsHref } from "@/components/layout/portal-header";
 import { Badge } from "@/components/ui/badge";
 
-/** One tab per linked company; the period carries over, company-specific filters do not. */
+/**
+ * One tab per linked company (the period carries over, company-specific filters do not), and a link to
+ * the shown company's connection settings.
+ */
 export function CompanySwitcher({
   connections,
   currentId,
@@ -12,7 +16,13 @@ export function CompanySwitcher({
   currentId: string;
   period?: string;
 }) {
-  if (connections.length < 2) return null;
+  const current = connections.find((c) => c.companyId === currentId);
+  const settings = current && (
+    <Link href={settingsHref(current.companyId)} className="self-center text-sm underline">
+      Connection settings<span className="sr-only"> for {current.companyName}</span>
+    </Link>
+  );
+  if (connections.length < 2) return settings ?? null;
   return (
     <nav aria-label="Companies" className="flex flex-wrap gap-2">
       {connections.map((c) => {
@@ -31,6 +41,7 @@ export function CompanySwitcher({
           </Link>
         );
       })}
+      {settings}
     </nav>
   );
 }

@@ -1,6 +1,10 @@
 import type { ConnectionSummary } from "@/lib/connections/queries";
+import { plainSyncError } from "@/lib/sync/describe-error";
 import { getSyncProgress } from "@/lib/sync/progress";
+import Link from "next/link";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
+import { settingsHref } from "@/components/layout/portal-header";
+import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/alert";
 import { ProgressBar } from "@/components/ui/progress-bar";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -38,10 +42,16 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
         <Alert
           tone="warning"
           title={`Reconnect ${connection.companyName} to keep its data up to date`}
-          action={<ConnectPleoLink returnTo={returnTo}>Reconnect</ConnectPleoLink>}
+          action={
+            <div className="flex flex-wrap gap-2">
+              <ConnectPleoLink returnTo={returnTo}>Reconnect</ConnectPleoLink>
+              <Button asChild variant="secondary">
+                <Link href={settingsHref(connection.companyId)}>Connection settings</Link>
+              </Button>
+            </div>
+          }
         >
-          Pleo no longer accepts this connection{connection.statusReason ? ` (${connection.statusReason})` : ""}. The
-          figures below are from the last successful sync.
+          Pleo no longer accepts this connection. The figures below are from the last successful sync.
         </Alert>
       )}
       {connection.status === "DISCONNECTED" && (
@@ -65,7 +75,7 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
           data-testid="sync-progress"
         >
           <p className="mb-2 text-sm font-medium">
-            Syncing expenses from Pleo…{" "}
+            {progress.extending ? "Fetching older expenses from Pleo…" : "Syncing expenses from Pleo…"}{" "}
             {progress.total !== null
               ? `${n.format(Math.min(progress.synced, progress.total))} of ${n.format(progress.total)}`
               : `${n.format(progress.synced)} so far`}
@@ -99,8 +109,16 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
         />
       </div>
       {progress.lastError && !progress.running && (
-        <Alert tone="error" title="The last sync did not finish">
-          {progress.lastError} It will be retried automatically.
+        <Alert
+          tone="error"
+          title="The last sync did not finish"
+          action={
+            <Button asChild variant="secondary">
+              <Link href={`${settingsHref(connection.companyId)}#sync-${connection.companyId}`}>Sync details</Link>
+            </Button>
+          }
+        >
+          {plainSyncError(progress.lastError)}
         </Alert>
       )}
     </div>

@@ -4,7 +4,13 @@ import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { Button } from "@/components/ui/button";
 
-/** Signed-in header: the linked companies (each opens its dashboard), connect another, sign out. */
+/** The settings section of one company (Pleo's Settings URL, focused on it). */
+export const settingsHref = (companyId: string) => `/settings/integrations/pleo?company=${companyId}`;
+
+/**
+ * Signed-in header: the linked companies (each opens its dashboard; one that needs attention also links
+ * to its settings section), settings, connect another, sign out.
+ */
 export function PortalHeader({ userName, connections }: { userName: string | null; connections: ConnectionSummary[] }) {
   return (
     <header className="border-b border-black/5 bg-white">
@@ -15,16 +21,23 @@ export function PortalHeader({ userName, connections }: { userName: string | nul
         <nav aria-label="Linked companies" className="flex flex-1 flex-wrap items-center gap-2">
           <ul className="flex flex-wrap items-center gap-2">
             {connections.map((c) => (
-              <li key={c.id}>
+              <li key={c.id} className="flex items-center gap-1">
                 <Link
                   href={`/dashboard?company=${c.companyId}`}
                   className="inline-flex items-center gap-2 rounded-full border border-black/10 px-3 py-1 text-sm hover:bg-surface"
                 >
-                  {c.status !== "CONNECTED" && (
-                    <span aria-label="needs attention" className="h-2 w-2 rounded-full bg-amber-500" />
-                  )}
+                  {c.status !== "CONNECTED" && <span aria-hidden className="h-2 w-2 rounded-full bg-amber-500" />}
                   {c.companyName}
                 </Link>
+                {c.status !== "CONNECTED" && (
+                  <Link
+                    href={settingsHref(c.companyId)}
+                    aria-label={`${c.companyName} needs attention: open its connection settings`}
+                    className="rounded-full px-2 py-1 text-xs font-medium text-amber-900 underline hover:bg-amber-50"
+                  >
+                    Fix
+                  </Link>
+                )}
               </li>
             ))}
           </ul>

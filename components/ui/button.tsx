@@ -10,6 +10,8 @@ const VARIANTS = {
   secondary: "border border-black/15 bg-white text-ink shadow-sm hover:bg-surface",
   /** Low-emphasis actions in toolbars and headers (Settings, Sign out). */
   quiet: "text-muted hover:bg-black/5 hover:text-ink",
+  /** Actions that remove something (Disconnect, Delete): white on red-700, 6.5:1. */
+  danger: "bg-red-700 text-white shadow-sm hover:bg-red-800",
 } as const;
 
 const SIZES = {

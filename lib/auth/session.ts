@@ -4,6 +4,9 @@ import { cache } from "react";
 import { redirect } from "next/navigation";
 import { auth } from "@/auth";
 import type { Viewer } from "@/lib/connections/queries";
+import { headers } from "next/headers";
+import { db } from "@/lib/db";
+import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { companyIdsOf } from "@/lib/connections/session-scope";
 
 /**
@@ -23,6 +26,27 @@ export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
 /** Same, for pages that need a user: signed-out visitors go to the landing page. */
 export async function requireUser(): Promise<CurrentUser> {
   const user = await getCurrentUser();
+  if (!user) redirect("/");
+  return user;
+}
+
+/**
+ * The signed-in user with the id of their session row (not its token), for what is scoped to one
+ * session beyond its companies: the settings page lists the disconnects made in it. One more indexed
+ * read, so only the pages and actions that need it ask.
+ */
+export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null> => {
+  const user = await getCurrentUser();
+  if (!user) return null;
+  const token = sessionTokenFromCookieHeader((await headers()).get("cookie"));
+  const row = token
+    ? await db.session.findUnique({ where: { sessionToken: token }, select: { id: true, userId: true } })
+    : null;
+  return { ...user, sessionId: row && row.userId === user.userId ? row.id : null };
+});
+
+export async function requireSessionUser(): Promise<CurrentUser> {
+  const user = await getCurrentSessionUser();
   if (!user) redirect("/");
   return user;
 }
