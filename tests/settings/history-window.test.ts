@@ -1,0 +1,196 @@
+/**
+ * The history window: the sync backfills from its start, a wider window backfills only what is newly in
+ * range (and the copy then equals the sandbox for that range), the reconcile never marks entries outside
+ * the covered range as deleted; and every dashboard read (KPIs, chart, breakdowns, table, CSV, entry
+ * detail) hides the entries before it while deleting nothing. The SQL and TypeScript forms of the rule
+ * agree.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportEntriesCsv } from "@/lib/expenses/csv";
+import {
+  fetchBreakdown,
+  fetchEntriesPage,
+  fetchEntryDetail,
+  fetchKpis,
+  fetchMonthlySpend,
+  type DashboardScope,
+} from "@/lib/expenses/data";
+import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { historyStart, historyStartSql } from "@/lib/history-window";
+import { runSync } from "@/lib/sync/run";
+import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
+import { seedEntries } from "@/tests/support/expense-seed";
+import { createWorld, type World } from "@/tests/support/world";
+
+const COMPANY = LARGE_COMPANY_ID;
+
+for (const kind of DATABASE_KINDS) {
+  describe.skipIf(databaseUnavailable(kind))(`history window (${kind})`, () => {
+    let world: World;
+
+    beforeAll(async () => {
+      world = await createWorld({
+        database: kind,
+        sandbox: { entries: 1500, rateLimit: false },
+        env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+        companies: [COMPANY],
+      });
+    });
+    afterAll(async () => {
+      await world?.close();
+    });
+
+    const setMonths = (historyMonths: number | null) =>
+      world.prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { historyMonths } });
+
+    /** The sandbox's live entries performed from `start` on (its per-month summary, UTC months). */
+    async function sandboxLiveFrom(start: Date | null): Promise<number> {
+      const s = await world.sandbox.control.summary(COMPANY);
+      const from = start ? start.toISOString().slice(0, 7) : "";
+      return Object.entries(s.byMonth)
+        .filter(([month]) => month >= from)
+        .reduce((n, [, m]) => n + m.count, 0);
+    }
+    const localLive = (where: object = {}) =>
+      world.prisma.accountingEntry.count({ where: { companyId: COMPANY, deletedAt: null, ...where } });
+
+    it("the SQL and TypeScript forms of the window's start agree", async () => {
+      for (const months of [1, 3, 12, 24, null]) {
+        const col = months === null ? "NULL::int" : `${months}`;
+        const [row] = await world.prisma.$queryRawUnsafe<{ start: Date | null; now: Date }[]>(
+          `SELECT ${historyStartSql(col)} AS start, timezone('UTC', now()) AS now`,
+        );
+        expect(row.start).toEqual(historyStart(months, new Date()));
+      }
+      const nov15 = new Date("2026-11-15T12:00:00Z");
+      expect(historyStart(3, nov15)).toEqual(new Date("2026-09-01T00:00:00Z"));
+      expect(historyStart(12, nov15)).toEqual(new Date("2025-12-01T00:00:00Z"));
+      expect(historyStart(1, new Date("2026-01-31T23:59:59Z"))).toEqual(new Date("2026-01-01T00:00:00Z"));
+    });
+
+    it("the first backfill fetches only the window: equal to the sandbox from its start, nothing older", async () => {
+      await setMonths(3);
+      const start = historyStart(3, new Date())!;
+      const r = await runSync({ companyId: COMPANY, trigger: "connect" });
+      expect(r).toMatchObject({ status: "succeeded", kind: "backfill" });
+      expect(await localLive()).toBe(await sandboxLiveFrom(start));
+      expect(
+        await world.prisma.accountingEntry.count({ where: { companyId: COMPANY, performedAt: { lt: start } } }),
+      ).toBe(0);
+      const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: COMPANY } });
+      expect(state).toMatchObject({ coveredFrom: start, backfillUntil: null });
+      expect(state.backfillCompletedAt).toBeInstanceOf(Date);
+    });
+
+    it("widening backfills only what is newly in range, then the copy equals the sandbox for the wider window", async () => {
+      const before = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: COMPANY } });
+      const narrowStart = historyStart(3, new Date())!;
+      const kept = await world.prisma.accountingEntry.findMany({
+        where: { companyId: COMPANY },
+        select: { id: true, syncedAt: true },
+      });
+      await setMonths(12);
+      const start = historyStart(12, new Date())!;
+      const r = await runSync({ companyId: COMPANY, trigger: "settings" });
+      expect(r).toMatchObject({ status: "succeeded", kind: "backfill", updated: 0 });
+      const sandboxOlder = (await sandboxLiveFrom(start)) - (await sandboxLiveFrom(narrowStart));
+      expect(sandboxOlder).toBeGreaterThan(0);
+      expect(r.started && r.created).toBeGreaterThanOrEqual(sandboxOlder);
+      expect(await localLive()).toBe(await sandboxLiveFrom(start));
+      // The entries already there were not fetched again.
+      const again = await world.prisma.accountingEntry.findMany({
+        where: { id: { in: kept.map((k) => k.id) } },
+        select: { id: true, syncedAt: true },
+      });
+      expect(again).toEqual(expect.arrayContaining(kept));
+      const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: COMPANY } });
+      expect(state).toMatchObject({ coveredFrom: start, backfillUntil: null });
+      // Filling in older entries is no full scan: the reconcile schedule is unchanged.
+      expect(state.lastReconcileAt).toEqual(before.lastReconcileAt);
+      expect(
+        (await world.prisma.syncRun.findFirstOrThrow({ where: { companyId: COMPANY }, orderBy: { startedAt: "desc" } }))
+          .trigger,
+      ).toBe("settings");
+    });
+
+    it("the reconcile scans the covered range only and never marks older entries deleted", async () => {
+      const covered = (await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: COMPANY } })).coveredFrom!;
+      // An entry from before the coverage (e.g. kept from an earlier, wider window).
+      const old = "0a0a0a0a-0000-4000-8000-000000000001";
+      await seedEntries(world.prisma, COMPANY, "DKK", [
+        { id: old, performedAt: new Date(covered.getTime() - 86_400_000), billMinors: 100 },
+      ]);
+      const r = await runSync({ companyId: COMPANY, trigger: "schedule", kind: "reconcile" });
+      expect(r).toMatchObject({ status: "succeeded", kind: "reconcile", deleted: 0 });
+      expect((await world.prisma.accountingEntry.findUniqueOrThrow({ where: { id: old } })).deletedAt).toBeNull();
+      await world.prisma.accountingEntry.delete({ where: { id: old } });
+    });
+
+    describe("every dashboard read hides what is before the window, and nothing is deleted", () => {
+      const all: ExpenseFilters = { ...DEFAULT_FILTERS, period: "all" };
+      let scope: DashboardScope;
+      let visible: { id: string; performedAt: Date }[];
+      let hidden: { id: string; performedAt: Date }[];
+
+      beforeAll(async () => {
+        await setMonths(12);
+        const now = new Date();
+        scope = { companyId: COMPANY, currency: "DKK", period: periodOf(all, now), now };
+        const start = historyStart(3, now)!;
+        const rows = await world.prisma.accountingEntry.findMany({
+          where: { companyId: COMPANY, deletedAt: null },
+          select: { id: true, performedAt: true },
+        });
+        visible = rows.filter((r) => r.performedAt >= start);
+        hidden = rows.filter((r) => r.performedAt < start);
+        expect(visible.length).toBeGreaterThan(0);
+        expect(hidden.length).toBeGreaterThan(0);
+      });
+
+      async function reads() {
+        const [page, kpis, monthly, byFamily] = await Promise.all([
+          fetchEntriesPage(scope, all, 10_000),
+          fetchKpis(scope, all),
+          fetchMonthlySpend(scope, { ...DEFAULT_FILTERS }),
+          fetchBreakdown(scope, all, "family", 100),
+        ]);
+        const csv = await new Response(exportEntriesCsv(scope, all)).text();
+        return {
+          tableIds: new Set(page.rows.map((r) => r.id)),
+          tableTotal: page.total,
+          kpiCount: kpis.current.count,
+          monthly,
+          breakdownCount: byFamily.reduce((n, b) => n + b.count, 0),
+          csvRows: csv.trim().split("\r\n").length - 1,
+        };
+      }
+
+      it("narrowing from 12 to 3 months: table, KPIs, chart, breakdowns, CSV and detail leave the older entries out", async () => {
+        const wide = await reads();
+        expect(wide.tableTotal).toBe(visible.length + hidden.length);
+        await setMonths(3);
+        const narrow = await reads();
+        expect(narrow.tableTotal).toBe(visible.length);
+        expect(hidden.some((h) => narrow.tableIds.has(h.id))).toBe(false);
+        expect(narrow.csvRows).toBe(visible.length);
+        expect(narrow.kpiCount).toBeLessThan(wide.kpiCount);
+        expect(narrow.breakdownCount).toBe(narrow.kpiCount);
+        const start = historyStart(3, new Date())!;
+        for (const m of narrow.monthly) {
+          if (m.start < start) expect(m).toMatchObject({ total: 0n, count: 0 });
+        }
+        expect(narrow.monthly.filter((m) => m.start < start && m.count > 0)).toHaveLength(0);
+        expect(wide.monthly.filter((m) => m.start < start && m.count > 0).length).toBeGreaterThan(0);
+        expect(await fetchEntryDetail(COMPANY, hidden[0].id)).toBeNull();
+        expect(await fetchEntryDetail(COMPANY, visible[0].id)).not.toBeNull();
+        // Nothing was deleted: widening again shows them all.
+        expect(await world.prisma.accountingEntry.count({ where: { companyId: COMPANY, deletedAt: null } })).toBe(
+          visible.length + hidden.length,
+        );
+        await setMonths(12);
+        expect((await reads()).tableTotal).toBe(visible.length + hidden.length);
+      });
+    });
+  });
+}
