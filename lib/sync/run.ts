@@ -106,7 +106,8 @@ export function widensCoverage(coveredFrom: Date | null, windowStart: Date | nul
 
 /** Which backfill a run does: resume the saved one, fill in older entries, or start a full one. */
 function backfillPlan(state: RunState, windowStart: Date | null, forced: boolean): BackfillPlan {
-  const cursor = forced && state.backfillCompletedAt ? null : state.backfillCursor;
+  // A completed backfill's cursor is spent (its last page may still have left one behind).
+  const cursor = state.backfillCompletedAt ? null : state.backfillCursor;
   if (cursor) return { cursor, from: state.coveredFrom, until: state.backfillUntil };
   if (state.backfillCompletedAt && !forced && widensCoverage(state.coveredFrom, windowStart)) {
     return { cursor: null, from: windowStart, until: state.coveredFrom };
