@@ -24,7 +24,7 @@ export function ActionButton({
   pendingLabel: string;
   variant?: ButtonVariant;
   disabled?: boolean;
-  /** Said beside the button while it is disabled (and no answer is showing). */
+  /** Said beside the button while it is disabled. */
   disabledReason?: string;
 }) {
   const [state, formAction, pending] = useActionState(action, IDLE);
@@ -36,9 +36,8 @@ export function ActionButton({
       <Button type="submit" variant={variant} disabled={pending || disabled} aria-busy={pending || undefined}>
         {pending ? pendingLabel : label}
       </Button>
-      <ActionMessage
-        state={state.message || !disabled || !disabledReason ? state : { status: "info", message: disabledReason }}
-      />
+      <ActionMessage state={state} />
+      {disabled && disabledReason && <p className="text-sm text-muted">{disabledReason}</p>}
     </form>
   );
 }
