@@ -4,7 +4,7 @@ import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { recordEvent, type Actor } from "@/lib/pleo/activity";
 import { pleoClient, type PleoClient } from "@/lib/pleo/client";
-import { NeedsReauthError, PleoApiError, PleoRateLimitError, PleoUnavailableError } from "@/lib/pleo/errors";
+import { isNeedsReauth, isPleoApiError, isPleoRateLimited, isPleoUnavailable } from "@/lib/pleo/errors";
 import { INSTALLATION_STATUSES, type Installation, type InstallationUpdate } from "@/lib/pleo/types";
 
 /**
@@ -57,9 +57,9 @@ async function store(companyId: string, installation: Installation | null, at: D
 }
 
 function failureOf(err: unknown): InstallationFailure | null {
-  if (err instanceof NeedsReauthError) return "reconnect";
-  if (err instanceof PleoRateLimitError || err instanceof PleoUnavailableError) return "unavailable";
-  if (err instanceof PleoApiError) return err.status === 401 ? "reconnect" : "rejected";
+  if (isNeedsReauth(err)) return "reconnect";
+  if (isPleoRateLimited(err) || isPleoUnavailable(err)) return "unavailable";
+  if (isPleoApiError(err)) return err.status === 401 ? "reconnect" : "rejected";
   return null;
 }
 

@@ -101,3 +101,26 @@ export class ConnectionNotFoundError extends Error {
     this.name = "ConnectionNotFoundError";
   }
 }
+
+/**
+ * `instanceof` that also holds across bundles. Next.js builds server code into several bundles (pages and
+ * actions, instrumentation's background jobs), each with its own copy of these classes, while process
+ * singletons such as the token manager are shared: an error can come from another copy of its class. The
+ * names are set in the constructors above, so they survive minification.
+ */
+function named(err: unknown, ...names: string[]): boolean {
+  return err instanceof Error && names.includes(err.name);
+}
+
+export const isNeedsReauth = (err: unknown): err is NeedsReauthError =>
+  err instanceof NeedsReauthError || named(err, "NeedsReauthError");
+
+export const isPleoUnavailable = (err: unknown): err is PleoUnavailableError =>
+  err instanceof PleoUnavailableError || named(err, "PleoUnavailableError");
+
+export const isPleoRateLimited = (err: unknown): err is PleoRateLimitError =>
+  err instanceof PleoRateLimitError || named(err, "PleoRateLimitError");
+
+export const isPleoApiError = (err: unknown): err is PleoApiError =>
+  err instanceof PleoApiError ||
+  named(err, "PleoApiError", "PleoRateLimitError", "PleoUnavailableError", "PleoResponseError");

@@ -6,7 +6,15 @@ import { env } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { logger as processLogger, type Logger } from "@/lib/log";
 import { bindEndpoints, endpoints } from "@/lib/pleo/endpoints";
-import { NeedsReauthError, PleoApiError, PleoRateLimitError, PleoUnavailableError } from "@/lib/pleo/errors";
+import {
+  isNeedsReauth,
+  isPleoApiError,
+  isPleoRateLimited,
+  isPleoUnavailable,
+  NeedsReauthError,
+  PleoApiError,
+  PleoUnavailableError,
+} from "@/lib/pleo/errors";
 import { createPleoHttp, type RetryPolicy, type TokenSource } from "@/lib/pleo/http";
 import { limiterForCompany } from "@/lib/pleo/limiter";
 import { introspectRefreshToken, refreshTokenGrant, type OAuthClientConfig } from "@/lib/pleo/oauth";
@@ -169,13 +177,13 @@ export async function uninstallWithStoredGrant(
 function classify(err: unknown): UninstallOutcome | null {
   if (err instanceof GrantGoneError)
     return { kind: "grant_ended", detail: "the stored authorisation was already gone" };
-  if (err instanceof NeedsReauthError) {
+  if (isNeedsReauth(err)) {
     return { kind: "grant_ended", detail: "Pleo no longer accepts the portal's authorisation for this company" };
   }
-  if (err instanceof PleoRateLimitError || err instanceof PleoUnavailableError) {
+  if (isPleoRateLimited(err) || isPleoUnavailable(err)) {
     return { kind: "unavailable", detail: "Pleo could not be reached" };
   }
-  if (err instanceof PleoApiError) {
+  if (isPleoApiError(err)) {
     // 401 even after a refresh: Pleo refuses the grant's tokens.
     if (err.status === 401) return { kind: "grant_ended", detail: "Pleo refused the portal's authorisation" };
     return { kind: "failed", detail: `Pleo answered HTTP ${err.status}` };

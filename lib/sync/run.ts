@@ -4,7 +4,7 @@ import { db } from "@/lib/db";
 import { historyStart } from "@/lib/history-window";
 import { logger as rootLogger, type Logger } from "@/lib/log";
 import { byUser, recordEvent, SCHEDULER, type Actor } from "@/lib/pleo/activity";
-import { NeedsReauthError } from "@/lib/pleo/errors";
+import { isNeedsReauth } from "@/lib/pleo/errors";
 import { SYNC_DEFAULTS, type SyncKind, type SyncRunStatus, type SyncTrigger } from "@/lib/sync/config";
 import { acquireLease, LeaseLostError, newLeaseOwner, releaseLease, startHeartbeat } from "@/lib/sync/lease";
 import { plainSyncError } from "@/lib/sync/describe-error";
@@ -239,7 +239,7 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
       log.warn({ runId: run.runId, pages: run.pages, reason: why }, "sync: run aborted");
       return result(run, "aborted", why);
     }
-    if (err instanceof NeedsReauthError) {
+    if (isNeedsReauth(err)) {
       const message = "The Pleo connection needs to be reconnected";
       await failed(run, message, false).catch(() => {});
       await finishRun(db, run.runId, totals(run, "needs_reauth", message)).catch(() => {});
