@@ -57,7 +57,8 @@ export async function ActivityPanel({
       {a.items.length === 0 ? (
         <p className="text-sm text-muted">Nothing recorded yet.</p>
       ) : (
-        <div className="overflow-x-auto">
+        // Focusable, so keyboard users can scroll it sideways when it is wider than the screen.
+        <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Activity log">
           <table className="w-full text-left text-sm" aria-labelledby={`${id}-title`}>
             <thead className="text-xs text-muted">
               <tr>

@@ -11,11 +11,13 @@ export function DeleteHiddenDialog({
   companyId,
   hidden,
   before,
+  disabled,
   action,
 }: {
   companyId: string;
   hidden: string;
   before: string;
+  disabled?: boolean;
   action: (prev: ActionState, data: FormData) => Promise<ActionState>;
 }) {
   const [open, setOpen] = useState(false);
@@ -23,7 +25,13 @@ export function DeleteHiddenDialog({
   const done = state.status === "success";
   return (
     <>
-      <Button type="button" variant="secondary" onClick={() => setOpen(true)} aria-haspopup="dialog">
+      <Button
+        type="button"
+        variant="secondary"
+        onClick={() => setOpen(true)}
+        aria-haspopup="dialog"
+        disabled={disabled}
+      >
         Delete hidden expenses…
       </Button>
       <Dialog

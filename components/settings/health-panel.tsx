@@ -117,13 +117,16 @@ export async function HealthPanel({
               label="Check installation"
               pendingLabel="Checking…"
             />
-            {h.canActivate && (
+            {h.settingsSavedAt && (
+              // Stays mounted once active (disabled), so its answer stays readable.
               <ActionButton
                 action={actions.activateInstallation}
                 fields={fields}
                 label="Activate installation"
                 pendingLabel="Activating…"
-                variant="primary"
+                variant={h.canActivate ? "primary" : "secondary"}
+                disabled={!h.canActivate}
+                disabledReason={h.installation.status === "ACTIVATED" ? "Already active." : undefined}
               />
             )}
           </div>

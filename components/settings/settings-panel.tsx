@@ -30,26 +30,24 @@ export async function SettingsPanel({
           : "Not saved yet: saving them the first time activates the portal's installation at Pleo."
       }
     >
-      <SettingsForm
-        key={`${s.values.frequency}-${s.values.history}-${s.values.changesWindow}`}
-        companyId={connection.companyId}
-        values={s.values}
-        action={actions.saveSettings}
-      />
-      {s.windowStart && s.entries.hidden > 0 && (
+      <SettingsForm companyId={connection.companyId} values={s.values} action={actions.saveSettings} />
+      {s.windowStart && (
+        // Rendered whenever the window hides anything by date, so the delete dialog and its answer stay
+        // mounted after the delete leaves nothing hidden.
         <div
           className="mt-4 flex flex-wrap items-center justify-between gap-3 rounded-lg border border-black/10 bg-surface px-4 py-3 text-sm"
           data-testid="hidden-entries"
         >
           <p>
-            {hidden} from before {dateOnly(locale, s.windowStart)} {s.entries.hidden === 1 ? "is" : "are"} hidden by the
-            history window. {s.entries.hidden === 1 ? "It stays" : "They stay"} stored until you delete{" "}
-            {s.entries.hidden === 1 ? "it" : "them"}.
+            {s.entries.hidden > 0
+              ? `${hidden} from before ${dateOnly(locale, s.windowStart)} ${s.entries.hidden === 1 ? "is" : "are"} hidden by the history window. ${s.entries.hidden === 1 ? "It stays" : "They stay"} stored until you delete ${s.entries.hidden === 1 ? "it" : "them"}.`
+              : `No stored expenses are older than the history window (${dateOnly(locale, s.windowStart)}).`}
           </p>
           <DeleteHiddenDialog
             companyId={connection.companyId}
             hidden={hidden}
             before={dateOnly(locale, s.windowStart)}
+            disabled={s.entries.hidden === 0}
             action={actions.deleteHidden}
           />
         </div>

@@ -122,7 +122,8 @@ function RunsTable({ runs, locale, companyId }: { runs: RunRow[]; locale: string
   if (runs.length === 0) return <p className="text-muted">No sync has run yet.</p>;
   const n = new Intl.NumberFormat(locale);
   return (
-    <div className="overflow-x-auto">
+    // Focusable, so keyboard users can scroll it sideways when it is wider than the panel.
+    <div className="overflow-x-auto" tabIndex={0} role="region" aria-labelledby={`runs-${companyId}`}>
       <table className="w-full text-left text-sm" aria-labelledby={`runs-${companyId}`}>
         <caption id={`runs-${companyId}`} className="mb-2 text-left font-medium">
           Last {Math.min(runs.length, RUNS_SHOWN)} runs
