@@ -1,8 +1,8 @@
 import { defineConfig } from "@playwright/test";
 import { findChromium } from "./e2e/chromium";
-import { CONNECT_STACK, DASHBOARD_STACK, type Stack } from "./e2e/env";
+import { CONNECT_STACK, DASHBOARD_STACK, SETTINGS_STACK, type Stack } from "./e2e/env";
 import type { E2EOptions } from "./e2e/support/test";
-import { COMPANY_NORDLYS, DEMO_USER } from "./sandbox/seed/fixtures";
+import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "./sandbox/seed/fixtures";
 import { portalEnv } from "./tests/support/portal-env";
 
 // E2E runs the production build (`next build` happens in `npm run test:e2e`) against real sandboxes,
@@ -104,11 +104,38 @@ export default defineConfig<Record<never, never>, E2EOptions>({
         storageState: DASHBOARD_STACK.storageState,
       },
     },
+    // The integration settings page: signed in with the demo user's small company (its sync is quick).
+    {
+      name: "settings setup",
+      testMatch: /signed-in\.setup\.ts$/,
+      use: {
+        baseURL: SETTINGS_STACK.portalUrl,
+        sandboxUrl: SETTINGS_STACK.sandboxUrl,
+        signIn: {
+          email: DEMO_USER.email,
+          password: DEMO_USER.password,
+          companyName: COMPANY_BRIGHTWAVE.name,
+          storageState: SETTINGS_STACK.storageState,
+        },
+      },
+    },
+    {
+      name: "settings",
+      testMatch: /settings\.spec\.ts$/,
+      dependencies: ["settings setup"],
+      use: {
+        baseURL: SETTINGS_STACK.portalUrl,
+        sandboxUrl: SETTINGS_STACK.sandboxUrl,
+        storageState: SETTINGS_STACK.storageState,
+      },
+    },
   ],
   webServer: [
     sandboxServer(CONNECT_STACK, 3000),
     portalServer(CONNECT_STACK),
     sandboxServer(DASHBOARD_STACK, 3000),
     portalServer(DASHBOARD_STACK),
+    sandboxServer(SETTINGS_STACK, 500),
+    portalServer(SETTINGS_STACK),
   ],
 });

@@ -5,6 +5,7 @@
  */
 import type { Page } from "@playwright/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
+import { expectAccessible } from "./support/axe";
 import { connectCompany, forgetSandboxLogin, loginAndConsent } from "./support/connect";
 import { expect, test } from "./support/test";
 
@@ -14,6 +15,8 @@ const demo = { email: DEMO_USER.email, password: DEMO_USER.password };
 const solo = { email: SOLO_USER.email, password: SOLO_USER.password };
 
 const linkedCompanies = (page: Page) => page.getByRole("navigation", { name: "Linked companies" }).getByRole("link");
+/** The settings page's section of each company (a region named after it). */
+const companySections = (page: Page) => page.getByTestId("company-section").getByRole("heading", { level: 2 });
 
 test.afterEach(async ({ sandbox }) => {
   await sandbox.clearFaults();
@@ -33,6 +36,7 @@ test("landing → Connect Pleo → sandbox login → consent → signed in with 
     const page = await context.newPage();
     await page.goto("/");
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    if (run === 0) await expectAccessible(page, "landing");
     // Time spent in the portal's own connect steps: the Initiation URL and the OAuth callback.
     let portalMs = 0;
     const sent = new Map<string, number>();
@@ -67,6 +71,7 @@ test("Deny at Pleo ends on a clear page with a way forward, signed out", async (
   await connectCompany(page, { ...demo, companyName: COMPANY_NORDLYS.name, decision: "Deny" });
   await expect(page).toHaveURL(/\/auth\/error/);
   await expect(page.getByRole("heading", { name: "Connection cancelled" })).toBeVisible();
+  await expectAccessible(page, "error page: connection cancelled");
   await expect(page.getByRole("link", { name: "Try again" })).toHaveAttribute("href", "/connect/pleo");
   await page.getByRole("link", { name: "Back to home" }).click();
   await expect(page.getByRole("link", { name: "Connect Pleo" })).toBeVisible();
@@ -91,10 +96,12 @@ test("links the demo user's second company, reconnects one, then signs out", asy
   // Reconnect an already-linked company: still the same two companies, both connected.
   await connectCompany(page, { ...demo, companyName: COMPANY_BRIGHTWAVE.name });
   await page.goto("/settings/integrations/pleo");
-  const rows = page.getByRole("list", { name: "Connected companies" }).getByRole("listitem");
-  await expect(rows).toHaveCount(2);
-  await expect(rows.filter({ hasText: COMPANY_BRIGHTWAVE.name })).toContainText("Connected");
-  await expect(rows.filter({ hasText: COMPANY_NORDLYS.name })).toContainText("Connected");
+  await expect(companySections(page)).toHaveText([COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]);
+  for (const name of [COMPANY_BRIGHTWAVE.name, COMPANY_NORDLYS.name]) {
+    await expect(page.getByRole("region", { name, exact: true }).getByTestId("connection-status")).toContainText(
+      "Connected",
+    );
+  }
 
   // No token ever reaches the browser: not in the page, not in the session endpoint.
   const session = await (await page.request.get("/api/auth/session")).json();
@@ -128,16 +135,18 @@ test("a sign-in via one company does not open the account's other companies (ses
   await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
 
   await p2.goto("/settings/integrations/pleo");
-  await expect(p2.getByRole("list", { name: "Connected companies" }).getByRole("listitem")).toHaveText([
-    new RegExp(COMPANY_BRIGHTWAVE.name),
-  ]);
+  await expect(companySections(p2)).toHaveText([COMPANY_BRIGHTWAVE.name]);
   const note = p2.getByRole("note");
   await expect(note).toContainText("1 other company is linked to this portal account; connect it here to view it.");
   await expect(note.getByRole("link", { name: "Connect" })).toHaveAttribute("href", /^\/connect\/pleo/);
   await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
 
+  await p2.goto(`/settings/integrations/pleo?company=${COMPANY_NORDLYS.id}`);
+  await expect(p2.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
   await p2.goto(`/dashboard?company=${COMPANY_NORDLYS.id}`);
   await expect(p2.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expectAccessible(p2, "error page: not found (dashboard)");
   await expect(p2.getByText(COMPANY_NORDLYS.name)).toHaveCount(0);
   const session = await (await p2.request.get("/api/auth/session")).json();
   expect(session.companyIds).toEqual([COMPANY_BRIGHTWAVE.id]);
@@ -156,6 +165,7 @@ test("opening the Initiation URL directly, signed out, goes straight to Pleo and
   await loginAndConsent(page, { ...solo, companyName: COMPANY_THISTLE.name });
   await expect(page).toHaveURL(/\/dashboard/);
   await expect(linkedCompanies(page)).toHaveText([COMPANY_THISTLE.name]);
+  await expectAccessible(page, "dashboard right after connecting (first sync)");
 });
 
 test("a company linked to another account is refused, and the current account is untouched", async ({
@@ -168,16 +178,16 @@ test("a company linked to another account is refused, and the current account is
   await expect(
     page.getByRole("heading", { name: "This company is connected to another portal account" }),
   ).toBeVisible();
+  await expectAccessible(page, "error page: company linked elsewhere");
   await page.goto("/settings/integrations/pleo");
-  await expect(page.getByRole("list", { name: "Connected companies" }).getByRole("listitem")).toHaveText([
-    new RegExp(COMPANY_THISTLE.name),
-  ]);
+  await expect(companySections(page)).toHaveText([COMPANY_THISTLE.name]);
 });
 
 test("failure pages: Pleo down during the exchange, then Try again succeeds", async ({ page, sandbox }) => {
   await sandbox.fault({ path: "/oauth/token", status: 503, times: 1 });
   await connectCompany(page, { ...solo, companyName: COMPANY_THISTLE.name });
   await expect(page.getByRole("heading", { name: "Pleo is not reachable right now" })).toBeVisible();
+  await expectAccessible(page, "error page: Pleo not reachable");
   await expect(page.getByText("Nothing was connected")).toBeVisible();
   await connectCompany(page, {
     ...solo,
@@ -192,6 +202,7 @@ test("failure pages: a callback that does not belong to this browser (state) and
 }) => {
   await page.goto("/api/auth/callback/pleo?code=forged&state=forged");
   await expect(page.getByRole("heading", { name: "This sign-in link is no longer valid" })).toBeVisible();
+  await expectAccessible(page, "error page: sign-in link not valid");
 
   // Start a real flow, then lose the PKCE cookie (as when it expires after 15 minutes) before returning.
   await page.goto("/connect/pleo");

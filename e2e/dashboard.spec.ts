@@ -10,6 +10,7 @@ import { isSpend, isWaitingForReview, RECEIPT_FAMILIES } from "@/lib/expenses/de
 import { formatMoney } from "@/lib/expenses/money";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
+import { expectAccessible } from "./support/axe";
 import { expect, test } from "./support/test";
 
 test.describe.configure({ mode: "serial" });
@@ -98,11 +99,13 @@ test("the first sync after connecting shows its progress, then the data as of th
   await expect(progress).toBeVisible({ timeout: 20_000 });
   await expect(progress).toContainText(/Syncing expenses from Pleo… [\d,]+ of [\d,]+/);
   await expect(page.getByRole("progressbar", { name: "Expenses synced" })).toBeAttached();
+  await expectAccessible(page, "dashboard during the first sync");
 
   // Release the hold: the rest of the backfill runs at full speed.
   await sandbox.clearFaults();
   await expect(progress).toBeHidden({ timeout: 60_000 });
   await expect(asOf).toContainText("Data as of", { timeout: 15_000 });
+  await expectAccessible(page, "dashboard");
 });
 
 test("KPIs for this month match the sandbox's entries", async ({ sandboxUrl, baseURL }) => {
@@ -196,6 +199,7 @@ test("a row opens the entry's detail", async () => {
     "href",
     `https://app.pleo.io/expenses/${id}`,
   );
+  await expectAccessible(page, "entry detail");
   await page.getByRole("link", { name: "← Back to expenses" }).click();
   await expect(page).toHaveURL(/sort=amount/);
 });

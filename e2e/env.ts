@@ -39,3 +39,5 @@ function stack(name: string, index: number): Stack {
 export const CONNECT_STACK = stack("connect", 0);
 /** e2e/dashboard.spec.ts: a browser signed in by the setup project. */
 export const DASHBOARD_STACK = stack("dashboard", 1);
+/** e2e/settings.spec.ts: the integration settings page, signed in by its own setup project. */
+export const SETTINGS_STACK = stack("settings", 2);
