@@ -134,6 +134,24 @@ test("first save with Pleo failing on the installation endpoints: saved, said so
   }
   await expect(section().getByTestId("next-run")).toContainText("manual only");
   await expectAccessible(page, "settings after saving");
+
+  // Pleo puts the installation in ERROR on its side: "Check installation" shows it, and the status says Error.
+  await sandbox.setInstallationStatus(MINE.id, "ERROR", "NOT_ENTITLED");
+  const check = health().getByRole("button", { name: "Check installation" });
+  await check.click();
+  await expect(health()).toContainText("Installation status updated from Pleo.");
+  await expect(health().getByTestId("installation-status")).toContainText("Error");
+  await expect(health().getByTestId("connection-status")).toContainText("Error");
+  await expect(health()).toContainText("the company's Pleo plan does not include this app");
+  await expect(health().getByRole("button", { name: "Activate installation" })).toBeDisabled();
+  await sandbox.fault({ path: `${INSTALLATION}*`, status: 503 });
+  await check.click();
+  await expect(health()).toContainText("Pleo could not be reached to check the installation.");
+  await sandbox.clearFaults();
+  await sandbox.setInstallationStatus(MINE.id, "ACTIVATED");
+  await check.click();
+  await expect(health().getByTestId("installation-status")).toContainText("Active");
+  await expect(health().getByTestId("connection-status")).toContainText("Connected");
 });
 
 test("Sync now: disabled while the run goes, with progress; the run is listed with its counts", async ({ sandbox }) => {

@@ -126,7 +126,11 @@ export async function HealthPanel({
                 pendingLabel="Activating…"
                 variant={h.canActivate ? "primary" : "secondary"}
                 disabled={!h.canActivate}
-                disabledReason={h.installation.status === "ACTIVATED" ? "Already active." : undefined}
+                disabledReason={
+                  h.installation.status === "ACTIVATED"
+                    ? "Already active."
+                    : "Pleo sets this status; the portal leaves it."
+                }
               />
             )}
           </div>

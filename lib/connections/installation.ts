@@ -39,8 +39,15 @@ const FAILURE_DETAIL: Record<InstallationFailure, string> = {
   rejected: "Pleo refused the installation update.",
 };
 
-export function installationFailureText(reason: InstallationFailure): string {
-  return FAILURE_DETAIL[reason];
+const CHECK_FAILURE: Record<InstallationFailure, string> = {
+  ...FAILURE_DETAIL,
+  unavailable: "Pleo could not be reached to check the installation.",
+  rejected: "Pleo refused to tell the installation's status.",
+};
+
+/** Why an installation update (or, with "check", a status check) did not work, in the page's words. */
+export function installationFailureText(reason: InstallationFailure, what: "update" | "check" = "update"): string {
+  return (what === "check" ? CHECK_FAILURE : FAILURE_DETAIL)[reason];
 }
 
 async function store(companyId: string, installation: Installation | null, at: Date): Promise<InstallationState> {

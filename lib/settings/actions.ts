@@ -153,7 +153,7 @@ export async function handleCheckInstallation(viewer: Viewer, form: FormData): P
   const { connection } = o;
   if (connection.status !== "CONNECTED") return answer("error", "Reconnect the company before checking it at Pleo.");
   const r = await refreshInstallation(connection.companyId);
-  if (!r.ok) return answer("error", installationFailureText(r.reason));
+  if (!r.ok) return answer("error", installationFailureText(r.reason, "check"));
   return answer("success", "Installation status updated from Pleo.");
 }
 

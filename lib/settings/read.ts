@@ -54,7 +54,7 @@ export type Health = {
   installation: InstallationView;
   token: TokenAge;
   settingsSavedAt: Date | null;
-  /** The installation can be (re)configured at Pleo now: connected, settings saved, not active. */
+  /** The installation can be activated at Pleo now: connected, settings saved, not active yet. */
   canActivate: boolean;
 };
 
@@ -234,7 +234,11 @@ export async function readHealth(connection: ConnectionSummary, now = new Date()
     installation,
     token: tokenAge(row.refreshTokenIssuedAt, row.refreshTokenExpiresAt, now),
     settingsSavedAt: row.settingsSavedAt,
-    canActivate: row.status === "CONNECTED" && Boolean(row.settingsSavedAt) && row.installationStatus !== "ACTIVATED",
+    // INACTIVE and ERROR are Pleo's to change; unknown (null) may just be a check that failed.
+    canActivate:
+      row.status === "CONNECTED" &&
+      Boolean(row.settingsSavedAt) &&
+      [null, "AUTHORIZED", "PENDING_INTEGRATION"].includes(row.installationStatus),
   };
 }
 
