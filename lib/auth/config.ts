@@ -16,7 +16,7 @@ import { companyIdsOf } from "@/lib/connections/session-scope";
  * adapter, the sign-in rules, the /api/auth route handlers, the signed-in user (session.ts) and the
  * classification of sign-in failures for the error page. It is the top of lib/: it may import
  * lib/connections (to link companies and scope sessions), lib/pleo (identity), lib/db and the shared
- * lib/*.ts modules, never lib/sync or lib/expenses; and nothing under lib/ imports it (nor the root
+ * lib/*.ts modules, never lib/sync, lib/expenses or lib/settings; and nothing under lib/ imports it (nor the root
  * auth.ts): pages and actions read the session here and pass its scope down. eslint.config.mjs
  * enforces this.
  */

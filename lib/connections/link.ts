@@ -12,10 +12,12 @@ import { addCompanyToSession } from "@/lib/connections/session-scope";
 
 /**
  * lib/connections owns the link between portal accounts and Pleo companies: linking and reconnecting
- * (this file), which companies a session may see (session-scope.ts), the page reads filtered by that
- * scope (queries.ts) and the "company connected" hooks (events.ts). It may import lib/pleo, lib/db and
- * the shared lib/*.ts modules, never lib/auth (sign-in calls in here, not the reverse), lib/sync (it
- * attaches through events.ts) or lib/expenses; eslint.config.mjs enforces this.
+ * (this file, also unlinking), which companies a session may see (session-scope.ts), the page reads
+ * filtered by that scope (queries.ts), the "company connected" hooks (events.ts), the installation at
+ * Pleo (installation.ts), the settings columns (settings.ts) and disconnect records with their uninstall
+ * retries (disconnections.ts). It may import lib/pleo, lib/db and the shared lib/*.ts modules, never
+ * lib/auth (sign-in calls in here, not the reverse), lib/sync (it attaches through events.ts),
+ * lib/expenses or lib/settings; eslint.config.mjs enforces this.
  *
  * Writes of the connect flow: link a new company to a user, or reconnect one the user already has.
  * The next-auth Account row only records the link (provider "pleo", providerAccountId = company id);

@@ -4,7 +4,7 @@ import "server-only";
  * lib/expenses owns the expense dashboard's read model: what counts as spend and how entries are
  * labelled (definitions.ts), URL filters and periods (filters.ts, period.ts), the SQL over the synced
  * tables (sql.ts), money (money.ts), the CSV export (csv.ts) and the reads below. It imports lib/db
- * and the shared lib/*.ts modules only, never lib/auth, lib/connections, lib/pleo or lib/sync
+ * and the shared lib/*.ts modules only, never lib/auth, lib/connections, lib/pleo, lib/sync or lib/settings
  * (eslint.config.mjs enforces this): the app decides which company a request shows and checks that the
  * session may see it (lib/connections) before calling in here with that company's id.
  *

@@ -21,7 +21,7 @@ import { getAccessToken } from "@/lib/pleo/tokens";
  * OAuth token endpoint and sign-in's identity lookup (oauth.ts, identity.ts), the per-connection rate
  * limiter, and the token lifecycle (tokens.ts → token-manager.ts; the token store owns every write of
  * a connection's token columns). It may import lib/db, lib/crypto, lib/env, lib/log and lib/util; it
- * must never import lib/connections, lib/auth, lib/sync or lib/expenses (they import it).
+ * must never import lib/connections, lib/auth, lib/sync, lib/expenses or lib/settings (they import it).
  *
  * The client: one per connection, one method per endpoint entry; every response validated and reshaped.
  */

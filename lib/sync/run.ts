@@ -28,8 +28,9 @@ import { emptyCounts, type WriteCounts } from "@/lib/sync/write-entries";
  * wait on Pleo. It owns the synced tables and their writes (write-entries.ts, write-directory.ts), the
  * SyncState row (lease.ts for the lease, state.ts for the rest) and the SyncRun history
  * (run-history.ts); it starts runs (trigger.ts, scheduler.ts, background.ts) and reports their
- * progress (progress.ts). This file is one run; passes.ts does its work. It must not import lib/auth or
- * lib/expenses (they read what it writes), and it reaches Pleo only through lib/pleo's client
+ * progress (progress.ts); company-data.ts removes a company's data on request. This file is one run;
+ * passes.ts does its work. It must not import lib/auth, lib/expenses (they read what it writes) or
+ * lib/settings (it composes this), and it reaches Pleo only through lib/pleo's client
  * (source.ts names the part it uses), never with requests of its own.
  *
  * One sync run for one company, under the company's lease:
