@@ -38,7 +38,12 @@ export async function requireUser(): Promise<CurrentUser> {
 export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null> => {
   const user = await getCurrentUser();
   if (!user) return null;
-  const token = sessionTokenFromCookieHeader((await headers()).get("cookie"));
+  let token: string | null = null;
+  try {
+    token = sessionTokenFromCookieHeader((await headers()).get("cookie"));
+  } catch {
+    // A malformed neighbouring cookie: the session id is unknown, the page still works without it.
+  }
   const row = token
     ? await db.session.findUnique({ where: { sessionToken: token }, select: { id: true, userId: true } })
     : null;
