@@ -109,7 +109,7 @@ export async function HealthPanel({
           </ul>
         </div>
 
-        {connection.status === "CONNECTED" && (
+        {h.connected && (
           <div className="flex flex-wrap gap-4 border-t border-black/5 pt-4">
             <ActionButton
               action={actions.checkInstallation}

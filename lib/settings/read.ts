@@ -54,6 +54,8 @@ export type Health = {
   installation: InstallationView;
   token: TokenAge;
   settingsSavedAt: Date | null;
+  /** Pleo accepts the connection now (read with the rest of the panel, not from the page's earlier read). */
+  connected: boolean;
   /** The installation can be activated at Pleo now: connected, settings saved, not active yet. */
   canActivate: boolean;
 };
@@ -234,6 +236,7 @@ export async function readHealth(connection: ConnectionSummary, now = new Date()
     installation,
     token: tokenAge(row.refreshTokenIssuedAt, row.refreshTokenExpiresAt, now),
     settingsSavedAt: row.settingsSavedAt,
+    connected: row.status === "CONNECTED",
     // INACTIVE and ERROR are Pleo's to change; unknown (null) may just be a check that failed.
     canActivate:
       row.status === "CONNECTED" &&
@@ -288,9 +291,13 @@ export async function readSyncPanel(connection: ConnectionSummary): Promise<Sync
     }),
     db.pleoConnection.findUniqueOrThrow({
       where: { companyId },
-      select: { syncEnabled: true, syncIntervalMinutes: true },
+      // The status is read here, beside the runs, not taken from the page's earlier read: a run that
+      // ends in needs-reconnect between the two would otherwise leave "Sync now" enabled with no
+      // refresh to follow (RefreshWhile stops once the run is over).
+      select: { syncEnabled: true, syncIntervalMinutes: true, status: true },
     }),
   ]);
+  const connected = settings.status === "CONNECTED";
   return {
     progress,
     runs: runs.map((r) => ({
@@ -305,9 +312,9 @@ export async function readSyncPanel(connection: ConnectionSummary): Promise<Sync
       deleted: r.deleted,
       error: plainSyncError(r.error),
     })),
-    scheduled: settings.syncEnabled && connection.status === "CONNECTED",
+    scheduled: settings.syncEnabled && connected,
     intervalMinutes: settings.syncIntervalMinutes,
-    canSync: connection.status === "CONNECTED",
+    canSync: connected,
   };
 }
 
