@@ -144,6 +144,61 @@ test("KPIs for this month match the sandbox's entries", async ({ sandboxUrl, bas
   await expect(page.getByRole("heading", { name: "Spend per month" })).toBeVisible();
 });
 
+test("the monthly chart is drawn on the server; a month's details show on hover and on keyboard focus", async ({
+  browser,
+}) => {
+  const spend = expected.filter(isSpend);
+  expect(spend.length).toBeGreaterThan(0);
+  const total = formatMoney(
+    spend.reduce((s, e) => s + BigInt(e.totalBillValue.minors), 0n),
+    COMPANY_NORDLYS.currency,
+    { locale: "en-US" },
+  );
+  const thisMonthName = new RegExp(
+    `: ${escapeRegExp(total)}, ${new Intl.NumberFormat("en-US").format(spend.length)} expenses?\\.`,
+  );
+
+  // With none of the app's JavaScript bundles (React never hydrates): the chart, its details on hover and
+  // focus, and the table alternative all come from the server's HTML and CSS. (Only React's inline
+  // streaming scripts run, which reveal each widget as it arrives.)
+  const bare = await browser.newContext({ locale: "en-US", storageState: await context.storageState() });
+  await bare.route("**/_next/static/**/*.js", (route) => route.abort());
+  const plain = await bare.newPage();
+  await plain.goto(dash());
+  await expect(plain.getByTestId("monthly-bar")).toHaveCount(12);
+  const months = plain.getByRole("list", { name: "Months" }).getByRole("link");
+  await expect(months).toHaveCount(12);
+  // The last bar is this month: the same figures as the KPIs, in its name and in its tooltip on hover.
+  const thisMonth = months.last();
+  await expect(thisMonth).toHaveAccessibleName(thisMonthName);
+  const tooltip = thisMonth.getByTestId("monthly-tooltip");
+  await expect(tooltip).toBeHidden();
+  await thisMonth.hover();
+  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toContainText(total);
+  await plain.mouse.move(0, 0);
+  await expect(tooltip).toBeHidden();
+  // From the keyboard: Tab onto a month shows its tooltip.
+  await months.nth(-3).focus();
+  await plain.keyboard.press("Tab");
+  await expect(months.nth(-2)).toBeFocused();
+  await expect(months.nth(-2).getByTestId("monthly-tooltip")).toBeVisible();
+  await plain.getByText("Show as table").click();
+  await expect(plain.getByRole("table", { name: /Spend per month/ }).locator("tbody tr")).toHaveCount(12);
+  await bare.close();
+
+  // With JavaScript: Enter on a month opens that month (client-side navigation), with its figures.
+  await page.goto(dash());
+  const links = page.getByRole("list", { name: "Months" }).getByRole("link");
+  await expect(links.last()).toHaveAccessibleName(thisMonthName);
+  const lastMonth = (await links.nth(-2).getAttribute("aria-label"))!;
+  const count = lastMonth.match(/, ([\d,]+) expenses?\./)![1];
+  await links.nth(-2).focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/period=custom&from=\d{4}-\d{2}-01&to=\d{4}-\d{2}-(28|29|30|31)/);
+  await expect(page.getByTestId("kpi-count-value")).toHaveText(count);
+});
+
 test("filters change the table and the URL, and the back button restores the view", async () => {
   await page.goto(dash());
   const summary = page.getByTestId("table-summary");
@@ -232,3 +287,7 @@ test("Sync now starts a sync through the server action", async () => {
   await button.click();
   await expect(page.getByText(/^(Sync started\.|A sync is already running)/)).toBeVisible();
 });
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -3,8 +3,8 @@ import { formatMoney, minorsToNumber } from "@/lib/expenses/money";
 import { Card } from "@/components/ui/card";
 import { ColumnHeader } from "@/components/ui/table";
 import { SkeletonCard, Skeleton } from "@/components/ui/skeleton";
-import { MonthlySpendBars } from "./monthly-spend-chart";
-import type { DashboardView } from "./view";
+import { MonthlySpendBars, type MonthlyBar } from "./monthly-spend-chart";
+import { monthFilter, viewHref, type DashboardView } from "./view";
 
 /** Spend per month over the last 12 months (the period filter does not apply; the others do). */
 export async function MonthlySpend({ view }: { view: DashboardView }) {
@@ -12,12 +12,13 @@ export async function MonthlySpend({ view }: { view: DashboardView }) {
   const { currency } = view.scope;
   const monthFmt = new Intl.DateTimeFormat(view.locale, { month: "short", year: "2-digit", timeZone: "UTC" });
   const longFmt = new Intl.DateTimeFormat(view.locale, { month: "long", year: "numeric", timeZone: "UTC" });
-  const data = months.map((m) => ({
+  const data: MonthlyBar[] = months.map((m) => ({
     label: monthFmt.format(m.start),
     long: longFmt.format(m.start),
     value: minorsToNumber(m.total, currency),
     formatted: formatMoney(m.total, currency, { locale: view.locale }),
     count: m.count,
+    href: viewHref(view, monthFilter(m.month)),
   }));
   const empty = months.every((m) => m.count === 0);
   return (

@@ -16,3 +16,10 @@ export function viewHref(view: DashboardView, change: Partial<ExpenseFilters> = 
   if (!("page" in change)) next.page = 1;
   return hrefFor(pathname, next, { company: view.companyParam });
 }
+
+/** The filter that narrows a view to one calendar month ("YYYY-MM"): a custom period of its days. */
+export function monthFilter(month: string): Pick<ExpenseFilters, "period" | "from" | "to"> {
+  const [year, m] = month.split("-").map(Number);
+  const lastDay = new Date(Date.UTC(year, m, 0)).getUTCDate();
+  return { period: "custom", from: `${month}-01`, to: `${month}-${String(lastDay).padStart(2, "0")}` };
+}
