@@ -211,3 +211,27 @@ test("failure pages: a callback that does not belong to this browser (state) and
   await expect(page.getByRole("heading", { name: "Your connection attempt expired" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Try again" })).toBeVisible();
 });
+
+test("the landing page loads no script, and Connect Pleo signs in with JavaScript switched off", async ({
+  browser,
+}) => {
+  // The landing page is the one Pages Router page, with Next's client runtime off (README, "Page weight").
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const landing = await page.goto("/");
+  expect(landing?.status()).toBe(200);
+  await expect(page.getByRole("heading", { level: 1, name: "See what your Pleo companies spend." })).toBeVisible();
+  // The app's stylesheet still applies (the button is styled, not a bare link).
+  const connect = page.getByRole("link", { name: "Connect Pleo" });
+  expect(await connect.evaluate((a) => getComputedStyle(a).paddingLeft)).not.toBe("0px");
+  // No script at all in the HTML: nothing to download, nothing inline (no __NEXT_DATA__ either).
+  expect(await page.locator("script").count()).toBe(0);
+
+  // The link is the Initiation URL (a GET handled on the server: no form, no CSRF token needed), and the
+  // sandbox's login and consent are plain forms: the whole connect works without JavaScript.
+  await connectCompany(page, { ...solo, companyName: COMPANY_THISTLE.name, start: () => connect.click() });
+  await expect(page).toHaveURL(/\/dashboard/);
+  const session = await (await page.request.get("/api/auth/session")).json();
+  expect(session.companyIds).toEqual([COMPANY_THISTLE.id]);
+  await context.close();
+});
