@@ -6,11 +6,12 @@ import nextTypescript from "eslint-config-next/typescript";
  *
  *   auth → connections → pleo → db        sync → connections, pleo, db        expenses → db
  *   settings → connections, sync, pleo, db (only app/ imports it)
+ *   ops → db (any folder may import ops)
  *
  * Each folder lists the folders it must not import; the shared lib/*.ts modules (env, log, crypto, …)
  * and lib/util import none. The root auth.ts is next-auth itself, so it counts as lib/auth.
  */
-const DOMAINS = ["auth", "connections", "pleo", "sync", "expenses", "settings"];
+const DOMAINS = ["auth", "connections", "pleo", "sync", "expenses", "settings", "ops"];
 const FORBIDDEN_IMPORTS = {
   "lib/auth": ["sync", "expenses", "settings"],
   "lib/connections": ["auth", "sync", "expenses", "settings"],
@@ -18,9 +19,25 @@ const FORBIDDEN_IMPORTS = {
   "lib/sync": ["auth", "expenses", "settings"],
   "lib/expenses": ["auth", "connections", "pleo", "sync", "settings"],
   "lib/settings": ["auth", "expenses"],
+  "lib/ops": ["auth", "connections", "pleo", "sync", "expenses", "settings"],
   "lib/db": DOMAINS,
   "lib/util": DOMAINS,
 };
+
+/**
+ * Server code logs through pino only (lib/log.ts: one JSON line per event, secrets redacted), never
+ * console.*: a stray console line is unstructured and unredacted. The sandbox (it stands for Pleo),
+ * tests and developer scripts are not server code.
+ */
+const SERVER_CODE = [
+  "lib/**/*.{ts,tsx}",
+  "app/**/*.{ts,tsx}",
+  "components/**/*.{ts,tsx}",
+  "auth.ts",
+  "proxy.ts",
+  "instrumentation.ts",
+  "scripts/migrate.ts",
+];
 
 /** `relative`: how a relative import reaches the other folders from these files. */
 function restrictImports(files, name, banned, relative = "(\\.\\./)+") {
@@ -49,6 +66,7 @@ const config = [
     restrictImports([`${folder}/**/*.{ts,tsx}`], folder, banned),
   ),
   restrictImports(["lib/*.{ts,tsx}"], "The shared lib/*.ts modules", [...DOMAINS, "db"], "\\.\\.?/"),
+  { files: SERVER_CODE, rules: { "no-console": "error" } },
 ];
 
 export default config;

@@ -1,22 +1,59 @@
 /**
- * Next.js calls register() once when a server process starts. It warms the database so the first
- * request after a start is as fast as the rest, and starts the background work (sync schedule, first
- * sync after connecting, token keep-alive). Both run inside the Node.js server process only — never in
- * the Edge runtime — and background work not at all with BACKGROUND_JOBS=off (e.g. a web-only
- * instance, or runs that drive syncs themselves).
+ * Next.js calls register() once when a server process starts: it warms the database so the first
+ * request after a start is as fast as the rest (lib/db/warm-up.ts), installs graceful shutdown on
+ * SIGTERM / SIGINT (lib/ops/shutdown.ts), then starts the background work (sync schedule, first sync
+ * after connecting, token keep-alive) — inside the Node.js server process only, never in the Edge
+ * runtime, and background work not at all with BACKGROUND_JOBS=off (e.g. a web-only instance, or runs
+ * that drive syncs themselves). onRequestError logs what a request failed with, as one JSON line with
+ * its request id.
  */
+import type { Instrumentation } from "next";
+
+const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
+
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   // Not awaited: the server starts listening meanwhile (see lib/db/warm-up.ts).
   void import("@/lib/db/warm-up").then((m) => m.warmDatabase());
+  const { logger } = await import("@/lib/log");
+  const { installSignalHandlers, onShutdown } = await import("@/lib/ops/shutdown");
+  const { closeDatabase } = await import("@/lib/db");
+  const { env } = await import("@/lib/env");
+  let config: ReturnType<typeof env> | null = null;
   try {
-    const { env } = await import("@/lib/env");
-    if (env().BACKGROUND_JOBS === "off") return;
+    config = env();
+  } catch (err) {
+    // Invalid configuration must surface on the pages (with its explanation) and in /api/ready, not
+    // kill the server here.
+    logger().error({ module: "instrumentation", err }, "configuration invalid: background jobs not started");
+  }
+  onShutdown("close", "database", closeDatabase);
+  installSignalHandlers({
+    timeoutMs: (config?.SHUTDOWN_TIMEOUT_SECONDS ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS) * 1000,
+  });
+  if (!config || config.BACKGROUND_JOBS === "off") return;
+  try {
     const { startBackgroundJobs } = await import("@/lib/sync/background");
     startBackgroundJobs();
   } catch (err) {
-    // Invalid configuration must surface on the pages (with its explanation), not kill the server here.
-    const { logger } = await import("@/lib/log");
     logger().error({ module: "instrumentation", err }, "background jobs not started");
   }
 }
+
+export const onRequestError: Instrumentation.onRequestError = async (err, request, context) => {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { logger } = await import("@/lib/log");
+  const header = request.headers["x-request-id"];
+  logger().error(
+    {
+      event: "http.error",
+      requestId: Array.isArray(header) ? header[0] : header,
+      method: request.method,
+      route: context.routePath,
+      routeType: context.routeType,
+      digest: (err as { digest?: string }).digest,
+      err,
+    },
+    "request failed",
+  );
+};

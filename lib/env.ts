@@ -54,6 +54,8 @@ const envSchema = z.object({
   TOKEN_KEEPALIVE_DAYS: z.coerce.number().int().min(1).max(50).default(7),
   // Client-side limit per connection (Pleo allows 600/min and asks for at most 500).
   PLEO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(500),
+  // On SIGTERM: stop taking work, let running work finish, exit within this (README → Deploying).
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(25),
 });
 
 export type Env = z.infer<typeof envSchema>;

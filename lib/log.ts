@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import { logContext } from "@/lib/log-context";
 import { processSlot } from "@/lib/process-singleton";
 
 /**
@@ -64,6 +65,35 @@ export function serializeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
+/** Field names a logger already binds (child loggers), remembered per logger: pino rebuilds them from JSON. */
+const boundKeys = new WeakMap<object, Set<string>>();
+function keysBoundTo(logger: Logger): Set<string> {
+  let keys = boundKeys.get(logger);
+  if (!keys) {
+    keys = new Set(Object.keys(logger.bindings()));
+    boundKeys.set(logger, keys);
+  }
+  return keys;
+}
+
+/**
+ * The scope's request id, company and sync run (lib/log-context.ts) on every line, unless the line or
+ * its logger already names them (a JSON line must not carry a key twice).
+ */
+function contextFields(mergeObject: object, _level: number, logger: Logger): Record<string, string> {
+  const ctx = logContext();
+  if (!ctx) return {};
+  const out: Record<string, string> = {};
+  let bound: Set<string> | undefined;
+  for (const key of ["requestId", "companyId", "runId"] as const) {
+    const value = ctx[key];
+    if (!value || key in mergeObject) continue;
+    bound ??= keysBoundTo(logger);
+    if (!bound.has(key)) out[key] = value;
+  }
+  return out;
+}
+
 /** A logger with the portal's redaction rules; tests pass a destination stream to capture lines. */
 export function createLogger(opts: { level?: LogLevel; destination?: DestinationStream; name?: string } = {}): Logger {
   return pino(
@@ -72,6 +102,7 @@ export function createLogger(opts: { level?: LogLevel; destination?: Destination
       level: opts.level ?? levelFromEnv(),
       redact: { paths: REDACT_PATHS, censor: REDACTED },
       serializers: { err: serializeError },
+      mixin: contextFields,
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -4,9 +4,11 @@ import { Auth, setEnvDefaults } from "@auth/core";
 import type { NextRequest } from "next/server";
 import { buildAuthConfig } from "@/lib/auth/config";
 import { logger } from "@/lib/log";
+import { withRequestLogContext } from "@/lib/log-context";
 import { createFailureSink } from "@/lib/auth/failure-sink";
 import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { AUTH_ERROR_PAGE } from "@/lib/auth/sign-in";
+import { signInFlowId } from "@/lib/auth/sign-in-flow";
 
 /**
  * /api/auth/* — next-auth's core (`Auth`) with two additions:
@@ -18,6 +20,8 @@ import { AUTH_ERROR_PAGE } from "@/lib/auth/sign-in";
  * 2. When next-auth sends the browser to the error page, the reason we classified from the logged error
  *    replaces its generic code (most callback failures arrive as "Configuration"), so the page can say
  *    what actually happened.
+ * Every log line of the request carries its request id; the callback's outcome is logged with the
+ * sign-in's flow id (lib/auth/sign-in-flow.ts), as /connect/pleo logged its start.
  */
 
 export function publicOrigin(req: NextRequest): string {
@@ -36,7 +40,13 @@ async function toPublicRequest(req: NextRequest): Promise<Request> {
   });
 }
 
-async function handleAuthRequest(req: NextRequest): Promise<Response> {
+const CALLBACK_PATH = /\/callback\/[^/]+$/;
+
+function handleAuthRequest(req: NextRequest): Promise<Response> {
+  return withRequestLogContext(req.headers, () => authRequest(req));
+}
+
+async function authRequest(req: NextRequest): Promise<Response> {
   const sink = createFailureSink();
   const config = buildAuthConfig({
     sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")),
@@ -47,13 +57,19 @@ async function handleAuthRequest(req: NextRequest): Promise<Response> {
 
   const location = res.headers.get("location");
   let reason = sink.reason();
+  const callback = CALLBACK_PATH.test(req.nextUrl.pathname);
+  const flow = callback ? signInFlowId(req.nextUrl.searchParams.get("state")) : undefined;
+  if (callback && !reason) logger().info({ event: "auth.signin.done", flow }, "sign-in completed");
   if (!location || !reason) return res;
   // next-auth drops the provider's error code from OAuthCallbackError; it is on the callback URL, and
   // next-auth only gets to that error after the state check passed.
   if (reason === "provider_error" && req.nextUrl.searchParams.get("error") === "access_denied")
     reason = "access_denied";
   const first = sink.errors[0] as { type?: string } | undefined;
-  logger().warn({ path: req.nextUrl.pathname, type: first?.type, reason }, "sign-in failed");
+  logger().warn(
+    { event: "auth.signin.failed", flow, path: req.nextUrl.pathname, type: first?.type, reason },
+    "sign-in failed",
+  );
   const target = new URL(location);
   if (target.pathname !== AUTH_ERROR_PAGE) return res;
   target.searchParams.set("error", reason);

@@ -2,6 +2,7 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { addToLogContext } from "@/lib/log-context";
 import type { TokenOwner } from "@/lib/pleo/identity";
 import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { findCompanyOwner, reconnectCompany } from "@/lib/connections/link";
@@ -60,6 +61,8 @@ export async function decidePleoSignIn(args: {
   const grant = grantFromTokenResponse(account);
   if (!grant) return authErrorPath("incomplete_grant");
   const company = profile.company;
+  // From here on, this request's log lines name the company it signs in with.
+  addToLogContext({ companyId: company.id });
 
   const [ownerId, currentUserId] = await Promise.all([
     findCompanyOwner(company.id),

@@ -23,6 +23,14 @@ export function database(): Database {
   });
 }
 
+/** Close the process database if it was opened (at shutdown, once nothing uses it any more). */
+export async function closeDatabase(): Promise<void> {
+  const open = slot.get();
+  if (!open) return;
+  slot.set(undefined);
+  await open.close();
+}
+
 /** Tests and scripts inject their own database (temporary PGlite or a test PostgreSQL). */
 export function setDatabaseForProcess(db: Database | undefined): void {
   slot.set(db);

@@ -2,6 +2,7 @@ import "server-only";
 
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/log";
+import { isShuttingDown } from "@/lib/ops/shutdown";
 import { NeedsReauthError } from "@/lib/pleo/errors";
 import type { RefreshResult } from "@/lib/pleo/token-refresh";
 import { listIdleConnections } from "@/lib/pleo/token-store";
@@ -36,6 +37,8 @@ export async function keepAliveIdleConnections(
   const report: KeepAliveReport = { checked: due.length, refreshed: [], skipped: [], needsReauth: [], failed: [] };
   // One at a time: keep-alive is background work and must not burst the token endpoint.
   for (const companyId of due) {
+    // A shutting-down instance finishes the refresh it is doing and leaves the rest to the next pass.
+    if (isShuttingDown()) break;
     try {
       const r = await deps.refreshIfIdle(companyId, idleBefore);
       (r.refreshed ? report.refreshed : report.skipped).push(companyId);

@@ -5,20 +5,27 @@ import { registerConnectedHook } from "@/lib/connections/events";
 import { refreshInstallation } from "@/lib/connections/installation";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { onShutdown } from "@/lib/ops/shutdown";
 import { pruneEvents } from "@/lib/pleo/activity";
 import { processSlot } from "@/lib/process-singleton";
 import { keepAliveIdleConnections } from "@/lib/pleo/tokens";
+import { jittered } from "@/lib/util/async";
 import { startSyncScheduler, type Scheduler } from "@/lib/sync/scheduler";
 import { requestSync } from "@/lib/sync/trigger";
 
 /**
  * The portal's background work, started once per server process (instrumentation.ts): the sync
  * schedule, the first sync and an installation check right after a company connects, the token
- * keep-alive and activity-log pruning (hourly), and the uninstalls at Pleo still owed by disconnects
- * (every minute). Every instance runs it; database leases and claims decide who does each piece of work.
+ * keep-alive and activity-log pruning (a few minutes after start, then hourly), and the uninstalls at
+ * Pleo still owed by disconnects (every minute). Every instance runs it; database leases and claims
+ * decide who does each piece of work. At shutdown (lib/ops/shutdown.ts) it stops taking work and waits
+ * for what is under way: running syncs finish their page and release their lease.
  */
 
 const KEEP_ALIVE_EVERY_MS = 60 * 60 * 1000;
+// The first pass a few minutes after start (spread over instances), not an hour later: instances
+// restarted more often than hourly would otherwise never run it.
+const KEEP_ALIVE_FIRST_MS = 5 * 60 * 1000;
 const UNINSTALL_RETRY_EVERY_MS = 60 * 1000;
 /** Activity-log events older than this are pruned. */
 const KEEP_EVENTS_MS = 90 * 24 * 3600 * 1000;
@@ -33,7 +40,10 @@ export async function startSyncAfterConnect(companyId: string): Promise<void> {
   if (!r.started) logger().info({ module: "sync", companyId, reason: r.reason }, "sync: first sync not started");
 }
 
-export function startBackgroundJobs(): BackgroundJobs {
+/** `opts`: shorter timings for tests that run several instances for seconds, not hours. */
+export function startBackgroundJobs(
+  opts: { schedulerTickMs?: number; keepAliveFirstMs?: number } = {},
+): BackgroundJobs {
   const existing = slot.get();
   if (existing) return existing;
   const log = logger().child({ module: "background" });
@@ -42,34 +52,45 @@ export function startBackgroundJobs(): BackgroundJobs {
   const unhookInstallation = registerConnectedHook((companyId) => {
     refreshInstallation(companyId).catch((err) => log.error({ err, companyId }, "installation check failed"));
   });
-  const scheduler: Scheduler = startSyncScheduler();
-  const keepAlive = setInterval(() => {
-    keepAliveIdleConnections().catch((err) => log.error({ err }, "token keep-alive pass failed"));
-    pruneEvents(db, new Date(Date.now() - KEEP_EVENTS_MS)).catch((err) =>
-      log.error({ err }, "activity pruning failed"),
-    );
-  }, KEEP_ALIVE_EVERY_MS);
-  keepAlive.unref?.();
-  let retrying = false;
+  const scheduler: Scheduler = startSyncScheduler({ tickMs: opts.schedulerTickMs });
+  let hourlyPass: Promise<unknown> = Promise.resolve();
+  const runHourly = () => {
+    hourlyPass = Promise.all([
+      keepAliveIdleConnections().catch((err) => log.error({ err }, "token keep-alive pass failed")),
+      pruneEvents(db, new Date(Date.now() - KEEP_EVENTS_MS)).catch((err) =>
+        log.error({ err }, "activity pruning failed"),
+      ),
+    ]);
+  };
+  const firstHourly = setTimeout(runHourly, opts.keepAliveFirstMs ?? jittered(KEEP_ALIVE_FIRST_MS));
+  firstHourly.unref?.();
+  const hourly = setInterval(runHourly, KEEP_ALIVE_EVERY_MS);
+  hourly.unref?.();
+  let uninstallPass: Promise<unknown> | null = null;
   const uninstalls = setInterval(() => {
-    if (retrying) return;
-    retrying = true;
-    retryDueUninstalls()
+    if (uninstallPass) return;
+    uninstallPass = retryDueUninstalls()
       .catch((err) => log.error({ err }, "uninstall retry pass failed"))
-      .finally(() => (retrying = false));
+      .finally(() => (uninstallPass = null));
   }, UNINSTALL_RETRY_EVERY_MS);
   uninstalls.unref?.();
   log.info("background jobs started (sync scheduler, connect hooks, token keep-alive, uninstall retries)");
+  let leaveShutdown = () => {};
   const jobs = {
     async stop() {
+      leaveShutdown();
       unhook();
       unhookInstallation();
-      clearInterval(keepAlive);
+      clearTimeout(firstHourly);
+      clearInterval(hourly);
       clearInterval(uninstalls);
-      await scheduler.stop();
+      // Passes under way end after the piece of work they are doing (a keep-alive pass stops between
+      // connections, token-keep-alive.ts).
+      await Promise.all([scheduler.stop(), hourlyPass, uninstallPass]);
       slot.set(undefined);
     },
   };
+  leaveShutdown = onShutdown("work", "background jobs", () => jobs.stop());
   slot.set(jobs);
   return jobs;
 }

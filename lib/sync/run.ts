@@ -3,6 +3,7 @@ import "server-only";
 import { db } from "@/lib/db";
 import { historyStart } from "@/lib/history-window";
 import { logger as rootLogger, type Logger } from "@/lib/log";
+import { addToLogContext, withLogContext } from "@/lib/log-context";
 import { byUser, recordEvent, SCHEDULER, type Actor } from "@/lib/pleo/activity";
 import { isNeedsReauth } from "@/lib/pleo/errors";
 import { SYNC_DEFAULTS, type SyncKind, type SyncRunStatus, type SyncTrigger } from "@/lib/sync/config";
@@ -125,8 +126,15 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Run one sync for a company. Returns `started: false` when another run holds the lease. */
-export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
+/**
+ * Run one sync for a company. Returns `started: false` when another run holds the lease. Every log
+ * line of the run (the Pleo client's included) names the company and, once it exists, the run.
+ */
+export function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
+  return withLogContext({ companyId: opts.companyId }, () => runSyncInScope(opts));
+}
+
+async function runSyncInScope(opts: RunSyncOptions): Promise<RunSyncResult> {
   const { companyId } = opts;
   const lease = {
     companyId,
@@ -165,6 +173,7 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     const windowStart = historyStart(settings.historyMonths, startedAt);
     const kind = opts.kind ?? chooseKind(state, startedAt, opts.reconcileIntervalMs, windowStart);
     const runId = await startRun(companyId, { kind, trigger: opts.trigger, startedAt });
+    addToLogContext({ runId });
     run = {
       lease,
       runId,
@@ -235,7 +244,13 @@ export async function runSync(opts: RunSyncOptions): Promise<RunSyncResult> {
     }
     const aborted = err instanceof SyncAbortedError || err instanceof LeaseLostError || controller.signal.aborted;
     if (aborted) {
-      const why = leaseLost || err instanceof LeaseLostError ? "lease lost to another process" : "stopped";
+      const reason = controller.signal.reason;
+      const why =
+        leaseLost || err instanceof LeaseLostError
+          ? "lease lost to another process"
+          : typeof reason === "string"
+            ? reason
+            : "stopped";
       await finishRun(db, run.runId, totals(run, "aborted", why)).catch(() => {});
       log.warn({ runId: run.runId, pages: run.pages, reason: why }, "sync: run aborted");
       return result(run, "aborted", why);

@@ -2,6 +2,7 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { isShuttingDown } from "@/lib/ops/shutdown";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
 import { NOW_UTC } from "@/lib/sync/sql";
 import { requestSync, runningSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
@@ -57,7 +58,7 @@ export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: numb
   let ticking = false;
   let stopped = false;
   const tick = async () => {
-    if (ticking || stopped) return;
+    if (ticking || stopped || isShuttingDown()) return;
     ticking = true;
     try {
       await scheduleDueSyncs(opts.maxConcurrent);
@@ -77,7 +78,7 @@ export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: numb
       stopped = true;
       clearInterval(timer);
       clearTimeout(first);
-      await stopAllSyncs();
+      await stopAllSyncs("the server shut down; the next run resumes from the saved cursor");
     },
   };
 }

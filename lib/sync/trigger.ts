@@ -2,6 +2,7 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
+import { isShuttingDown } from "@/lib/ops/shutdown";
 import { processSlot } from "@/lib/process-singleton";
 import { SYNC_DEFAULTS, type SyncTrigger } from "@/lib/sync/config";
 import { acquireLease, newLeaseOwner } from "@/lib/sync/lease";
@@ -26,6 +27,9 @@ export async function requestSync(
   // portal user behind a manual or settings run, for the activity log.
   overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage" | "requestedBy"> = {},
 ): Promise<RequestSyncResult> {
+  // A draining instance starts nothing new: another instance (its scheduler, or the user's next click
+  // landing elsewhere) takes the company.
+  if (isShuttingDown()) return { started: false, reason: "This server is restarting: try again in a moment" };
   if (running().has(companyId)) return { started: false, reason: "A sync is already running" };
   const connection = await db.pleoConnection.findUnique({
     where: { companyId },
@@ -80,9 +84,9 @@ export async function stopSync(companyId: string): Promise<void> {
   await r.promise;
 }
 
-/** Ask every run in this process to stop after its current page, and wait for them. */
-export async function stopAllSyncs(): Promise<void> {
+/** Ask every run in this process to stop after its current page, and wait for them; `reason` is recorded on each run. */
+export async function stopAllSyncs(reason = "stopped"): Promise<void> {
   const all = [...running().values()];
-  for (const r of all) r.controller.abort();
+  for (const r of all) r.controller.abort(reason);
   await Promise.all(all.map((r) => r.promise));
 }

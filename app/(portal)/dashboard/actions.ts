@@ -1,23 +1,33 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { z } from "zod";
 import type { SyncNowState } from "@/components/dashboard/sync-now-button";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getConnectionForViewer } from "@/lib/connections/queries";
 import { logger } from "@/lib/log";
+import { addToLogContext, withRequestLogContext } from "@/lib/log-context";
 import { requestSync } from "@/lib/sync/trigger";
 
 const SyncNowInput = z.object({ companyId: z.uuid() });
 
-/** "Sync now": validate, check the caller owns the connection, then start a manual sync. */
-export async function syncNowAction(_prev: SyncNowState, formData: FormData): Promise<SyncNowState> {
+/**
+ * "Sync now": validate, check the caller owns the connection, then start a manual sync. The run's log
+ * lines carry this request's id (it starts inside the request's log scope).
+ */
+export async function syncNowAction(prev: SyncNowState, formData: FormData): Promise<SyncNowState> {
+  return withRequestLogContext(await headers(), () => syncNow(prev, formData));
+}
+
+async function syncNow(_prev: SyncNowState, formData: FormData): Promise<SyncNowState> {
   const user = await getCurrentUser();
   if (!user) return { status: "error", message: "Your session has ended. Sign in again." };
   const parsed = SyncNowInput.safeParse({ companyId: formData.get("companyId") });
   if (!parsed.success) return { status: "error", message: "That company is not known." };
   const connection = await getConnectionForViewer(user, parsed.data.companyId);
   if (!connection) return { status: "error", message: "That company is not connected to your account." };
+  addToLogContext({ companyId: connection.companyId });
   if (connection.status !== "CONNECTED")
     return { status: "error", message: "Reconnect the company to Pleo before syncing." };
   try {

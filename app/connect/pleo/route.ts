@@ -1,7 +1,11 @@
+import { redirect } from "next/navigation";
 import type { NextRequest } from "next/server";
 import { signIn } from "@/auth";
 import { safeReturnTo } from "@/lib/auth/return-to";
+import { signInFlowIdOfUrl } from "@/lib/auth/sign-in-flow";
 import { PLEO_PROVIDER_ID } from "@/lib/connections/link";
+import { logger } from "@/lib/log";
+import { withRequestLogContext } from "@/lib/log-context";
 
 /**
  * Pleo's "Initiation URL": the marketplace's Connect button (and our own) opens this, signed in or
@@ -12,6 +16,11 @@ export const dynamic = "force-dynamic";
 
 export async function GET(req: NextRequest) {
   const redirectTo = safeReturnTo(req.nextUrl.searchParams.get("returnTo"));
-  // Throws Next's redirect to Pleo's authorize URL; next-auth sets its check cookies on the response.
-  await signIn(PLEO_PROVIDER_ID, { redirectTo });
+  const authorizeUrl = await withRequestLogContext(req.headers, async () => {
+    // next-auth sets its check cookies on the response and hands back Pleo's authorize URL.
+    const url = await signIn(PLEO_PROVIDER_ID, { redirectTo, redirect: false });
+    logger().info({ event: "auth.signin.start", flow: signInFlowIdOfUrl(url) }, "sign-in started: sent to Pleo");
+    return url;
+  });
+  redirect(authorizeUrl);
 }
