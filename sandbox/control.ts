@@ -116,6 +116,18 @@ export function controlRoutes(state: SandboxState) {
   app.get("/__sandbox/stats", (c) =>
     c.json({
       ...state.stats,
+      requestsByToken: Object.fromEntries(
+        [...state.tokenMinutes].map(([jti, t]) => [
+          jti,
+          { companyId: t.companyId, requests: t.window.requests, maxInAnyMinute: t.window.maxInAnyMinute },
+        ]),
+      ),
+      requestsByCompany: Object.fromEntries(
+        [...state.companyMinutes].map(([companyId, w]) => [
+          companyId,
+          { requests: w.requests, maxInAnyMinute: w.maxInAnyMinute },
+        ]),
+      ),
       activeGrants: [...state.grants.values()].filter((g) => !g.revoked).length,
       installations: state.installations.size,
       faults: state.faults.length,

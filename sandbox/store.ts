@@ -162,6 +162,28 @@ export function emptyStats() {
 }
 export type Stats = ReturnType<typeof emptyStats>;
 
+/**
+ * Authenticated API requests in a sliding 60 s window (sandbox clock), with the largest count any
+ * window held: what Pleo's "requests per minute" means, measured exactly rather than per fixed minute.
+ */
+export class MinuteWindow {
+  private times: number[] = [];
+  private start = 0;
+  requests = 0;
+  maxInAnyMinute = 0;
+
+  record(now: number): void {
+    this.requests++;
+    this.times.push(now);
+    while (this.times[this.start] <= now - 60_000) this.start++;
+    if (this.start > 1024) {
+      this.times = this.times.slice(this.start);
+      this.start = 0;
+    }
+    this.maxInAnyMinute = Math.max(this.maxInAnyMinute, this.times.length - this.start);
+  }
+}
+
 export class SandboxState {
   readonly clock = new Clock();
   /** Options as configured at start; `config` is the live copy the control API can change. */
@@ -179,6 +201,9 @@ export class SandboxState {
   tokens = new Map<string, TokenRec>();
   installations = new Map<string, Installation>();
   rateWindows = new Map<string, { start: number; count: number }>();
+  /** Sliding-window request counts per access token (by its jti, never its value) and per company. */
+  tokenMinutes = new Map<string, { companyId: string; window: MinuteWindow }>();
+  companyMinutes = new Map<string, MinuteWindow>();
   faults: Fault[] = [];
   nextFaultId = 1;
   stats: Stats = emptyStats();
@@ -213,6 +238,8 @@ export class SandboxState {
     this.tokens.clear();
     this.installations.clear();
     this.rateWindows.clear();
+    this.tokenMinutes.clear();
+    this.companyMinutes.clear();
     this.faults = [];
     this.stats = emptyStats();
     this.seed();

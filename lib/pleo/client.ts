@@ -11,7 +11,7 @@ import {
   PleoUnavailableError,
 } from "@/lib/pleo/errors";
 import { createPleoHttp, type PleoHttpOptions } from "@/lib/pleo/http";
-import { limiterForCompany } from "@/lib/pleo/limiter";
+import { limiterForCompany } from "@/lib/pleo/rate-budget";
 import { getAccessToken } from "@/lib/pleo/tokens";
 
 /**

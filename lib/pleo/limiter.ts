@@ -1,11 +1,13 @@
 /**
- * Client-side request limiter: a token bucket per connection, FIFO. Pleo allows 600 requests/minute
- * and asks integrations to stay at or below 500 (README → Token lifecycle → API client). A bucket of `burst` tokens that
- * refills at (perMinute − burst)/minute admits at most `perMinute` requests in any 60-second window
- * (burst + refill), so the guidance holds even for bursty callers.
+ * Client-side request limiting. Pleo allows 600 requests/minute per connection and asks integrations
+ * to stay at or below 500 (README → Token lifecycle → API client). Both limiters here are token buckets
+ * of `burst` tokens refilled at (perMinute − burst) per minute, which admits at most `perMinute`
+ * requests in any 60-second window (burst + refill), so the guidance holds even for bursty callers.
+ *
+ * The portal uses the shared bucket (rate-budget.ts): one per connection in the database, so every
+ * instance draws from the same budget. `createRateLimiter` is the same bucket in one process's memory,
+ * for code that talks to Pleo outside the portal's database (benchmarks, tests).
  */
-
-import { processSlot } from "@/lib/process-singleton";
 
 export type RateLimiter = {
   /** Resolves when the caller may send one request. */
@@ -21,11 +23,17 @@ export type RateLimiterOptions = {
 
 export const DEFAULT_REQUESTS_PER_MINUTE = 500;
 
+/** The bucket for `perMinute`: its size (at most 20, a tenth of the budget) and refill per minute. */
+export function bucketFor(perMinute: number, burst?: number): { burst: number; refillPerMinute: number } {
+  if (!(perMinute > 0)) throw new Error(`rate limit must be positive, got ${perMinute}`);
+  const size = Math.max(1, Math.min(burst ?? Math.min(20, Math.floor(perMinute / 10)), perMinute - 1 || 1));
+  return { burst: size, refillPerMinute: Math.max(perMinute - size, 1) };
+}
+
 export function createRateLimiter(opts: RateLimiterOptions = {}): RateLimiter {
   const perMinute = opts.perMinute ?? DEFAULT_REQUESTS_PER_MINUTE;
-  if (!(perMinute > 0)) throw new Error(`rate limit must be positive, got ${perMinute}`);
-  const burst = Math.max(1, Math.min(opts.burst ?? Math.min(20, Math.floor(perMinute / 10)), perMinute - 1 || 1));
-  const refillPerMs = Math.max(perMinute - burst, 1) / 60_000;
+  const { burst, refillPerMinute } = bucketFor(perMinute, opts.burst);
+  const refillPerMs = refillPerMinute / 60_000;
   const now = opts.now ?? Date.now;
 
   let tokens = burst;
@@ -72,16 +80,3 @@ export function createRateLimiter(opts: RateLimiterOptions = {}): RateLimiter {
 
 /** No limit (benchmarks of the token path, tests that count requests). */
 export const unlimited: RateLimiter = { perMinute: Infinity, acquire: () => Promise.resolve() };
-
-const limiters = processSlot<Map<string, RateLimiter>>("pleo-limiters");
-
-/** The process's limiter for one connection (one bucket per company, shared by every caller). */
-export function limiterForCompany(companyId: string, perMinute = DEFAULT_REQUESTS_PER_MINUTE): RateLimiter {
-  const map = limiters.getOrCreate(() => new Map());
-  let limiter = map.get(companyId);
-  if (!limiter || limiter.perMinute !== perMinute) {
-    limiter = createRateLimiter({ perMinute });
-    map.set(companyId, limiter);
-  }
-  return limiter;
-}

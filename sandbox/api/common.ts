@@ -8,7 +8,7 @@ import { z } from "zod";
 import { RATE_LIMIT_PER_MINUTE } from "../config";
 import { decodeCursor, encodeCursor } from "../search/cursor";
 import type { Scope } from "../seed/fixtures";
-import type { SandboxState, TokenRec } from "../store";
+import { MinuteWindow, type SandboxState, type TokenRec } from "../store";
 
 export type ApiEnv = { Variables: { token: TokenRec } };
 export type ApiContext = Context<ApiEnv>;
@@ -43,6 +43,22 @@ export function bump(map: Record<string, number>, key: string): void {
   map[key] = (map[key] ?? 0) + 1;
 }
 
+/** Every request a valid token makes counts, answered or refused with 429 (Pleo counts them all). */
+function recordMinute(state: SandboxState, token: TokenRec, now: number): void {
+  let perToken = state.tokenMinutes.get(token.jti);
+  if (!perToken) {
+    perToken = { companyId: token.companyId, window: new MinuteWindow() };
+    state.tokenMinutes.set(token.jti, perToken);
+  }
+  perToken.window.record(now);
+  let perCompany = state.companyMinutes.get(token.companyId);
+  if (!perCompany) {
+    perCompany = new MinuteWindow();
+    state.companyMinutes.set(token.companyId, perCompany);
+  }
+  perCompany.record(now);
+}
+
 /** Bearer token → TokenRec (401 otherwise), then the per-token rate limit (429). */
 export function bearerAuth(state: SandboxState): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
@@ -56,6 +72,7 @@ export function bearerAuth(state: SandboxState): MiddlewareHandler<ApiEnv> {
     if (!token || token.kind !== "access") return unauthorized(c, "Invalid token");
     if (token.revoked || state.grants.get(token.grantId)?.revoked) return unauthorized(c, "Token has been revoked");
     if (token.expiresAt <= now) return unauthorized(c, "JWT is expired");
+    recordMinute(state, token, now);
 
     if (state.config.rateLimit) {
       // Fixed one-minute window per token, on the sandbox clock (advancing the clock resets it).

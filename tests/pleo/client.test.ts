@@ -10,7 +10,8 @@ import {
   PleoResponseError,
   PleoUnavailableError,
 } from "@/lib/pleo/errors";
-import { createRateLimiter, limiterForCompany } from "@/lib/pleo/limiter";
+import { createRateLimiter } from "@/lib/pleo/limiter";
+import { limiterForCompany } from "@/lib/pleo/rate-budget";
 import { collectAll, paginate } from "@/lib/pleo/paginate";
 import type { TokenManager } from "@/lib/pleo/token-manager";
 import type { AccountingEntry } from "@/lib/pleo/types";

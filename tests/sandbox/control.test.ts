@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
-import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
+import { sandboxTokens, startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
 import { api, controlRequest, postToken, search } from "./helpers";
 
 let sb: InProcessSandbox;
@@ -221,5 +221,48 @@ describe("grants, config and stats", () => {
       activeGrants: 1,
       installations: 1,
     });
+  });
+});
+
+describe("requests per token in any minute (sliding window)", () => {
+  const byToken = async () =>
+    (await sb.control.stats()).requestsByToken as Record<
+      string,
+      { companyId: string; requests: number; maxInAnyMinute: number }
+    >;
+
+  it("counts each token's requests, keyed by its jti (never its value), and the most in any 60 s", async () => {
+    for (let i = 0; i < 5; i++) await api(sb.url, token, "/v1/introspect");
+    const second = (await sandboxTokens(sb, COMPANY_THISTLE.id)).access_token;
+    await api(sb.url, second, "/v1/introspect");
+    await api(sb.url, "not-a-token", "/v1/introspect");
+    const stats = await byToken();
+    expect(Object.values(stats).sort((a, b) => b.requests - a.requests)).toEqual([
+      { companyId: COMPANY, requests: 5, maxInAnyMinute: 5 },
+      { companyId: COMPANY_THISTLE.id, requests: 1, maxInAnyMinute: 1 },
+    ]);
+    expect(JSON.stringify(stats)).not.toContain(token);
+    const s = await sb.control.stats();
+    expect(s.requestsByCompany[COMPANY]).toEqual({ requests: 5, maxInAnyMinute: 5 });
+  });
+
+  it("a window slides: requests more than 60 s apart never share one, requests within 60 s do", async () => {
+    for (let i = 0; i < 3; i++) await api(sb.url, token, "/v1/introspect");
+    await sb.control.advanceClock(59);
+    for (let i = 0; i < 2; i++) await api(sb.url, token, "/v1/introspect");
+    expect(Object.values(await byToken())[0]).toMatchObject({ requests: 5, maxInAnyMinute: 5 });
+    await sb.control.advanceClock(2); // the first three are now more than 60 s old
+    for (let i = 0; i < 2; i++) await api(sb.url, token, "/v1/introspect");
+    expect(Object.values(await byToken())[0]).toMatchObject({ requests: 7, maxInAnyMinute: 5 });
+    await api(sb.url, token, "/v1/introspect");
+    await api(sb.url, token, "/v1/introspect");
+    expect(Object.values(await byToken())[0]).toMatchObject({ requests: 9, maxInAnyMinute: 6 });
+  });
+
+  it("requests refused with 429 count too (Pleo counts every request)", async () => {
+    await sb.control.config({ rateLimit: true });
+    const results = await Promise.all(Array.from({ length: 605 }, () => api(sb.url, token, "/v1/introspect")));
+    expect(results.filter((r) => r.status === 429)).toHaveLength(5);
+    expect(Object.values(await byToken())[0]).toMatchObject({ requests: 605, maxInAnyMinute: 605 });
   });
 });

@@ -120,6 +120,10 @@ export type FaultSpec = {
 };
 
 export type SandboxStats = Stats & {
+  /** Per access token (keyed by its jti): authenticated API requests, and the most in any sliding 60 s window. */
+  requestsByToken: Record<string, { companyId: string; requests: number; maxInAnyMinute: number }>;
+  /** The same per company, all its tokens together. */
+  requestsByCompany: Record<string, { requests: number; maxInAnyMinute: number }>;
   activeGrants: number;
   installations: number;
   faults: number;
