@@ -48,12 +48,25 @@ export async function ensureSyncState(sql: SqlRunner, companyId: string): Promis
   );
 }
 
-/** Take the lease if it is free or expired. True when `owner` now holds it. */
-export async function acquireLease(sql: SqlRunner, companyId: string, owner: string, ttlMs: number): Promise<boolean> {
+/**
+ * Take the lease if it is free or expired. True when `owner` now holds it. `onlyIfDue` (scheduled
+ * runs): also only while the company's next run is due, in the same statement — an instance whose list
+ * of due companies is a moment old must not start a run another instance just finished (which moved
+ * nextRunAt on and released the lease).
+ */
+export async function acquireLease(
+  sql: SqlRunner,
+  companyId: string,
+  owner: string,
+  ttlMs: number,
+  opts: { onlyIfDue?: boolean } = {},
+): Promise<boolean> {
   await ensureSyncState(sql, companyId);
+  const due = opts.onlyIfDue ? `AND ("nextRunAt" IS NULL OR "nextRunAt" <= ${NOW_UTC})` : "";
   const taken = await sql.$executeRawUnsafe(
     `UPDATE "SyncState" SET "leaseOwner" = $2, "leaseExpiresAt" = ${expiry(ttlMs)}, "updatedAt" = ${NOW_UTC}
-     WHERE "companyId" = $1::uuid AND ("leaseOwner" IS NULL OR "leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${NOW_UTC})`,
+     WHERE "companyId" = $1::uuid AND ("leaseOwner" IS NULL OR "leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${NOW_UTC})
+     ${due}`,
     companyId,
     owner,
   );

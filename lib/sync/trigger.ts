@@ -49,9 +49,12 @@ export async function requestSync(
   const slot: Running = { promise: Promise.resolve(undefined), controller };
   running().set(companyId, slot);
   try {
-    if (!(await acquireLease(db, companyId, owner, ttl))) {
+    if (!(await acquireLease(db, companyId, owner, ttl, { onlyIfDue: trigger === "schedule" }))) {
       running().delete(companyId);
-      return { started: false, reason: "A sync is already running" };
+      return {
+        started: false,
+        reason: trigger === "schedule" ? "Not due, or a sync is already running" : "A sync is already running",
+      };
     }
   } catch (err) {
     running().delete(companyId);

@@ -5,6 +5,7 @@ import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { linkCompany } from "@/lib/connections/link";
 import { startSyncAfterConnect } from "@/lib/sync/background";
 import { getSyncProgress } from "@/lib/sync/progress";
+import { runSync } from "@/lib/sync/run";
 import { dueCompanies, scheduleDueSyncs } from "@/lib/sync/scheduler";
 import { requestSync, runningSync } from "@/lib/sync/trigger";
 import {
@@ -99,6 +100,29 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
       const { remote, local } = await compareWithSandbox(world, id);
       expect(local.checksum).toBe(remote.checksum);
     }
+  });
+
+  it("a scheduled start checks the company is still due in the same statement that takes the lease", async () => {
+    // Another instance's view of what is due, read a moment before this instance finished a run.
+    await world.prisma.syncState.update({
+      where: { companyId: DEMO_SECOND_COMPANY_ID },
+      data: { nextRunAt: new Date() },
+    });
+    const stale = await dueCompanies(10);
+    expect(stale).toContain(DEMO_SECOND_COMPANY_ID);
+    expect(await runSync({ companyId: DEMO_SECOND_COMPANY_ID, trigger: "schedule" })).toMatchObject({
+      status: "succeeded",
+    });
+    // The lease is free again, but the run that was due has happened: the stale list starts nothing.
+    const before = await world.prisma.syncRun.count({ where: { companyId: DEMO_SECOND_COMPANY_ID } });
+    expect(await requestSync(DEMO_SECOND_COMPANY_ID, "schedule")).toEqual({
+      started: false,
+      reason: "Not due, or a sync is already running",
+    });
+    expect(await world.prisma.syncRun.count({ where: { companyId: DEMO_SECOND_COMPANY_ID } })).toBe(before);
+    // Sync now is not a schedule: it runs whenever asked.
+    expect(await requestSync(DEMO_SECOND_COMPANY_ID, "manual")).toEqual({ started: true });
+    expect(await runningSync(DEMO_SECOND_COMPANY_ID)).toMatchObject({ status: "succeeded" });
   });
 
   it("Sync now runs even when the schedule is off; a schedule request for it is refused", async () => {
