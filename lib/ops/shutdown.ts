@@ -1,5 +1,7 @@
 import "server-only";
 
+import diagnostics from "node:diagnostics_channel";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { logger } from "@/lib/log";
 import { processSlot } from "@/lib/process-singleton";
 
@@ -17,7 +19,10 @@ import { processSlot } from "@/lib/process-singleton";
  *      at once instead of waiting for the lease to expire;
  *   3. in-flight requests finish: Next.js's own signal handler (start-server) closes the HTTP server —
  *      no new connections, requests under way complete — and then calls process.exit. That exit is held
- *      until steps 2 and 4 are done;
+ *      until steps 2 and 4 are done. Browsers keep connections open between requests (the dashboard
+ *      polls while a sync runs), which would hold the close until the deadline: so while draining,
+ *      every response says `Connection: close` and idle connections are closed (the server and its
+ *      requests are learnt from Node's `http.server.request.start` diagnostics channel);
  *   4. "close" steps: the database (PGlite flushes its files; PostgreSQL pools end).
  * All of it within SHUTDOWN_TIMEOUT_SECONDS of the signal; past it the process exits with code 1 and
  * whatever was unfinished is left as a crash leaves it (a page's transaction rolls back, the lease
@@ -101,6 +106,34 @@ export function shutdown(opts: {
   return s.done;
 }
 
+type HttpWatch = { servers: Set<Server>; inFlight: number };
+const http = processSlot<HttpWatch>("shutdown-http");
+
+/** Learn this process's HTTP servers and count its requests in flight; while draining, end keep-alive. */
+function watchHttp(): HttpWatch {
+  return http.getOrCreate(() => {
+    const watch: HttpWatch = { servers: new Set(), inFlight: 0 };
+    diagnostics.subscribe("http.server.request.start", (message) => {
+      const { response, server } = message as { request: IncomingMessage; response: ServerResponse; server: Server };
+      watch.servers.add(server);
+      watch.inFlight++;
+      response.once("close", () => watch.inFlight--);
+      if (isShuttingDown() && !response.headersSent) response.setHeader("connection", "close");
+    });
+    return watch;
+  });
+}
+
+/** While draining: close connections that sit idle between requests, now and every 200 ms. */
+function closeIdleConnections(): void {
+  const watch = watchHttp();
+  const sweep = () => {
+    for (const server of watch.servers) server.closeIdleConnections();
+  };
+  sweep();
+  setInterval(sweep, 200).unref();
+}
+
 /**
  * SIGTERM / SIGINT → shutdown, then exit (143 / 130, or 1 past the deadline). Installed once per
  * server process (instrumentation.ts), next to Next.js's own handler, whose process.exit (after the
@@ -111,7 +144,11 @@ export function installSignalHandlers(opts: { timeoutMs: number }): void {
   const installed = processSlot<boolean>("shutdown-signals");
   if (installed.get()) return;
   installed.set(true);
+  watchHttp();
   const onSignal = (signal: NodeJS.Signals) => {
+    logger()
+      .child({ module: "shutdown" })
+      .info({ requestsInFlight: watchHttp().inFlight }, `shutdown: ${signal} received`);
     const realExit = process.exit.bind(process);
     let exitCode = signal === "SIGINT" ? 130 : 143;
     let requestsFinished!: () => void;
@@ -122,9 +159,9 @@ export function installSignalHandlers(opts: { timeoutMs: number }): void {
         if (typeof code === "number") exitCode = code;
         requestsFinished();
       }) as typeof process.exit;
-    void shutdown({ reason: signal, timeoutMs: opts.timeoutMs, requestsDone }).then((r) =>
-      realExit(r.clean ? exitCode : 1),
-    );
+    const done = shutdown({ reason: signal, timeoutMs: opts.timeoutMs, requestsDone });
+    closeIdleConnections();
+    void done.then((r) => realExit(r.clean ? exitCode : 1));
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
