@@ -129,6 +129,20 @@ export default defineConfig<Record<never, never>, E2EOptions>({
         storageState: SETTINGS_STACK.storageState,
       },
     },
+    // Several instances of the deployed production install on one PostgreSQL (e2e/cluster/): a setup
+    // project deploys it as README "Deploying" says; the specs start and stop their own instances.
+    {
+      name: "cluster deploy",
+      testMatch: /cluster\/deploy\.setup\.ts$/,
+      teardown: "cluster teardown",
+    },
+    { name: "cluster teardown", testMatch: /cluster\/deploy\.teardown\.ts$/ },
+    {
+      name: "cluster",
+      testMatch: /cluster\/.*\.spec\.ts$/,
+      dependencies: ["cluster deploy"],
+      timeout: 240_000,
+    },
   ],
   webServer: [
     sandboxServer(CONNECT_STACK, 3000),

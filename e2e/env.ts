@@ -41,3 +41,15 @@ export const CONNECT_STACK = stack("connect", 0);
 export const DASHBOARD_STACK = stack("dashboard", 1);
 /** e2e/settings.spec.ts: the integration settings page, signed in by its own setup project. */
 export const SETTINGS_STACK = stack("settings", 2);
+
+/**
+ * e2e/cluster/: several portal instances (the deployed production install, not this checkout) on one
+ * PostgreSQL, started by the specs themselves on ports from E2E_PORTAL_PORT + 50 (3150–3199 by
+ * default), each spec with its own in-process sandbox. `deployFile` records where the setup project
+ * copied the install.
+ */
+export const CLUSTER = {
+  firstPort: FIRST_PORTAL_PORT + 50,
+  lastPort: FIRST_PORTAL_PORT + 99,
+  deployFile: `${PGLITE_DIR}-cluster-deploy.json`,
+};
