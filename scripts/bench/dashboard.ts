@@ -10,16 +10,15 @@
  *   live  – the naive design: the same view computed on each request by calling the sandbox's
  *           External API through our Pleo client (paging the search, aggregating in JS). Rate limit
  *           off, so this is the live design's best case.
- *   http  – the server response time: GET of the view's URL from a production server (`next start`,
- *           needs a prior `next build`; built here if `.next/BUILD_ID` is missing) on the same database,
+ *   http  – the server response time: GET of the view's URL from the production install (`node
+ *           server.js` of `npm run build`'s standalone output; built here if missing) on the same database,
  *           signed in with a database session, full streamed HTML body read. Includes auth, every read,
  *           React rendering and HTTP on localhost. Background jobs off, so no sync runs meanwhile.
  * Data is filled through the real sync engine (sandbox → Pleo client → runSync → database).
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
@@ -52,6 +51,7 @@ import { getSyncProgress } from "@/lib/sync/progress";
 import { runSync } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { portalEnv } from "@/tests/support/portal-env";
+import { freePort, ROOT, standaloneDir, startPortalProcess } from "@/tests/support/portal-process";
 import { startTestSandbox } from "@/tests/support/sandbox";
 import { createWorld } from "@/tests/support/world";
 
@@ -149,90 +149,34 @@ async function liveDashboard(client: PleoClient, scope: DashboardScope) {
   };
 }
 
-// ---- the production server: `next start` on the bench's database --------------------------------------
-
-// npm runs scripts from the package root, where .next and next.config live.
-const ROOT = process.cwd();
-
-function ensureBuild(): void {
-  if (existsSync(path.join(ROOT, ".next/BUILD_ID"))) return;
-  console.log("No production build (.next/BUILD_ID missing): running `npx next build` first…");
-  const r = spawnSync("npx", ["next", "build"], {
-    cwd: ROOT,
-    stdio: "inherit",
-    env: { ...process.env, NODE_ENV: "production" },
-  });
-  if (r.status !== 0) throw new Error(`next build failed (exit ${r.status})`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+// ---- the production server: the standalone install on the bench's database ---------------------------
 
 type Portal = { url: string; stop(): Promise<void> };
 
-/** `next start` with the env playwright.config.ts gives the portal, pointed at the bench's database. */
+/** The production install (`npm run build`, built here if missing) with playwright.config.ts's portal env, on the bench's database. */
 async function startPortal(db: { PGLITE_DIR?: string; DATABASE_URL?: string }, sandboxUrl: string): Promise<Portal> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn("npx", ["next", "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    // Own process group, so stop() ends npx and the next server it runs (and only those).
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+  return startPortalProcess({
+    dir: standaloneDir(),
+    port,
     env: {
-      ...process.env,
-      NODE_ENV: "production",
       AUTH_URL: url,
       // The test secrets: the seeded connection's tokens were sealed with them in this process.
       ...portalEnv(sandboxUrl),
-      PGLITE_DIR: db.PGLITE_DIR ?? "",
-      DATABASE_URL: db.DATABASE_URL ?? "",
+      ...(db.DATABASE_URL ? { DATABASE_URL: db.DATABASE_URL } : { PGLITE_DIR: db.PGLITE_DIR! }),
       BACKGROUND_JOBS: "off",
       LOG_LEVEL: "warn",
     },
   });
-  let output = "";
-  child.stdout!.on("data", (c) => (output += String(c)));
-  child.stderr!.on("data", (c) => (output += String(c)));
-  let exited = false;
-  child.once("exit", () => (exited = true));
-  const stop = async () => {
-    if (exited || child.pid === undefined) return;
-    const gone = new Promise((r) => child.once("exit", r));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const t = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {}
-    }, 5000);
-    await gone;
-    clearTimeout(t);
-  };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`next start exited before answering:\n${output}`);
-    try {
-      const res = await fetch(`${url}/`, { redirect: "manual" });
-      await res.arrayBuffer();
-      return { url, stop };
-    } catch {
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  await stop();
-  throw new Error(`next start did not answer within 60 s:\n${output}`);
+}
+
+function ensureBuild(): void {
+  const dir = standaloneDir();
+  if (existsSync(path.join(dir, "server.js")) && existsSync(path.join(dir, "migrate.mjs"))) return;
+  console.log("No production install (standalone/server.js missing): running `npm run build` first…");
+  const r = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
 }
 
 const escapeHtml = (s: string) =>
@@ -498,7 +442,7 @@ async function main() {
         const http = await measure(HTTP_SAMPLES, () => getView(href, cookie, expect), HTTP_WARMUP);
         results[kind][`${v.name}|http`] = http;
         console.log(
-          `[${kind}] ${v.name}: HTTP (next start) p50 ${http.p50.toFixed(1)} ms p95 ${http.p95.toFixed(1)} ms`,
+          `[${kind}] ${v.name}: HTTP (production server) p50 ${http.p50.toFixed(1)} ms p95 ${http.p95.toFixed(1)} ms`,
         );
       }
     } finally {
@@ -512,7 +456,7 @@ async function main() {
   const fmt = (s?: Stats) => (s ? `${s.p50.toFixed(1)} / ${s.p95.toFixed(1)}` : "–");
   const header = [
     "view",
-    ...kinds.flatMap((k) => [`${k} HTTP (next start) p50/p95 ms`, `${k} ours`, `${k} SQL floor`]),
+    ...kinds.flatMap((k) => [`${k} HTTP (production server) p50/p95 ms`, `${k} ours`, `${k} SQL floor`]),
     "live (sandbox API)",
     ...kinds.map((k) => `${k}: ×faster than live (p95)`),
     ...kinds.map((k) => `${k}: ours/floor (p50 / p95)`),
