@@ -18,10 +18,11 @@ import { getAccessToken } from "@/lib/pleo/tokens";
  * lib/pleo is the portal's boundary with Pleo: the External API client (this file: the endpoint list
  * in endpoints.ts sent by the HTTP engine in http.ts), zod schemas that validate Pleo's JSON and
  * reshape it into lib/pleo/types (nothing outside lib/pleo sees provider JSON), typed errors, the
- * OAuth token endpoint and sign-in's identity lookup (oauth.ts, identity.ts), the per-connection rate
- * limiter, and the token lifecycle (tokens.ts → token-manager.ts; the token store owns every write of
- * a connection's token columns). It may import lib/db, lib/crypto, lib/env, lib/log and lib/util; it
- * must never import lib/connections, lib/auth, lib/sync, lib/expenses or lib/settings (they import it).
+ * OAuth token endpoint and sign-in's identity lookup (oauth.ts, identity.ts), the per-connection
+ * request budget shared by every instance (rate-budget.ts, limiter.ts), and the token lifecycle
+ * (tokens.ts → token-manager.ts; the token store owns every write of a connection's token columns).
+ * It may import lib/db, lib/crypto, lib/env, lib/log, lib/ops and lib/util; it must never import
+ * lib/connections, lib/auth, lib/sync, lib/expenses or lib/settings (they import it).
  *
  * The client: one per connection, one method per endpoint entry; every response validated and reshaped.
  */
@@ -35,7 +36,7 @@ export function createPleoClient(options: PleoClientOptions): PleoClient {
   return { companyId, ...bindEndpoints(createPleoHttp(options), { companyId }, endpoints) };
 }
 
-/** The portal's client for a linked company: DB token manager, per-connection limiter, process logger. */
+/** The portal's client for a linked company: DB token manager, the connection's shared request budget, process logger. */
 export function pleoClient(companyId: string): PleoClient {
   const e = env();
   return createPleoClient({
