@@ -16,7 +16,7 @@ import {
   PleoUnavailableError,
 } from "@/lib/pleo/errors";
 import { createPleoHttp, type RetryPolicy, type TokenSource } from "@/lib/pleo/http";
-import { limiterForCompany } from "@/lib/pleo/limiter";
+import { limiterForCompany } from "@/lib/pleo/rate-budget";
 import { introspectRefreshToken, refreshTokenGrant, type OAuthClientConfig } from "@/lib/pleo/oauth";
 import {
   clearUninstallRefreshMarker,

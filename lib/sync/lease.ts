@@ -49,26 +49,27 @@ export async function ensureSyncState(sql: SqlRunner, companyId: string): Promis
 }
 
 /**
- * Take the lease if it is free or expired. True when `owner` now holds it. `onlyIfDue` (scheduled
- * runs): also only while the company's next run is due, in the same statement — an instance whose list
- * of due companies is a moment old must not start a run another instance just finished (which moved
- * nextRunAt on and released the lease).
+ * Take the lease if it is free or expired. True when `owner` now holds it. `dueAt` (scheduled runs):
+ * also only while the company's next run is due at that time, in the same statement — an instance
+ * whose list of due companies is a moment old must not start a run another instance just finished
+ * (which moved nextRunAt on and released the lease).
  */
 export async function acquireLease(
   sql: SqlRunner,
   companyId: string,
   owner: string,
   ttlMs: number,
-  opts: { onlyIfDue?: boolean } = {},
+  opts: { dueAt?: Date } = {},
 ): Promise<boolean> {
   await ensureSyncState(sql, companyId);
-  const due = opts.onlyIfDue ? `AND ("nextRunAt" IS NULL OR "nextRunAt" <= ${NOW_UTC})` : "";
+  const due = opts.dueAt ? `AND ("nextRunAt" IS NULL OR "nextRunAt" <= $3::timestamp(3))` : "";
   const taken = await sql.$executeRawUnsafe(
     `UPDATE "SyncState" SET "leaseOwner" = $2, "leaseExpiresAt" = ${expiry(ttlMs)}, "updatedAt" = ${NOW_UTC}
      WHERE "companyId" = $1::uuid AND ("leaseOwner" IS NULL OR "leaseExpiresAt" IS NULL OR "leaseExpiresAt" <= ${NOW_UTC})
      ${due}`,
     companyId,
     owner,
+    ...(opts.dueAt ? [opts.dueAt.toISOString()] : []),
   );
   return taken === 1;
 }

@@ -45,7 +45,7 @@ export async function scheduleDueSyncs(
   for (const companyId of await dueCompanies(free * 2, now)) {
     if (started.length >= free) break;
     if (runningSync(companyId)) continue;
-    const r = await requestSync(companyId, "schedule");
+    const r = await requestSync(companyId, "schedule", { dueAt: now });
     if (r.started) started.push(companyId);
   }
   return started;

@@ -25,7 +25,10 @@ export async function requestSync(
   trigger: SyncTrigger,
   // Tests and scripts inject a source or logger; the portal uses the defaults. `requestedBy`: the
   // portal user behind a manual or settings run, for the activity log.
-  overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage" | "requestedBy"> = {},
+  overrides: Pick<RunSyncOptions, "source" | "logger" | "leaseTtlMs" | "onPage" | "requestedBy"> & {
+    /** Scheduled runs: the scheduler's "now" (a run starts only if still due then). */
+    dueAt?: Date;
+  } = {},
 ): Promise<RequestSyncResult> {
   // A draining instance starts nothing new: another instance (its scheduler, or the user's next click
   // landing elsewhere) takes the company.
@@ -49,7 +52,8 @@ export async function requestSync(
   const slot: Running = { promise: Promise.resolve(undefined), controller };
   running().set(companyId, slot);
   try {
-    if (!(await acquireLease(db, companyId, owner, ttl, { onlyIfDue: trigger === "schedule" }))) {
+    const dueAt = trigger === "schedule" ? (overrides.dueAt ?? new Date()) : undefined;
+    if (!(await acquireLease(db, companyId, owner, ttl, { dueAt }))) {
       running().delete(companyId);
       return {
         started: false,
@@ -60,7 +64,9 @@ export async function requestSync(
     running().delete(companyId);
     throw err;
   }
-  slot.promise = runSync({ companyId, trigger, owner, leaseHeld: true, signal: controller.signal, ...overrides })
+  const { source, logger: runLogger, leaseTtlMs, onPage, requestedBy } = overrides;
+  const runOptions = { source, logger: runLogger, leaseTtlMs, onPage, requestedBy };
+  slot.promise = runSync({ companyId, trigger, owner, leaseHeld: true, signal: controller.signal, ...runOptions })
     .catch((err) => {
       logger().error({ module: "sync", companyId, err }, "sync: run crashed");
       return undefined;
