@@ -1,14 +1,13 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect } from "react";
 import { Button } from "@/components/ui/button";
 
-/** The page could not be read (database unavailable, …): say so plainly, offer a retry; no stack traces. */
+/**
+ * The page could not be read (database unavailable, …): say so plainly, offer a retry; no stack traces.
+ * The server logged the error with this digest and the request id (instrumentation.ts, onRequestError).
+ */
 export default function SettingsError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
-  useEffect(() => {
-    console.error(error);
-  }, [error]);
   return (
     <main className="mx-auto max-w-2xl px-6 py-16">
       <div role="alert" className="rounded-xl border border-red-200 bg-white p-8">
