@@ -3,7 +3,9 @@
  * deployed install on one PostgreSQL behind the round-robin proxy of `npm run cluster`
  * (scripts/cluster/round-robin-proxy.ts), both configured with the proxy's public URL as AUTH_URL, as
  * behind a load balancer. Steps pin their requests to one instance (`x-cluster-backend`), the proxy
- * records which one answered each request, and plain browsing alternates between them.
+ * records which one answered each request, and plain browsing alternates between them. A disconnect on
+ * B while A runs a sync for the company stops A's run (the company's lease is gone) and removes the
+ * company from the session on every instance.
  */
 import fs from "node:fs";
 import type { Page } from "@playwright/test";
@@ -55,7 +57,9 @@ test.afterAll(async () => {
 const pin = (page: Page, n: number | null) =>
   page.setExtraHTTPHeaders(n === null ? {} : { [BACKEND_HEADER]: String(n) });
 
-test("connect on A, browse on B, sync from A, sign out on B; plain browsing alternates", async ({ page }) => {
+test("connect on A, browse on B, plain browsing alternates, sync from A, disconnect on B, sign out on B", async ({
+  page,
+}) => {
   const proxyPort = clusterPort();
   const publicUrl = `http://127.0.0.1:${proxyPort}`;
   database = await createClusterDatabase();
@@ -96,35 +100,6 @@ test("connect on A, browse on B, sync from A, sign out on B; plain browsing alte
   await expect(companyTab()).toBeVisible();
   await expect(page.getByRole("region", { name: "Expenses", exact: true })).toBeVisible();
 
-  // Sync from A, once the first sync is done: the server action runs on A and A runs the sync.
-  await waitUntil(
-    "the first sync",
-    async () =>
-      (
-        await query<{ done: boolean }>(
-          database.url,
-          `SELECT "backfillCompletedAt" IS NOT NULL AND "leaseOwner" IS NULL AS done FROM "SyncState" WHERE "companyId" = $1::uuid`,
-          [NORDLYS],
-        )
-      )[0]?.done,
-    (done) => done === true,
-  );
-  await pin(page, A);
-  await page.goto(`${publicUrl}/dashboard`);
-  const button = page.getByRole("button", { name: "Sync now" });
-  await expect(button).toBeEnabled();
-  const actionsBefore = proxy.served.length;
-  await button.click();
-  await expect(page.getByText("Sync started.")).toBeVisible();
-  const posts = proxy.served.slice(actionsBefore).filter((s) => s.method === "POST");
-  expect(posts.map((s) => s.backend)).toEqual([A]);
-  await waitUntil(
-    "the manual run on A",
-    async () => instances[A].lines().filter((l) => l.msg === "sync: run started" && l.trigger === "manual"),
-    (runs) => runs.length === 1,
-  );
-  expect(instances[B].lines().some((l) => l.msg === "sync: run started" && l.trigger === "manual")).toBe(false);
-
   // Plain browsing: pages alternate between the instances, every one signed in.
   await pin(page, null);
   const answeredBy = new Set<string>();
@@ -137,13 +112,76 @@ test("connect on A, browse on B, sync from A, sign out on B; plain browsing alte
   }
   expect(answeredBy).toEqual(new Set([String(A), String(B)]));
 
+  // Sync from A, once the first sync is done: the server action runs on A and A runs the sync (slowed
+  // at Pleo, 3 s a page, so it is still running below).
+  const syncState = async () =>
+    (
+      await query<{ done: boolean; leaseOwner: string | null }>(
+        database.url,
+        `SELECT "backfillCompletedAt" IS NOT NULL AND "leaseOwner" IS NULL AS done, "leaseOwner" FROM "SyncState" WHERE "companyId" = $1::uuid`,
+        [NORDLYS],
+      )
+    )[0];
+  await waitUntil("the first sync", syncState, (st) => st?.done === true);
+  await sandbox.control.fault({ path: "/v1/accounting-entries:search", latencyMs: 3_000 });
+  await pin(page, A);
+  await page.goto(`${publicUrl}/dashboard`);
+  const button = page.getByRole("button", { name: "Sync now" });
+  await expect(button).toBeEnabled();
+  const actionsBefore = proxy.served.length;
+  await button.click();
+  await expect(page.getByText("Sync started.")).toBeVisible();
+  const posts = proxy.served.slice(actionsBefore).filter((s) => s.method === "POST");
+  expect(posts.map((s) => s.backend)).toEqual([A]);
+  const manualRunsOn = (k: number) =>
+    instances[k].lines().filter((l) => l.msg === "sync: run started" && l.trigger === "manual");
+  await waitUntil(
+    "the manual run on A",
+    async () => manualRunsOn(A),
+    (runs) => runs.length === 1,
+  );
+  expect(manualRunsOn(B)).toEqual([]);
+  expect((await syncState()).leaseOwner?.split(":")[1]).toBe(String(instances[A].child.pid));
+
+  // Disconnect on B while A's run is under way: the company leaves every session, A's run stops
+  // without writing another page (its lease is gone), and no instance shows the company any more.
+  await pin(page, B);
+  await page.goto(`${publicUrl}/settings/integrations/pleo?company=${NORDLYS}`);
+  await page
+    .getByRole("region", { name: COMPANY_NORDLYS.name, exact: true })
+    .getByRole("button", { name: "Disconnect…" })
+    .click();
+  const dialog = page.getByRole("dialog", { name: `Disconnect ${COMPANY_NORDLYS.name}?` });
+  await dialog.getByRole("button", { name: `Disconnect ${COMPANY_NORDLYS.name}` }).click();
+  await expect(page).toHaveURL(/\?disconnected=/, { timeout: 30_000 });
+  const stoppedRun = await waitUntil(
+    "A's manual run to stop",
+    async () =>
+      (
+        await query<{ status: string }>(
+          database.url,
+          `SELECT status FROM "SyncRun" WHERE "companyId" = $1::uuid AND trigger = 'manual'`,
+          [NORDLYS],
+        )
+      )[0],
+    (run) => run?.status !== "running",
+  );
+  expect(stoppedRun.status).not.toBe("succeeded");
+  expect(await query(database.url, `SELECT 1 FROM "PleoConnection" WHERE "companyId" = $1::uuid`, [NORDLYS])).toEqual(
+    [],
+  );
+  await sandbox.control.clearFaults();
+  await pin(page, A);
+  const onA = await page.goto(`${publicUrl}/dashboard`);
+  expect(onA?.headers()[BACKEND_HEADER]).toBe(String(A));
+  await expect(companyTab()).toHaveCount(0);
+
   // Sign out on B: the session is gone on A too.
   await pin(page, B);
-  await page.goto(`${publicUrl}/dashboard`);
+  await page.goto(`${publicUrl}/settings/integrations/pleo`);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(`${publicUrl}/`);
   await pin(page, A);
   await page.goto(`${publicUrl}/dashboard`);
   await expect(page).not.toHaveURL(/\/dashboard/);
-  await expect(companyTab()).toHaveCount(0);
 });
