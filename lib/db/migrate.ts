@@ -13,7 +13,9 @@ import pg from "pg";
  * needs a downloaded binary (or, for its JS engine, fails on real PostgreSQL here).
  */
 
-const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
+// Relative to the working directory (the standalone install's own, README "Deploying"). The comment
+// keeps Next's file tracing from copying the whole project into that install on account of this path.
+const MIGRATIONS_DIR = path.join(/* turbopackIgnore: true */ process.cwd(), "prisma", "migrations");
 
 type Sql = {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
