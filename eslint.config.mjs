@@ -32,6 +32,7 @@ const FORBIDDEN_IMPORTS = {
 const SERVER_CODE = [
   "lib/**/*.{ts,tsx}",
   "app/**/*.{ts,tsx}",
+  "pages/**/*.{ts,tsx}",
   "components/**/*.{ts,tsx}",
   "auth.ts",
   "proxy.ts",
