@@ -14,6 +14,11 @@ export interface SandboxOptions {
   rateLimit: boolean;
   /** Suppress request logging. */
   quiet: boolean;
+  /**
+   * Serve only what Pleo documents (FOUND in the reference): no `supplier.name`, no `/v1/teams`, and
+   * optional fields sometimes absent (chosen from the seed, the same on every request). See README.
+   */
+  strict: boolean;
 }
 
 export const DEFAULT_OPTIONS: SandboxOptions = {
@@ -28,6 +33,7 @@ export const DEFAULT_OPTIONS: SandboxOptions = {
   refreshTokenTtlSeconds: 60 * 24 * 3600,
   rateLimit: true,
   quiet: false,
+  strict: false,
 };
 
 /** Requests per minute per access token (FOUND: Pleo's documented 600/min). */
@@ -36,6 +42,12 @@ export const RATE_LIMIT_PER_MINUTE = 600;
 export function resolveOptions(opts: Partial<SandboxOptions> = {}): SandboxOptions {
   const defined = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   return { ...DEFAULT_OPTIONS, ...defined } as SandboxOptions;
+}
+
+function boolEnv(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return undefined;
+  return !["off", "false", "0", "no"].includes(raw);
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -50,7 +62,6 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Sa
   const redirect = env.SANDBOX_REDIRECT_URIS?.split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const rl = env.SANDBOX_RATE_LIMIT?.trim().toLowerCase();
   return {
     port: intEnv(env, "SANDBOX_PORT"),
     host: env.SANDBOX_HOST || undefined,
@@ -61,7 +72,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<Sa
     entries: intEnv(env, "SANDBOX_ENTRIES"),
     accessTokenTtlSeconds: intEnv(env, "SANDBOX_ACCESS_TOKEN_TTL"),
     refreshTokenTtlSeconds: intEnv(env, "SANDBOX_REFRESH_TOKEN_TTL"),
-    rateLimit: rl === undefined || rl === "" ? undefined : !["off", "false", "0", "no"].includes(rl),
+    rateLimit: boolEnv(env, "SANDBOX_RATE_LIMIT"),
     quiet: env.SANDBOX_QUIET ? env.SANDBOX_QUIET !== "0" : undefined,
+    strict: boolEnv(env, "SANDBOX_STRICT"),
   };
 }

@@ -43,6 +43,7 @@ const ConfigSchema = z
     rateLimit: z.boolean().optional(),
     accessTokenTtlSeconds: z.number().int().min(1).optional(),
     refreshTokenTtlSeconds: z.number().int().min(1).optional(),
+    strict: z.boolean().optional(),
   })
   .strict();
 
@@ -233,6 +234,7 @@ export function controlRoutes(state: SandboxState) {
     if (body.rateLimit !== undefined) state.config.rateLimit = body.rateLimit;
     if (body.accessTokenTtlSeconds !== undefined) state.config.accessTokenTtlSeconds = body.accessTokenTtlSeconds;
     if (body.refreshTokenTtlSeconds !== undefined) state.config.refreshTokenTtlSeconds = body.refreshTokenTtlSeconds;
+    if (body.strict !== undefined) state.config.strict = body.strict;
     return c.json(publicConfig(state));
   });
 
@@ -245,7 +247,7 @@ export function controlRoutes(state: SandboxState) {
 }
 
 function publicConfig(state: SandboxState) {
-  const { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries } =
+  const { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries, strict } =
     state.config;
-  return { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries };
+  return { rateLimit, accessTokenTtlSeconds, refreshTokenTtlSeconds, clientId, redirectUris, seed, entries, strict };
 }

@@ -19,6 +19,7 @@ async function main() {
     console.log(`  Company ${c.name} (${c.currency}) ${c.id}: ${sb.state.company(c.id)!.data.entries.length} entries`);
   }
   console.log(`  Rate limit: ${cfg.rateLimit ? "600/min per token" : "off"}; control API: ${sb.url}/__sandbox`);
+  if (cfg.strict) console.log("  Strict mode: only what Pleo documents (no supplier names, no /v1/teams)");
 
   let closing = false;
   const shutdown = (signal: string) => {

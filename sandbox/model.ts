@@ -162,7 +162,10 @@ export interface Tag {
 export interface TaxCode {
   id: string;
   code: string;
+  name: string;
+  /** Decimal: 0.25 = 25 % (FOUND: TaxCodeModel.rate). */
   rate: number;
+  type: "inclusive" | "exclusive" | "reverse";
 }
 
 export interface CompanyData {

@@ -10,6 +10,8 @@ import { categoryRoutes } from "./api/categories";
 import { bearerAuth, type ApiEnv } from "./api/common";
 import { directoryRoutes } from "./api/directory";
 import { installationRoutes } from "./api/installations";
+import { receiptFileRoutes, receiptRoutes } from "./api/receipts";
+import { taxCodeRoutes } from "./api/tax-codes";
 import type { SandboxOptions } from "./config";
 import { controlRoutes } from "./control";
 import { faultMiddleware } from "./faults";
@@ -50,12 +52,15 @@ export function createSandboxApp(opts: Partial<SandboxOptions> = {}, state: Sand
   app.route("/", authorizeRoutes(state));
   app.route("/", tokenRoutes(state));
   app.route("/", controlRoutes(state));
+  app.route("/", receiptFileRoutes(state));
 
   const api = new Hono<ApiEnv>();
   for (const prefix of API_PREFIXES) api.use(prefix, bearerAuth(state));
   api.route("/", installationRoutes(state));
   api.route("/", directoryRoutes(state));
+  api.route("/", receiptRoutes(state));
   api.route("/", accountingEntriesRoutes(state));
+  api.route("/", taxCodeRoutes(state));
   api.route("/", categoryRoutes(state));
   app.route("/", api);
 

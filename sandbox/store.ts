@@ -3,6 +3,7 @@
  * (authorization requests, sessions, codes, grants, tokens), installations, rate-limit windows,
  * faults and counters. `reset()` brings everything back to the seed.
  */
+import { randomBytes } from "node:crypto";
 import { Clock } from "./clock";
 import { resolveOptions, type SandboxOptions } from "./config";
 import type { CompanyData, EntryRec } from "./model";
@@ -158,6 +159,7 @@ export function emptyStats() {
     apiResponsesByStatus: {} as Record<string, number>,
     rateLimited: 0,
     faultsApplied: 0,
+    receiptFileRequests: 0,
   };
 }
 export type Stats = ReturnType<typeof emptyStats>;
@@ -207,8 +209,10 @@ export class SandboxState {
   faults: Fault[] = [];
   nextFaultId = 1;
   stats: Stats = emptyStats();
-  /** Used as `iss` in introspection responses once the server knows its URL. */
+  /** Used as `iss` in introspection responses (and as the receipt file host) once the server knows its URL. */
   issuer = "http://127.0.0.1";
+  /** Signs receipt file URLs (sandbox/receipts/receipts.ts); a new one per process, like a rotated key. */
+  readonly receiptUrlSecret = randomBytes(32);
 
   constructor(opts: Partial<SandboxOptions> = {}) {
     this.initial = resolveOptions(opts);

@@ -16,6 +16,7 @@ import {
   type ApiEnv,
 } from "./common";
 import { renderEntry } from "./render";
+import { strictView } from "../strict";
 
 // GUESSED: Pleo does not document the default order; newest first suits dashboards.
 const DEFAULT_SORT: SortKey = "performedAt";
@@ -83,6 +84,7 @@ export function accountingEntriesRoutes(state: SandboxState) {
     const company = state.company(targetCompany);
     if (!company) return notFound(c, `Company ${targetCompany} not found`);
     try {
+      const view = strictView(state);
       const result = searchEntries(company, {
         body: parsed.data,
         range,
@@ -93,7 +95,7 @@ export function accountingEntriesRoutes(state: SandboxState) {
         before: q.before,
       });
       return c.json({
-        data: result.entries.map((e) => renderEntry(company, e)),
+        data: result.entries.map((e) => renderEntry(company, e, view)),
         pagination: {
           currentRequestPagination: {
             parameters: requestParameters(c),
@@ -130,7 +132,7 @@ export function accountingEntriesRoutes(state: SandboxState) {
     if (wrong) return wrong;
     const e = found.company.data.entries[found.pos];
     if (e.deletedAt !== null && includeDeleted !== "true") return notFound(c, `Accounting entry ${id} not found`);
-    return c.json({ data: renderEntry(found.company, e) });
+    return c.json({ data: renderEntry(found.company, e, strictView(state)) });
   });
 
   return app;

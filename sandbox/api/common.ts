@@ -143,9 +143,10 @@ export function paginateList<T extends { id: string }>(
   c: Context,
   all: readonly T[],
   render: (item: T) => unknown,
+  defaultLimit = 20,
 ): Response {
   const q = c.req.query();
-  const limit = parseLimit(q.limit);
+  const limit = parseLimit(q.limit, 100, defaultLimit);
   if (typeof limit === "string") return badRequest(c, limit);
   const used = ["before", "after", "offset"].filter((k) => q[k] !== undefined);
   if (used.length > 1) return badRequest(c, `${used.join(" and ")} cannot be used together`);

@@ -15,29 +15,32 @@ import {
   type ApiEnv,
 } from "./common";
 import type { CompanyFixture } from "../seed/fixtures";
+import { ABSENT_RATE, strictView, type StrictView } from "../strict";
 
-function renderCompany(f: CompanyFixture) {
-  // ExternalCompanyResponseModel (FOUND). No currency field exists in Pleo's model.
+function renderCompany(f: CompanyFixture, view: StrictView) {
+  // ExternalCompanyResponseModel (FOUND). No currency or time zone field exists in Pleo's model, and the
+  // format of address.country is not documented: strict mode varies it (fixtures.ts, strictCountry).
   return {
     id: f.id,
     name: f.name,
-    address: f.address,
+    address: view.strict ? { ...f.address, country: f.strictCountry } : f.address,
     organizationId: f.organizationId,
     registrationNumber: f.registrationNumber,
   };
 }
 
-function renderEmployee(e: Employee) {
-  // ExternalEmployeeResponseModel (FOUND).
+function renderEmployee(e: Employee, view: StrictView) {
+  // ExternalEmployeeResponseModel (FOUND): code, jobTitle and phone are optional.
+  const rate = ABSENT_RATE.employee;
   return {
     id: e.id,
     companyId: e.companyId,
     email: e.email,
     firstName: e.firstName,
     lastName: e.lastName,
-    code: e.code,
-    jobTitle: e.jobTitle,
-    phone: e.phone,
+    ...(view.absent(e.id, "code", rate.code) ? {} : { code: e.code }),
+    ...(view.absent(e.id, "jobTitle", rate.jobTitle) ? {} : { jobTitle: e.jobTitle }),
+    ...(view.absent(e.id, "phone", rate.phone) ? {} : { phone: e.phone }),
   };
 }
 
@@ -57,7 +60,7 @@ export function directoryRoutes(state: SandboxState) {
     if (wrong) return wrong;
     const company = state.company(id);
     if (!company) return notFound(c, `Company ${id} not found`);
-    return c.json({ data: renderCompany(company.data.fixture) });
+    return c.json({ data: renderCompany(company.data.fixture, strictView(state)) });
   });
 
   app.get("/v1/companies", (c) => {
@@ -70,7 +73,7 @@ export function directoryRoutes(state: SandboxState) {
       return forbidden(c, `Access denied to organization ${org}`);
     }
     // A company-bound token sees exactly its own company.
-    return paginateList(c, [own.data.fixture], renderCompany);
+    return paginateList(c, [own.data.fixture], (f) => renderCompany(f, strictView(state)));
   });
 
   app.get("/v2/employees", (c) => {
@@ -84,7 +87,8 @@ export function directoryRoutes(state: SandboxState) {
     let list = state.company(companyId)!.data.employees;
     if (q.email !== undefined) list = list.filter((e) => e.email.toLowerCase() === q.email.toLowerCase());
     if (q.code !== undefined) list = list.filter((e) => e.code === q.code);
-    return paginateList(c, list, renderEmployee);
+    const view = strictView(state);
+    return paginateList(c, list, (e) => renderEmployee(e, view));
   });
 
   app.get("/v2/employees/:employeeId", (c) => {
@@ -96,15 +100,16 @@ export function directoryRoutes(state: SandboxState) {
       const emp = company.data.employees.find((e) => e.id === id);
       if (emp) {
         const wrong = requireCompany(c, company.id);
-        return wrong ?? c.json({ data: renderEmployee(emp) });
+        return wrong ?? c.json({ data: renderEmployee(emp, strictView(state)) });
       }
     }
     return notFound(c, `Employee ${id} not found`);
   });
 
   // GUESSED endpoint: entries carry `teamId` but Pleo documents no teams API; the sandbox serves
-  // GET /v1/teams?company_id= so the portal can name teams. Scope users:read (GUESSED).
+  // GET /v1/teams?company_id= so the portal can name teams. Scope users:read (GUESSED). Not in strict mode.
   app.get("/v1/teams", (c) => {
+    if (strictView(state).strict) return notFound(c, `No route for GET ${c.req.path}`);
     const denied = requireScope(c, "users:read");
     if (denied) return denied;
     const companyId = c.req.query("company_id");

@@ -283,8 +283,9 @@ export const TAG_GROUPS = [
   },
 ] as const;
 
+/** TaxCodeModel values (FOUND fields; `type` is one of inclusive | exclusive | reverse). */
 export const TAX_CODES = [
-  { code: "VAT25", rate: 0.25 },
-  { code: "VAT0", rate: 0 },
-  { code: "REVERSE", rate: 0 },
+  { code: "VAT25", name: "VAT 25%", rate: 0.25, type: "inclusive" },
+  { code: "VAT0", name: "Zero-rated", rate: 0, type: "inclusive" },
+  { code: "REVERSE", name: "Reverse charge (EU services)", rate: 0.25, type: "reverse" },
 ] as const;

@@ -11,6 +11,7 @@ export const REGISTERED_SCOPES = [
   "tag-groups:read",
   "export-jobs:read",
   "export-items:read",
+  "tax-codes:read",
 ] as const;
 export type Scope = (typeof REGISTERED_SCOPES)[number];
 
@@ -36,6 +37,12 @@ export interface CompanyFixture {
     postalCode: string;
     region: string;
   };
+  /**
+   * `address.country` in strict mode. Pleo does not document its format, so strict mode sends each
+   * company's in a different plausible one (alpha-2, alpha-3, an English name) and the portal must
+   * read them all.
+   */
+  strictCountry: string;
 }
 
 /** Demo user's first company: the large one, in DKK. */
@@ -56,6 +63,7 @@ export const COMPANY_NORDLYS: CompanyFixture = {
     postalCode: "1264",
     region: "Hovedstaden",
   },
+  strictCountry: "DNK",
 };
 
 /** Demo user's second company: small, in EUR. */
@@ -76,6 +84,7 @@ export const COMPANY_BRIGHTWAVE: CompanyFixture = {
     postalCode: "1016 DV",
     region: "Noord-Holland",
   },
+  strictCountry: "Netherlands",
 };
 
 /** Solo user's only company: small, in GBP. */
@@ -96,6 +105,7 @@ export const COMPANY_THISTLE: CompanyFixture = {
     postalCode: "EH2 2PR",
     region: "Scotland",
   },
+  strictCountry: "GB",
 };
 
 export const COMPANIES: readonly CompanyFixture[] = [COMPANY_NORDLYS, COMPANY_BRIGHTWAVE, COMPANY_THISTLE];

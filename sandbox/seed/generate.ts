@@ -121,7 +121,13 @@ export function generateCompany(fixture: CompanyFixture, seed: number, entryCoun
     });
   }
 
-  const taxCodes: TaxCode[] = TAX_CODES.map((t) => ({ id: uuid(rng), code: t.code, rate: t.rate }));
+  const taxCodes: TaxCode[] = TAX_CODES.map((t) => ({
+    id: uuid(rng),
+    code: t.code,
+    name: t.name,
+    rate: t.rate,
+    type: t.type,
+  }));
   const accounts: Account[] = ACCOUNTS.map((a) => ({
     id: uuid(rng),
     companyId,

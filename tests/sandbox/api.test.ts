@@ -65,7 +65,7 @@ describe("GET /v1/introspect", () => {
         authMethod: "OAUTH2",
         clientId: "sandbox-portal",
         scope:
-          "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read",
+          "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read tax-codes:read",
         applicationName: expect.any(String),
         subjectURN: `urn:pleo:company:${COMPANY_NORDLYS.id}`,
       },

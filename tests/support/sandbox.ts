@@ -23,6 +23,8 @@ export type TestSandboxOptions = {
   rateLimit?: boolean;
   /** Registered redirect URIs. Default the sandbox's (`http://localhost:3000/api/auth/callback/pleo`, …). */
   redirectUris?: string[];
+  /** Serve only what Pleo documents (sandbox/strict.ts). Default off. */
+  strict?: boolean;
 };
 
 /** A running sandbox, wherever it runs. */
@@ -74,6 +76,7 @@ export async function startSandboxProcess(opts: TestSandboxOptions): Promise<Tes
       SANDBOX_RATE_LIMIT: opts.rateLimit === false ? "off" : "on",
       SANDBOX_REDIRECT_URIS: redirectUris.join(","),
       SANDBOX_QUIET: "1",
+      SANDBOX_STRICT: opts.strict ? "1" : "0",
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -138,6 +141,7 @@ export type SandboxConfig = {
   redirectUris: string[];
   seed: number;
   entries: number;
+  strict: boolean;
 };
 
 export type CompanySummary = ReturnType<typeof companySummary>;
@@ -201,7 +205,7 @@ export class SandboxControl {
 
   /** Live settings; with no argument, read them. */
   config(
-    patch?: Partial<Pick<SandboxConfig, "rateLimit" | "accessTokenTtlSeconds" | "refreshTokenTtlSeconds">>,
+    patch?: Partial<Pick<SandboxConfig, "rateLimit" | "accessTokenTtlSeconds" | "refreshTokenTtlSeconds" | "strict">>,
   ): Promise<SandboxConfig> {
     return patch === undefined ? this.call("GET", "/config") : this.call("POST", "/config", patch);
   }
