@@ -19,7 +19,7 @@ export const SANDBOX_DEFAULTS = {
 } as const;
 
 export const DEFAULT_PLEO_SCOPES =
-  "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read";
+  "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read tax-codes:read";
 
 const keyListPattern = /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]{43}=?)*$/;
 
@@ -56,6 +56,8 @@ const envSchema = z.object({
   PLEO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(500),
   // On SIGTERM: stop taking work, let running work finish, exit within this (README → Deploying).
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(25),
+  // Dashboard widget reads cached per company data version (lib/expenses/cache.ts); off for diagnostics.
+  DASHBOARD_CACHE: z.enum(["on", "off"]).default("on"),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -9,10 +9,12 @@ import {
   ledgerAccountSchema,
   tagGroupSchema,
   tagSchema,
+  taxCodeSchema,
   teamSchema,
 } from "@/lib/pleo/schemas/directory";
 import { companySchema, tokenIdentitySchema } from "@/lib/pleo/schemas/identity";
 import { installationSchema } from "@/lib/pleo/schemas/installations";
+import { receiptSchema } from "@/lib/pleo/schemas/receipts";
 import type { AccountingEntrySearch, InstallationUpdate } from "@/lib/pleo/types";
 
 /**
@@ -112,6 +114,9 @@ export function bindEndpoints<E extends Record<string, Endpoint<never, unknown>>
 
 export type ListOptions = { after?: string; limit?: number };
 
+/** FOUND: ReceiptModel.fileType; THUMBNAIL and PREVIEW are smaller renditions. */
+export type ReceiptFileType = "ORIGINAL" | "THUMBNAIL" | "PREVIEW" | "EMBED";
+
 const page = (opts: ListOptions | undefined): Query => ({ after: opts?.after, limit: opts?.limit });
 
 /** The installation endpoints: the calling client's installation for this company (`?company_id=`). */
@@ -189,6 +194,28 @@ export const endpoints = {
       query: { include_archived: true, ...page(opts) },
     }),
     schema: pageEnvelope(tagSchema),
+  }),
+
+  // Tax codes (FOUND: POST /v0/tax-codes:search, no GET list). The scope name is third-party only (GUESSED).
+  listTaxCodes: endpoint({
+    method: "POST",
+    path: "/v0/tax-codes:search",
+    scope: "tax-codes:read",
+    idempotent: true,
+    input: (c, opts?: ListOptions) => ({ query: { company_id: c.companyId, ...page(opts) }, body: {} }),
+    schema: pageEnvelope(taxCodeSchema),
+  }),
+
+  // An entry's receipts (FOUND), each with a presigned URL valid 24 h; `fileType` ORIGINAL by default.
+  listReceipts: endpoint({
+    method: "GET",
+    path: "/v1/accounting-entries/{id}/receipts",
+    scope: "accounting-entries:read",
+    input: (_c, id: string, opts?: ListOptions & { fileType?: ReceiptFileType }) => ({
+      params: { id },
+      query: { file_type: opts?.fileType, ...page(opts) },
+    }),
+    schema: pageEnvelope(receiptSchema),
   }),
 
   // A search: POST only to carry the filter body, reads nothing but entries.

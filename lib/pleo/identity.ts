@@ -98,5 +98,6 @@ export function placeholderCompany(companyId: string): Company {
     organizationId: null,
     registrationNumber: null,
     address: null,
+    timeZone: null,
   };
 }

@@ -27,6 +27,8 @@ export type Company = {
     postalCode: string | null;
     country: string | null;
   } | null;
+  /** IANA zone derived from `address.country` (lib/pleo/country.ts); null when the country is unknown. */
+  timeZone: string | null;
 };
 
 export type Employee = {
@@ -65,6 +67,38 @@ export type SplitItem = {
   tags: EntryTag[];
 };
 
+/** AccountingEntrySupplier (FOUND): identifiers only, no name. */
+export type EntrySupplier = {
+  cif: string | null;
+  documentNumber: string | null;
+  documentType: string | null;
+  externalAccountNumber: string | null;
+  externalSupplierId: string | null;
+};
+
+/** TaxCodeModel (FOUND). `rate` is a decimal as Pleo sends it (0.25 = 25 %), kept as text so nothing rounds. */
+export type TaxCode = {
+  id: string;
+  companyId: string;
+  name: string;
+  code: string | null;
+  rate: string;
+  type: string;
+  archived: boolean;
+};
+
+/** ReceiptModel (FOUND). `url` is presigned and expires (24 h); it never leaves lib/pleo unsealed. */
+export type Receipt = {
+  id: string;
+  entryId: string;
+  createdAt: Date;
+  fileType: string;
+  mimeType: string;
+  sizeInBytes: number;
+  source: string;
+  url: string;
+};
+
 export type AccountingEntry = {
   id: string;
   companyId: string;
@@ -87,7 +121,9 @@ export type AccountingEntry = {
   accountCode: string | null;
   taxCodeId: string | null;
   note: string | null;
+  /** Not documented by Pleo (`supplier.name`): only the sandbox's default mode sends it. */
   supplierName: string | null;
+  supplier: EntrySupplier | null;
   receiptIds: string[];
   attendeeCount: number;
   tags: EntryTag[];

@@ -14,6 +14,7 @@ export type SyncSource = Pick<
   | "listAccounts"
   | "listTagGroups"
   | "listTags"
+  | "listTaxCodes"
   | "searchAccountingEntries"
 >;
 

@@ -41,7 +41,7 @@ describe("reshaping Pleo's identity responses", () => {
     expect(() => toCompany({ data: { id: COMPANY_THISTLE.id, name: "" } })).toThrow(/name/);
   });
 
-  it("reshapes a company, filling absent optional fields with null", () => {
+  it("reshapes a company, filling absent optional fields with null and deriving its time zone", () => {
     expect(toCompany({ data: { id: COMPANY_THISTLE.id, name: "Thistle", address: { country: "GB" } } })).toEqual({
       id: COMPANY_THISTLE.id,
       name: "Thistle",
@@ -55,6 +55,7 @@ describe("reshaping Pleo's identity responses", () => {
         postalCode: null,
         country: "GB",
       },
+      timeZone: "Europe/London",
     });
   });
 });

@@ -49,6 +49,8 @@ describe("requestFor", () => {
       listAccounts: true, // a read-only search POST, declared so
       listTagGroups: true,
       listTags: true,
+      listTaxCodes: true, // a read-only search POST too
+      listReceipts: true,
       searchAccountingEntries: true, // the same
       getAccountingEntry: true,
       getInstallation: true,

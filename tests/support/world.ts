@@ -9,6 +9,7 @@ import { linkCompany, reconnectCompany } from "@/lib/connections/link";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { createLogger } from "@/lib/log";
+import { timeZoneForCountry } from "@/lib/pleo/country";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
 import { createTokenManager, type TokenManager, type TokenManagerOptions } from "@/lib/pleo/token-manager";
 import type { Company } from "@/lib/pleo/types";
@@ -63,6 +64,7 @@ function companyFromFixture(companyId: string): Company {
     organizationId: f.organizationId,
     registrationNumber: f.registrationNumber,
     address: f.address,
+    timeZone: timeZoneForCountry(f.address.country),
   };
 }
 

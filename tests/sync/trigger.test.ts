@@ -52,6 +52,7 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
           organizationId: fixture.organizationId,
           registrationNumber: fixture.registrationNumber,
           address: null,
+          timeZone: null,
         },
         tokens: grantFromTokenResponse(tokens as unknown as Record<string, unknown>)!,
         requestedScopes: tokens.scope,

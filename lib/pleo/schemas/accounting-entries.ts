@@ -43,8 +43,17 @@ export const accountingEntrySchema = z
     accountCode: opt(z.string()),
     taxCodeId: opt(z.string()),
     note: opt(z.string()),
-    // AccountingEntrySupplier (FOUND) has no name; the sandbox adds one (GUESSED extension).
-    supplier: opt(z.object({ name: opt(z.string()) })),
+    // AccountingEntrySupplier (FOUND): identifiers only. `name` is the sandbox's extension, read when present.
+    supplier: opt(
+      z.object({
+        name: opt(z.string()),
+        cif: opt(z.string()),
+        documentNumber: opt(z.string()),
+        documentType: opt(z.string()),
+        externalAccountNumber: opt(z.string()),
+        externalSupplierId: opt(z.string()),
+      }),
+    ),
     receiptIds: z.array(z.string()),
     attendees: z.array(z.unknown()),
     tags: z.array(entryTagSchema),
@@ -73,6 +82,15 @@ export const accountingEntrySchema = z
     taxCodeId: e.taxCodeId,
     note: e.note,
     supplierName: e.supplier?.name ?? null,
+    supplier: e.supplier
+      ? {
+          cif: e.supplier.cif,
+          documentNumber: e.supplier.documentNumber,
+          documentType: e.supplier.documentType,
+          externalAccountNumber: e.supplier.externalAccountNumber,
+          externalSupplierId: e.supplier.externalSupplierId,
+        }
+      : null,
     receiptIds: e.receiptIds,
     attendeeCount: e.attendees.length,
     tags: e.tags,

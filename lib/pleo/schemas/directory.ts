@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Employee, LedgerAccount, Tag, TagGroup, Team } from "@/lib/pleo/types";
+import type { Employee, LedgerAccount, Tag, TagGroup, TaxCode, Team } from "@/lib/pleo/types";
 import { flag, opt } from "./common";
 
 /** ExternalEmployeeResponseModel (FOUND): id, companyId, email, firstName, lastName required. */
@@ -53,3 +53,17 @@ export const tagSchema = z
     archived: flag,
   })
   .transform((t): Tag => ({ id: t.id, tagGroupId: t.groupId, name: t.name, code: t.code, archived: t.archived }));
+
+/** TaxCodeModel (FOUND): id, companyId, name, rate, type, archived, createdAt, updatedAt required; code optional. */
+export const taxCodeSchema = z
+  .object({
+    id: z.string().min(1),
+    companyId: z.string().min(1),
+    name: z.string(),
+    code: opt(z.string()),
+    // A JSON number (0.25); a string form is accepted so nothing is lost in a float round trip.
+    rate: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/)]).transform((r) => String(r)),
+    type: z.string(),
+    archived: flag,
+  })
+  .transform((t): TaxCode => t);

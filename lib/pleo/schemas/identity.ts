@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UUID_SOURCE } from "@/lib/ids";
+import { timeZoneForCountry } from "@/lib/pleo/country";
 import type { Company, TokenIdentity } from "@/lib/pleo/types";
 import { parseScopes } from "./common";
 
@@ -74,5 +75,6 @@ export const companySchema = z
             country: a.country ?? null,
           }
         : null,
+      timeZone: timeZoneForCountry(a?.country),
     };
   });
