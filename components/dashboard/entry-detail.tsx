@@ -1,5 +1,5 @@
 import type { EntryDetail } from "@/lib/expenses/data";
-import { familyLabel, humanize, pleoAppEntryUrl } from "@/lib/expenses/definitions";
+import { UNKNOWN_VALUE, familyLabel, humanize, pleoAppEntryUrl } from "@/lib/expenses/definitions";
 import { formatMoney } from "@/lib/expenses/money";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -10,17 +10,37 @@ function Field({ label, children }: { label: string; children: React.ReactNode }
   return (
     <div className="grid grid-cols-3 gap-3 border-t border-black/5 py-2 first:border-t-0">
       <dt className="text-sm text-muted">{label}</dt>
-      <dd className="col-span-2 text-sm">{children ?? <span className="text-muted">–</span>}</dd>
+      <dd className="col-span-2 text-sm">{children ?? <span className="text-muted">{UNKNOWN_VALUE}</span>}</dd>
     </div>
   );
 }
 
-/** Every synced field of one accounting entry, its split items and tags, and a link to it in Pleo. */
-export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale: string }) {
-  const dt = (d: Date | null) =>
-    d
-      ? new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(d) + " UTC"
-      : null;
+/**
+ * Every synced field of one accounting entry, its split items and tags, its receipts (`receipts`, read
+ * from Pleo on opening) and a link to it in Pleo. Times are in the company's time zone.
+ */
+export function EntryDetailView({
+  entry,
+  locale,
+  timeZone,
+  receipts,
+}: {
+  entry: EntryDetail;
+  locale: string;
+  timeZone: string;
+  receipts: React.ReactNode;
+}) {
+  // Intl refuses dateStyle together with timeZoneName: the fields are spelled out.
+  const dtf = new Intl.DateTimeFormat(locale, {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+    timeZoneName: "short",
+  });
+  const dt = (d: Date | null) => (d ? dtf.format(d) : null);
   const money = (minors: bigint | null, currency: string | null) =>
     minors !== null && currency ? formatMoney(minors, currency, { locale }) : null;
   const foreign = entry.transactionCurrency !== entry.billCurrency;
@@ -37,7 +57,22 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
             {foreign && (
               <Field label="Purchase amount">{money(entry.transactionMinors, entry.transactionCurrency)}</Field>
             )}
-            <Field label="Supplier">{entry.supplierName}</Field>
+            <Field label="Supplier">
+              {entry.supplierName ??
+                (entry.supplier ? <span className="text-muted">Pleo sends no supplier name</span> : null)}
+            </Field>
+            {entry.supplier?.externalSupplierId && (
+              <Field label="Supplier id">
+                <code className="text-xs">{entry.supplier.externalSupplierId}</code>
+              </Field>
+            )}
+            {entry.supplier?.documentNumber && (
+              <Field label="Document number">
+                {entry.supplier.documentNumber}
+                {entry.supplier.documentType ? ` (${humanize(entry.supplier.documentType)})` : ""}
+              </Field>
+            )}
+            {entry.supplier?.cif && <Field label="Supplier tax id">{entry.supplier.cif}</Field>}
             <Field label="Note">{entry.note}</Field>
             <Field label="Type">
               {familyLabel(entry.family)}
@@ -61,7 +96,7 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
               {entry.categoryName}
               {entry.accountCode && !entry.categoryName.startsWith(entry.accountCode) ? ` (${entry.accountCode})` : ""}
             </Field>
-            <Field label="Tax code">{entry.taxCodeId}</Field>
+            <Field label="Tax code">{entry.taxCodeName}</Field>
             <Field label="Receipts">
               {entry.receiptCount === 0 ? <Badge tone="warn">No receipt</Badge> : `${entry.receiptCount} attached`}
             </Field>
@@ -89,6 +124,7 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
                 <tr>
                   <ColumnHeader className="py-1">Category</ColumnHeader>
                   <ColumnHeader className="py-1">Tags</ColumnHeader>
+                  <ColumnHeader className="py-1">Tax code</ColumnHeader>
                   <ColumnHeader className="py-1" align="right">
                     Amount
                   </ColumnHeader>
@@ -100,10 +136,13 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
                     <td className="py-2">{s.categoryName}</td>
                     <td className="py-2">
                       {s.tagNames.map((t) => `${t.group}: ${t.name}`).join(", ") || (
-                        <span className="text-muted">–</span>
+                        <span className="text-muted">{UNKNOWN_VALUE}</span>
                       )}
                     </td>
-                    <td className="py-2 text-right tabular-nums">{money(s.billMinors, s.billCurrency)}</td>
+                    <td className="py-2">{s.taxCodeName ?? <span className="text-muted">{UNKNOWN_VALUE}</span>}</td>
+                    <td className="py-2 text-right tabular-nums">
+                      {money(s.billMinors, s.billCurrency) ?? <span className="text-muted">{UNKNOWN_VALUE}</span>}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -111,28 +150,31 @@ export function EntryDetailView({ entry, locale }: { entry: EntryDetail; locale:
           </Card>
         )}
       </div>
-      <Card title="Timeline" headingId="timeline-heading">
-        <dl>
-          <Field label="Performed">{dt(entry.performedAt)}</Field>
-          <Field label="Settled">{dt(entry.settledAt)}</Field>
-          <Field label="Booked">{dt(entry.bookkeepingDate)}</Field>
-          <Field label="Created in Pleo">{dt(entry.pleoCreatedAt)}</Field>
-          <Field label="Updated in Pleo">{dt(entry.pleoUpdatedAt)}</Field>
-          <Field label="Synced">{dt(entry.syncedAt)}</Field>
-          <Field label="Pleo id">
-            <code className="text-xs break-all">{entry.id}</code>
-          </Field>
-        </dl>
-        <a
-          href={pleoAppEntryUrl(entry.id)}
-          target="_blank"
-          rel="noreferrer"
-          className="mt-4 inline-block text-sm font-semibold text-brand hover:underline"
-        >
-          Open in Pleo ↗
-        </a>
-        {/* GUESSED deep-link format: Pleo does not document links into its web app. */}
-      </Card>
+      <div className="flex flex-col gap-6">
+        {receipts}
+        <Card title="Timeline" headingId="timeline-heading">
+          <dl>
+            <Field label="Performed">{dt(entry.performedAt)}</Field>
+            <Field label="Settled">{dt(entry.settledAt)}</Field>
+            <Field label="Booked">{dt(entry.bookkeepingDate)}</Field>
+            <Field label="Created in Pleo">{dt(entry.pleoCreatedAt)}</Field>
+            <Field label="Updated in Pleo">{dt(entry.pleoUpdatedAt)}</Field>
+            <Field label="Synced">{dt(entry.syncedAt)}</Field>
+            <Field label="Pleo id">
+              <code className="text-xs break-all">{entry.id}</code>
+            </Field>
+          </dl>
+          <a
+            href={pleoAppEntryUrl(entry.id)}
+            target="_blank"
+            rel="noreferrer"
+            className="mt-4 inline-block text-sm font-semibold text-brand hover:underline"
+          >
+            Open in Pleo ↗
+          </a>
+          {/* GUESSED deep-link format: Pleo does not document links into its web app. */}
+        </Card>
+      </div>
     </div>
   );
 }

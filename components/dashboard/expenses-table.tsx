@@ -1,6 +1,13 @@
 import Link from "next/link";
 import { fetchEntriesPage, type EntryRow } from "@/lib/expenses/data";
-import { UNCATEGORISED_LABEL, familyLabel, isMissingReceipt, isWaitingForReview } from "@/lib/expenses/definitions";
+import {
+  UNCATEGORISED_LABEL,
+  UNKNOWN_VALUE,
+  familyLabel,
+  isMissingReceipt,
+  isWaitingForReview,
+  supplierLabel,
+} from "@/lib/expenses/definitions";
 import { MAX_PAGE, filtersToSearchParams, type SortKey } from "@/lib/expenses/filters";
 import { formatMoney } from "@/lib/expenses/money";
 import { Badge } from "@/components/ui/badge";
@@ -53,15 +60,32 @@ function SortHeader({
   );
 }
 
+/**
+ * What a row is called: the supplier's name where Pleo sent one (it documents none), else the note,
+ * else the supplier's document number / id, else the type; the second line adds what the first left out.
+ */
+export function rowTitles(row: Pick<EntryRow, "supplierName" | "supplier" | "note" | "family">) {
+  const supplier = supplierLabel(row.supplierName, row.supplier);
+  if (row.supplierName) return { title: row.supplierName, detail: row.note };
+  if (row.note) return { title: row.note, detail: supplier };
+  return { title: supplier ?? familyLabel(row.family), detail: null };
+}
+
 function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; detailQuery: string }) {
+  // The day the company saw it happen: dates in the company's time zone.
   const date = new Intl.DateTimeFormat(view.locale, {
     day: "numeric",
     month: "short",
     year: "numeric",
-    timeZone: "UTC",
+    timeZone: view.scope.timeZone,
   }).format(new Date(row.performedAt));
   const foreign = row.transactionCurrency !== row.billCurrency;
-  const title = row.supplierName ?? row.note ?? familyLabel(row.family);
+  const { title, detail } = rowTitles(row);
+  const category = row.accountName
+    ? `${row.accountCode ? `${row.accountCode} ` : ""}${row.accountName}`
+    : row.accountCode
+      ? `Account ${row.accountCode}`
+      : null;
   return (
     <tr className="relative border-t border-black/5 focus-within:bg-brand/5 hover:bg-black/[0.02]">
       <td className="px-3 py-2 whitespace-nowrap text-muted tabular-nums">{date}</td>
@@ -73,11 +97,14 @@ function Row({ row, view, detailQuery }: { row: EntryRow; view: DashboardView; d
         >
           {title}
         </Link>
-        {row.supplierName && row.note && <span className="block truncate text-xs text-muted">{row.note}</span>}
+        {detail && <span className="block truncate text-xs text-muted">{detail}</span>}
       </td>
-      <td className="px-3 py-2 whitespace-nowrap">{row.employeeName ?? <span className="text-muted">–</span>}</td>
+      <td className="px-3 py-2 whitespace-nowrap">
+        {row.employeeName ?? <span className="text-muted">{UNKNOWN_VALUE}</span>}
+      </td>
       <td className="max-w-48 truncate px-3 py-2">
-        {row.accountName ?? <span className="text-muted">{UNCATEGORISED_LABEL}</span>}
+        {category ?? <span className="text-muted">{UNCATEGORISED_LABEL}</span>}
+        {row.splitCount > 0 && <span className="block text-xs text-muted">Split in {row.splitCount}</span>}
       </td>
       <td className="px-3 py-2 whitespace-nowrap">{familyLabel(row.family)}</td>
       <td className="px-3 py-2 whitespace-nowrap">

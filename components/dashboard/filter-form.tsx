@@ -54,7 +54,7 @@ const idOption = (x: { id: string; name: string }): Option => ({ value: x.id, la
 
 /** Every filter of the view, as a GET form: submitting changes the URL (and so the whole page). */
 export async function FilterForm({ view }: { view: DashboardView }) {
-  const options = await fetchFilterOptions(view.scope.companyId);
+  const options = await fetchFilterOptions(view.scope);
   const f = view.filters;
   const active = activeFilterCount(f) > 0 || f.period !== DEFAULT_FILTERS.period;
   const selects: SelectFilter[] = [
@@ -83,6 +83,7 @@ export async function FilterForm({ view }: { view: DashboardView }) {
   return (
     <FilterFormShell action="/dashboard">
       {view.companyParam && <input type="hidden" name="company" value={view.companyParam} />}
+      {f.tagGroup && <input type="hidden" name="tagGroup" value={f.tagGroup} />}
       {(f.sort !== DEFAULT_FILTERS.sort || f.dir !== DEFAULT_FILTERS.dir) && (
         <>
           <input type="hidden" name="sort" value={f.sort} />
@@ -106,7 +107,7 @@ export async function FilterForm({ view }: { view: DashboardView }) {
       </Field>
       <div className="col-span-2 md:col-span-1 xl:col-span-3">
         <label htmlFor="f-q" className="block text-xs font-medium text-muted">
-          Search note or supplier
+          Search note, supplier, amount, person or tag
         </label>
         <input
           id="f-q"
@@ -114,13 +115,29 @@ export async function FilterForm({ view }: { view: DashboardView }) {
           type="search"
           defaultValue={f.q ?? ""}
           maxLength={MAX_SEARCH_LENGTH}
-          placeholder="e.g. coffee, Adobe"
+          placeholder="e.g. coffee, INV-2041, 125.50, Mette"
           className={fieldClass}
         />
       </div>
       {selects.map((filter) => (
         <SelectField key={filter.name} filter={filter} value={f[filter.name]} />
       ))}
+      {options.tagGroups.length > 0 && (
+        <Field id="f-tag" label="Tag">
+          <select id="f-tag" name="tag" defaultValue={f.tag ?? ""} className={fieldClass}>
+            <option value="">All tags</option>
+            {options.tagGroups.map((g) => (
+              <optgroup key={g.id} label={g.name}>
+                {g.tags.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name}
+                  </option>
+                ))}
+              </optgroup>
+            ))}
+          </select>
+        </Field>
+      )}
       <Field id="f-currency" label="Purchase currency">
         <input
           id="f-currency"

@@ -10,8 +10,10 @@ import { monthFilter, viewHref, type DashboardView } from "./view";
 export async function MonthlySpend({ view }: { view: DashboardView }) {
   const months = await fetchMonthlySpend(view.scope, view.filters);
   const { currency } = view.scope;
-  const monthFmt = new Intl.DateTimeFormat(view.locale, { month: "short", year: "2-digit", timeZone: "UTC" });
-  const longFmt = new Intl.DateTimeFormat(view.locale, { month: "long", year: "numeric", timeZone: "UTC" });
+  // Each month starts at local midnight in the company's zone: format it there.
+  const { timeZone } = view.scope;
+  const monthFmt = new Intl.DateTimeFormat(view.locale, { month: "short", year: "2-digit", timeZone });
+  const longFmt = new Intl.DateTimeFormat(view.locale, { month: "long", year: "numeric", timeZone });
   const data: MonthlyBar[] = months.map((m) => ({
     label: monthFmt.format(m.start),
     long: longFmt.format(m.start),

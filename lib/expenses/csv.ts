@@ -8,7 +8,8 @@ import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { currencyExponent, minorsToDecimalString } from "./money";
 import type { ExpenseFilters } from "./filters";
-import type { DashboardScope, EntryRow } from "./data";
+import { fetchTagNames, fetchTeamLabels, type DashboardScope, type EntryRow } from "./data";
+import { taxCodeLabel } from "./definitions";
 import { exportBatchQuery } from "./sql";
 
 export const CSV_BATCH_SIZE = 1000;
@@ -23,11 +24,14 @@ const CSV_COLUMNS = [
   "review_status",
   "export_status",
   "supplier",
+  "supplier_id",
+  "document_number",
   "note",
   "employee",
   "team",
   "category_code",
   "category",
+  "tax_code",
   "amount",
   "currency",
   "original_amount",
@@ -44,12 +48,27 @@ function csvCell(value: string | number | null | undefined, { text = false } = {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-type ExportRow = EntryRow & { subFamily: string | null; settledAt: Date | null; tags: unknown };
+type ExportRow = EntryRow & {
+  subFamily: string | null;
+  settledAt: Date | null;
+  tags: unknown;
+  taxCodeId: string | null;
+};
+
+/** Names the rows refer to by id, read once per export (small tables). */
+type Names = { teams: Map<string, string>; tags: Map<string, string>; taxCodes: Map<string, string> };
 
 const amount = (minors: bigint, currency: string) => minorsToDecimalString(minors, currencyExponent(currency));
 
-function csvLine(r: ExportRow): string {
-  const tagCount = Array.isArray(r.tags) ? r.tags.length : 0;
+function tagList(tags: unknown, names: Map<string, string>): string {
+  if (!Array.isArray(tags)) return "";
+  return tags
+    .map((t: { tagId?: unknown }) => (typeof t?.tagId === "string" ? (names.get(t.tagId) ?? t.tagId) : null))
+    .filter(Boolean)
+    .join("; ");
+}
+
+function csvLine(r: ExportRow, names: Names): string {
   return (
     [
       csvCell(r.id),
@@ -61,19 +80,35 @@ function csvLine(r: ExportRow): string {
       csvCell(r.reviewStatus),
       csvCell(r.exportStatus),
       csvCell(r.supplierName, { text: true }),
+      csvCell(r.supplier?.externalSupplierId, { text: true }),
+      csvCell(r.supplier?.documentNumber, { text: true }),
       csvCell(r.note, { text: true }),
       csvCell(r.employeeName, { text: true }),
-      csvCell(r.teamName, { text: true }),
+      csvCell(r.teamId ? names.teams.get(r.teamId) : null, { text: true }),
       csvCell(r.accountCode, { text: true }),
       csvCell(r.accountName, { text: true }),
+      csvCell(r.taxCodeId ? (names.taxCodes.get(r.taxCodeId) ?? r.taxCodeId) : null, { text: true }),
       csvCell(amount(BigInt(r.billMinors), r.billCurrency)),
       csvCell(r.billCurrency),
       csvCell(amount(BigInt(r.transactionMinors), r.transactionCurrency)),
       csvCell(r.transactionCurrency),
       csvCell(r.receiptCount),
-      csvCell(tagCount),
+      csvCell(tagList(r.tags, names.tags), { text: true }),
     ].join(",") + "\r\n"
   );
+}
+
+async function loadNames(scope: DashboardScope): Promise<Names> {
+  const [teams, tags, taxCodes] = await Promise.all([
+    fetchTeamLabels(scope),
+    fetchTagNames(scope.companyId),
+    db.taxCode.findMany({ where: { companyId: scope.companyId } }),
+  ]);
+  return {
+    teams,
+    tags,
+    taxCodes: new Map(taxCodes.map((t) => [t.id, taxCodeLabel({ ...t, rate: t.rate.toString() })])),
+  };
 }
 
 /** The filtered entries (all live entries of the view, newest first) as a CSV byte stream. */
@@ -84,6 +119,7 @@ export function exportEntriesCsv(
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after: { performedAt: Date; id: string } | null = null;
+  let names: Names | null = null;
   let headerSent = false;
   let done = false;
   return new ReadableStream<Uint8Array>(
@@ -97,12 +133,14 @@ export function exportEntriesCsv(
         }
         if (done) return;
         try {
+          names ??= await loadNames(scope);
           const rows = await db.$queryRaw<ExportRow[]>(
-            exportBatchQuery(scope.companyId, filters, scope.period.current, after, batchSize),
+            exportBatchQuery(scope, filters, scope.period.current, after, batchSize),
           );
           onBatch?.(rows.length);
           if (rows.length > 0) {
-            controller.enqueue(encoder.encode(rows.map(csvLine).join("")));
+            const n = names;
+            controller.enqueue(encoder.encode(rows.map((r) => csvLine(r, n)).join("")));
             const last = rows[rows.length - 1];
             after = { performedAt: new Date(last.performedAt), id: last.id };
           }

@@ -2,19 +2,24 @@ import "server-only";
 
 /**
  * lib/expenses owns the expense dashboard's read model: what counts as spend and how entries are
- * labelled (definitions.ts), URL filters and periods (filters.ts, period.ts), the SQL over the synced
- * tables (sql.ts), money (money.ts), the CSV export (csv.ts) and the reads below. It imports lib/db
- * and the shared lib/*.ts modules only, never lib/auth, lib/connections, lib/pleo, lib/sync or lib/settings
- * (eslint.config.mjs enforces this): the app decides which company a request shows and checks that the
- * session may see it (lib/connections) before calling in here with that company's id.
+ * labelled (definitions.ts), URL filters and periods in the company's time zone (filters.ts,
+ * period.ts), the SQL over the synced tables (sql.ts), the widget cache (cache.ts), money (money.ts),
+ * the CSV export (csv.ts) and the reads below. It imports lib/db and the shared lib/*.ts modules only,
+ * never lib/auth, lib/connections, lib/pleo, lib/sync or lib/settings (eslint.config.mjs enforces
+ * this): the app
+ * decides which company a request shows and checks that the session may see it (lib/connections)
+ * before calling in here with that company's id.
  *
  * Reads for the expense dashboard (next-learn's data-module pattern): each fetchX runs the SQL of
  * lib/expenses/sql.ts on the synced tables and returns plain typed values; failures are logged and
- * rethrown as a generic error the route's error boundary can show without leaking SQL.
+ * rethrown as a generic error the route's error boundary can show without leaking SQL. Widget reads
+ * go through the cache (cache.ts); the table's page and the entry detail are always read fresh.
  */
 import { db } from "@/lib/db";
+import { historyStart } from "@/lib/history-window";
 import { isUuid } from "@/lib/ids";
 import { logger } from "@/lib/log";
+import { cachedRead } from "./cache";
 import {
   UNCATEGORISED_LABEL,
   UNKNOWN_ACCOUNT_ID,
@@ -22,9 +27,14 @@ import {
   categoryLabel,
   employeeName,
   familyLabel,
+  supplierLabel,
+  taxCodeLabel,
+  teamLabel,
+  type SupplierIds,
 } from "./definitions";
-import { PAGE_SIZE, type ExpenseFilters } from "./filters";
-import { last12Months, type DateRange, type ResolvedPeriod } from "./period";
+import { FILTER_KEYS, PAGE_SIZE, periodOf, type ExpenseFilters } from "./filters";
+import { FALLBACK_TIME_ZONE, isTimeZone, last12Months, type DateRange } from "./period";
+import type { DashboardScope } from "./scope";
 import {
   breakdownQuery,
   kpiQuery,
@@ -36,8 +46,7 @@ import {
   type Sql,
 } from "./sql";
 
-/** Who and when a dashboard view is for; `now` is explicit so tests can pin the calendar. */
-export type DashboardScope = { companyId: string; currency: string; period: ResolvedPeriod; now: Date };
+export type { DashboardScope } from "./scope";
 
 async function run<T>(what: string, query: Sql): Promise<T[]> {
   try {
@@ -48,19 +57,69 @@ async function run<T>(what: string, query: Sql): Promise<T[]> {
   }
 }
 
+/** The filters a widget depends on (not sorting, paging or the view settings), for its cache key. */
+const filterDeps = (f: ExpenseFilters) => FILTER_KEYS.map((k) => f[k] ?? null);
+const rangeDeps = (r: DateRange | null) => (r ? [r.start.getTime(), r.end.getTime()] : null);
+
+export type CompanyContext = {
+  /** Wallet currency; null until the first entries are synced. */
+  currency: string | null;
+  /** The zone the dashboard's calendar is in (UTC when the company's country is unknown). */
+  timeZone: string;
+  /** False when Pleo gave no country the portal recognises, so `timeZone` is the UTC fallback. */
+  timeZoneKnown: boolean;
+  dataVersion: number;
+  /** The connection's history window in months (null: everything), applied by sql.ts's companyRows. */
+  historyMonths: number | null;
+};
+
 /**
- * The company's wallet currency: what Pleo's totalBillValue is expressed in. Stored by the sync on
- * PleoCompany; before it is known, the most recent entry tells.
+ * What a request needs to know of the company before any widget reads: its wallet currency (what
+ * Pleo's totalBillValue is in; stored by the sync, or the most recent entry's before that), its time
+ * zone and its data version. One small read per request.
  */
-export async function fetchCompanyCurrency(companyId: string): Promise<string | null> {
-  const company = await db.pleoCompany.findUnique({ where: { id: companyId }, select: { currency: true } });
-  if (company?.currency) return company.currency;
-  const latest = await db.accountingEntry.findFirst({
-    where: { companyId, deletedAt: null },
-    orderBy: { performedAt: "desc" },
-    select: { billCurrency: true },
+export async function fetchCompanyContext(companyId: string): Promise<CompanyContext> {
+  const company = await db.pleoCompany.findUnique({
+    where: { id: companyId },
+    select: { currency: true, timeZone: true, dataVersion: true, connections: { select: { historyMonths: true } } },
   });
-  return latest?.billCurrency ?? null;
+  let currency = company?.currency ?? null;
+  if (!currency) {
+    const latest = await db.accountingEntry.findFirst({
+      where: { companyId, deletedAt: null },
+      orderBy: { performedAt: "desc" },
+      select: { billCurrency: true },
+    });
+    currency = latest?.billCurrency ?? null;
+  }
+  const known = !!company?.timeZone && isTimeZone(company.timeZone);
+  return {
+    currency,
+    timeZone: known ? company!.timeZone! : FALLBACK_TIME_ZONE,
+    timeZoneKnown: known,
+    dataVersion: Number(company?.dataVersion ?? 0),
+    historyMonths: company?.connections[0]?.historyMonths ?? null,
+  };
+}
+
+/** The scope of a view of `companyId` for these filters, or null before any entry is synced. */
+export async function dashboardScope(
+  companyId: string,
+  filters: ExpenseFilters,
+  now: Date,
+): Promise<(DashboardScope & { context: CompanyContext }) | null> {
+  const context = await fetchCompanyContext(companyId);
+  if (!context.currency) return null;
+  return {
+    companyId,
+    currency: context.currency,
+    timeZone: context.timeZone,
+    dataVersion: context.dataVersion,
+    historyStart: historyStart(context.historyMonths, now)?.getTime() ?? null,
+    period: periodOf(filters, now, context.timeZone),
+    now,
+    context,
+  };
 }
 
 export type KpiFigures = { total: bigint; count: number; average: bigint; waiting: number; missingReceipt: number };
@@ -91,48 +150,55 @@ type KpiRow = {
   missingReceipt: number;
 };
 
-export async function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promise<Kpis> {
+/** KPIs count each entry once, with its whole amount (split items never split a KPI). */
+export function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promise<Kpis> {
   const { current, previous } = scope.period;
-  const rows = await run<KpiRow>("the key figures", kpiQuery(scope.companyId, filters, current, previous));
-  const cur = emptyFigures();
-  const prev = previous ? emptyFigures() : null;
-  const others = new Map<string, number>();
-  for (const r of rows) {
-    if (r.currency !== scope.currency) {
-      if (r.isCurrent) others.set(r.currency, (others.get(r.currency) ?? 0) + r.count);
-      continue;
+  const deps = [filterDeps(filters), rangeDeps(current), rangeDeps(previous)];
+  return cachedRead("kpis", scope, deps, async () => {
+    const rows = await run<KpiRow>("the key figures", kpiQuery(scope, filters, current, previous));
+    const cur = emptyFigures();
+    const prev = previous ? emptyFigures() : null;
+    const others = new Map<string, number>();
+    for (const r of rows) {
+      if (r.currency !== scope.currency) {
+        if (r.isCurrent) others.set(r.currency, (others.get(r.currency) ?? 0) + r.count);
+        continue;
+      }
+      const target = r.isCurrent ? cur : prev;
+      if (!target) continue;
+      target.total += BigInt(r.total);
+      target.count += r.count;
+      target.waiting += r.waiting;
+      target.missingReceipt += r.missingReceipt;
     }
-    const target = r.isCurrent ? cur : prev;
-    if (!target) continue;
-    target.total += BigInt(r.total);
-    target.count += r.count;
-    target.waiting += r.waiting;
-    target.missingReceipt += r.missingReceipt;
-  }
-  for (const f of prev ? [cur, prev] : [cur]) f.average = averageMinors(f.total, f.count);
-  return {
-    currency: scope.currency,
-    current: cur,
-    previous: prev,
-    otherCurrencies: [...others].map(([currency, count]) => ({ currency, count })),
-  };
+    for (const f of prev ? [cur, prev] : [cur]) f.average = averageMinors(f.total, f.count);
+    return {
+      currency: scope.currency,
+      current: cur,
+      previous: prev,
+      otherCurrencies: [...others].map(([currency, count]) => ({ currency, count })),
+    };
+  });
 }
 
+/** `month` is "YYYY-MM" and `start` the instant it begins, both in the company's time zone. */
 export type MonthlyPoint = { month: string; start: Date; total: bigint; count: number };
 
-/** Spend per month for the 12 months up to now (all filters except the period apply). */
-export async function fetchMonthlySpend(scope: DashboardScope, filters: ExpenseFilters): Promise<MonthlyPoint[]> {
-  const months = last12Months(scope.now);
-  const range: DateRange = { start: months[0].start, end: months[11].end };
-  const rows = await run<{ month: Date; total: bigint; count: number }>(
-    "monthly spend",
-    monthlySpendQuery(scope.companyId, filters, range, scope.currency),
-  );
-  const byMonth = new Map(rows.map((r) => [new Date(r.month).toISOString().slice(0, 7), r]));
-  return months.map(({ start }) => {
-    const key = start.toISOString().slice(0, 7);
-    const row = byMonth.get(key);
-    return { month: key, start, total: row ? BigInt(row.total) : 0n, count: row?.count ?? 0 };
+/** Spend per calendar month (company time zone) for the 12 months up to now; every filter but the period applies. */
+export function fetchMonthlySpend(scope: DashboardScope, filters: ExpenseFilters): Promise<MonthlyPoint[]> {
+  const months = last12Months(scope.now, scope.timeZone);
+  const deps = [filterDeps(filters), months[0].key, months[11].key];
+  return cachedRead("monthly", scope, deps, async () => {
+    const rows = await run<{ month: Date; total: bigint; count: number }>(
+      "monthly spend",
+      monthlySpendQuery(scope, filters, months, scope.currency),
+    );
+    // Months come back as their local start in wall time (timestamp without zone), read as UTC here.
+    const byMonth = new Map(rows.map((r) => [new Date(r.month).toISOString().slice(0, 7), r]));
+    return months.map(({ key, start }) => {
+      const row = byMonth.get(key);
+      return { month: key, start, total: row ? BigInt(row.total) : 0n, count: row?.count ?? 0 };
+    });
   });
 }
 
@@ -141,34 +207,17 @@ export type BreakdownItem = { key: string | null; label: string; total: bigint; 
 const UNKNOWN_CATEGORY_LABEL = "Unknown category";
 
 /** Labels for breakdown keys whose name is not synced (or that have none). */
-function fallbackLabel(dim: BreakdownDimension, key: string | null): string {
+function fallbackLabel(dim: BreakdownDimension, key: string | null, teams: Map<string, string>): string {
   if (dim === "family") return key ? familyLabel(key) : "Unknown";
   if (dim === "category")
     return key === UNKNOWN_ACCOUNT_ID ? UNKNOWN_ACCOUNT_LABEL : key ? UNKNOWN_CATEGORY_LABEL : UNCATEGORISED_LABEL;
-  if (dim === "team") return key ? "Unknown team" : "No team";
+  if (dim === "team") return key ? (teams.get(key) ?? teamLabel({ id: key, name: null }, [])) : "No team";
+  if (dim === "tag") return key ? "Unknown tag" : "No tag";
   return key ? "Unknown employee" : "No employee";
 }
 
-/**
- * Spend over the period grouped by `dim`, the `top` largest first and the rest summed as "Other"
- * (so the bars always add up to the total).
- */
-export async function fetchBreakdown(
-  scope: DashboardScope,
-  filters: ExpenseFilters,
-  dim: BreakdownDimension,
-  top = 10,
-): Promise<BreakdownItem[]> {
-  const rows = await run<{ key: string | null; label: string | null; total: bigint; count: number }>(
-    `spend by ${dim}`,
-    breakdownQuery(scope.companyId, filters, scope.period.current, scope.currency, dim),
-  );
-  const items: BreakdownItem[] = rows.map((r) => ({
-    key: r.key,
-    label: r.label ?? fallbackLabel(dim, r.key),
-    total: BigInt(r.total),
-    count: r.count,
-  }));
+/** The `top` largest first and the rest summed as "Other", so the bars always add up to the total. */
+function topWithOther(items: BreakdownItem[], top: number): BreakdownItem[] {
   if (items.length <= top) return items;
   const rest = items.slice(top);
   return [
@@ -183,6 +232,67 @@ export async function fetchBreakdown(
   ];
 }
 
+type BreakdownRow = { key: string | null; label: string | null; total: bigint; count: number };
+
+async function breakdownItems(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  dim: BreakdownDimension,
+  tagGroup: string | null,
+): Promise<BreakdownItem[]> {
+  const range = scope.period.current;
+  const deps = [filterDeps(filters), rangeDeps(range), dim, tagGroup];
+  return cachedRead("breakdown", scope, deps, async () => {
+    const [rows, teams] = await Promise.all([
+      run<BreakdownRow>(`spend by ${dim}`, breakdownQuery(scope, filters, range, scope.currency, dim, tagGroup)),
+      dim === "team" ? fetchTeamLabels(scope) : Promise.resolve(new Map<string, string>()),
+    ]);
+    return rows.map((r) => ({
+      key: r.key,
+      label: r.label ?? fallbackLabel(dim, r.key, teams),
+      total: BigInt(r.total),
+      count: r.count,
+    }));
+  });
+}
+
+/**
+ * Spend over the period grouped by `dim` (not "tag": fetchTagBreakdown). Category gives each split
+ * item's amount to its own account where the entry's split items add up (sql.ts, breakdownQuery).
+ */
+export async function fetchBreakdown(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  dim: Exclude<BreakdownDimension, "tag">,
+  top = 10,
+): Promise<BreakdownItem[]> {
+  return topWithOther(await breakdownItems(scope, filters, dim, null), top);
+}
+
+export type TagBreakdown = {
+  /** The company's tag groups, for choosing one. */
+  groups: { id: string; name: string }[];
+  /** The group shown: `filters.tagGroup` when it is one of the company's, else the first. */
+  group: { id: string; name: string } | null;
+  items: BreakdownItem[];
+};
+
+/** Spend over the period by the tags of one tag group; split items' amounts go to their own tags. */
+export async function fetchTagBreakdown(
+  scope: DashboardScope,
+  filters: ExpenseFilters,
+  top = 10,
+): Promise<TagBreakdown> {
+  const { tagGroups } = await fetchFilterOptions(scope);
+  const groups = tagGroups.map(({ id, name }) => ({ id, name }));
+  const group = groups.find((g) => g.id === filters.tagGroup) ?? groups[0] ?? null;
+  if (!group) return { groups, group: null, items: [] };
+  const items = (await breakdownItems(scope, filters, "tag", group.id)).map((i) =>
+    i.key === null ? { ...i, label: `No ${group.name} tag` } : i,
+  );
+  return { groups, group, items: topWithOther(items, top) };
+}
+
 export type EntryRow = {
   id: string;
   performedAt: Date;
@@ -190,7 +300,9 @@ export type EntryRow = {
   status: string;
   reviewStatus: string;
   exportStatus: string;
+  /** Only where Pleo sent a name (it documents none): the sandbox's default mode. */
   supplierName: string | null;
+  supplier: SupplierIds | null;
   note: string | null;
   billMinors: bigint;
   billCurrency: string;
@@ -200,13 +312,22 @@ export type EntryRow = {
   employeeId: string | null;
   teamId: string | null;
   accountId: string | null;
+  splitCount: number;
   employeeName: string | null;
-  teamName: string | null;
   accountName: string | null;
   accountCode: string | null;
 };
 
 export type EntriesPage = { rows: EntryRow[]; total: number; page: number; pageCount: number; pageSize: number };
+
+/** How many entries a view matches: cached like a widget (a new page or sort order does not change it). */
+function fetchEntryCount(scope: DashboardScope, filters: ExpenseFilters): Promise<number> {
+  const range = scope.period.current;
+  return cachedRead("count", scope, [filterDeps(filters), rangeDeps(range)], async () => {
+    const counts = await run<{ count: number }>("the number of expenses", tableCountQuery(scope, filters, range));
+    return counts[0]?.count ?? 0;
+  });
+}
 
 /** One page of the expenses table plus the number of matching entries. */
 export async function fetchEntriesPage(
@@ -216,11 +337,10 @@ export async function fetchEntriesPage(
 ): Promise<EntriesPage> {
   const range = scope.period.current;
   const offset = (filters.page - 1) * pageSize;
-  const [rows, counts] = await Promise.all([
-    run<EntryRow>("expenses", tablePageQuery(scope.companyId, filters, range, pageSize, offset)),
-    run<{ count: number }>("the number of expenses", tableCountQuery(scope.companyId, filters, range)),
+  const [rows, total] = await Promise.all([
+    run<EntryRow>("expenses", tablePageQuery(scope, filters, range, pageSize, offset)),
+    fetchEntryCount(scope, filters),
   ]);
-  const total = counts[0]?.count ?? 0;
   return { rows, total, page: filters.page, pageSize, pageCount: Math.max(1, Math.ceil(total / pageSize)) };
 }
 
@@ -228,31 +348,84 @@ export type FilterOptions = {
   employees: { id: string; name: string }[];
   teams: { id: string; name: string }[];
   categories: { id: string; name: string }[];
+  tagGroups: { id: string; name: string; tags: { id: string; name: string }[] }[];
 };
 
-/** Choices for the filter selects (names from the synced directory and chart of accounts). */
-export async function fetchFilterOptions(companyId: string): Promise<FilterOptions> {
-  const [employees, teams, accounts] = await Promise.all([
-    db.employee.findMany({
-      where: { companyId },
-      select: { id: true, firstName: true, lastName: true },
-      orderBy: [{ firstName: "asc" }, { lastName: "asc" }],
-    }),
-    db.team.findMany({ where: { companyId }, select: { id: true, name: true }, orderBy: { name: "asc" } }),
-    db.ledgerAccount.findMany({
-      where: { companyId },
-      select: { id: true, name: true, code: true, archived: true },
-      orderBy: [{ code: "asc" }, { name: "asc" }],
-    }),
+/**
+ * Names for the teams of a company, by id. Pleo documents no teams API, so most teams have no name:
+ * they read as "Team 1a2b3c4d · Mette Jensen, Lars Nielsen +3", the employees seen on their entries
+ * (most recent first). A name from a teams list (the sandbox's extension) is used where there is one.
+ */
+export function fetchTeamLabels(scope: DashboardScope): Promise<Map<string, string>> {
+  return cachedRead("team-labels", scope, null, () => teamLabels(scope.companyId));
+}
+
+async function teamLabels(companyId: string): Promise<Map<string, string>> {
+  const [teams, members] = await Promise.all([
+    db.team.findMany({ where: { companyId }, select: { id: true, name: true } }),
+    db.$queryRaw<{ teamId: string; firstName: string; lastName: string }[]>`
+      SELECT m."teamId"::text AS "teamId", p."firstName", p."lastName"
+      FROM "TeamMember" m JOIN "Employee" p ON p."id" = m."employeeId" AND p."companyId" = m."companyId"
+      WHERE m."companyId" = ${companyId}::uuid
+      ORDER BY m."lastSeenAt" DESC, p."firstName", p."lastName"`,
   ]);
-  return {
-    employees: employees.map((e) => ({ id: e.id, name: employeeName(e) })),
-    teams,
-    categories: accounts.map((a) => ({ id: a.id, name: `${categoryLabel(a)}${a.archived ? " (archived)" : ""}` })),
-  };
+  const byTeam = new Map<string, string[]>();
+  for (const m of members) byTeam.set(m.teamId, [...(byTeam.get(m.teamId) ?? []), employeeName(m)]);
+  return new Map(teams.map((t) => [t.id, teamLabel(t, byTeam.get(t.id) ?? [])]));
+}
+
+/** Choices for the filter selects (names from the synced directory and chart of accounts). */
+export function fetchFilterOptions(scope: DashboardScope): Promise<FilterOptions> {
+  const { companyId } = scope;
+  return cachedRead("filter-options", scope, null, async () => {
+    const [employees, teams, accounts, groups] = await Promise.all([
+      db.employee.findMany({
+        where: { companyId },
+        select: { id: true, firstName: true, lastName: true },
+        orderBy: [{ firstName: "asc" }, { lastName: "asc" }],
+      }),
+      fetchTeamLabels(scope),
+      db.ledgerAccount.findMany({
+        where: { companyId },
+        select: { id: true, name: true, code: true, archived: true },
+        orderBy: [{ code: "asc" }, { name: "asc" }],
+      }),
+      db.tagGroup.findMany({
+        where: { companyId },
+        select: {
+          id: true,
+          name: true,
+          archived: true,
+          tags: { where: { companyId }, select: { id: true, name: true, archived: true }, orderBy: { name: "asc" } },
+        },
+        orderBy: { name: "asc" },
+      }),
+    ]);
+    const archived = (x: { name: string; archived: boolean }) => `${x.name}${x.archived ? " (archived)" : ""}`;
+    return {
+      employees: employees.map((e) => ({ id: e.id, name: employeeName(e) })),
+      teams: [...teams].map(([id, name]) => ({ id, name })).sort((a, b) => a.name.localeCompare(b.name)),
+      categories: accounts.map((a) => ({ id: a.id, name: `${categoryLabel(a)}${a.archived ? " (archived)" : ""}` })),
+      tagGroups: groups
+        .filter((g) => g.tags.length > 0)
+        .sort((a, b) => Number(a.archived) - Number(b.archived))
+        .map((g) => ({
+          id: g.id,
+          name: archived(g),
+          tags: g.tags.map((t) => ({ id: t.id, name: archived(t) })),
+        })),
+    };
+  });
 }
 
 export type EntryDetail = NonNullable<Awaited<ReturnType<typeof fetchEntryDetail>>>;
+
+type TagRef = { tagGroupId: string; tagId: string };
+
+const tagRefs = (json: unknown): TagRef[] =>
+  Array.isArray(json)
+    ? json.filter((t): t is TagRef => typeof t?.tagId === "string" && typeof t?.tagGroupId === "string")
+    : [];
 
 /** Everything about one entry, with names for its ids; null when it is not this company's (or outside its history window). */
 export async function fetchEntryDetail(companyId: string, entryId: string) {
@@ -262,24 +435,20 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
     include: { splitItems: { orderBy: { id: "asc" } } },
   });
   if (!entry) return null;
-  const tagRefs = (json: unknown) =>
-    Array.isArray(json)
-      ? json.filter(
-          (t): t is { tagGroupId: string; tagId: string } =>
-            typeof t?.tagId === "string" && typeof t?.tagGroupId === "string",
-        )
-      : [];
   const entryTags = tagRefs(entry.tags);
   const splitTags = entry.splitItems.flatMap((s) => tagRefs(s.tags));
-  const accountIds = [entry.accountId, ...entry.splitItems.map((s) => s.accountId)].filter((x): x is string => !!x);
-  const tagIds = [...entryTags, ...splitTags].map((t) => t.tagId);
-  const groupIds = [...entryTags, ...splitTags].map((t) => t.tagGroupId);
-  const [employee, team, accounts, tags, groups] = await Promise.all([
-    entry.employeeId ? db.employee.findUnique({ where: { id: entry.employeeId } }) : null,
-    entry.teamId ? db.team.findUnique({ where: { id: entry.teamId } }) : null,
+  const uuids = (ids: (string | null)[]) => ids.filter((x): x is string => !!x && isUuid(x));
+  const accountIds = uuids([entry.accountId, ...entry.splitItems.map((s) => s.accountId)]);
+  const taxCodeIds = uuids([entry.taxCodeId, ...entry.splitItems.map((s) => s.taxCodeId)]);
+  const tagIds = uuids([...entryTags, ...splitTags].map((t) => t.tagId));
+  const groupIds = uuids([...entryTags, ...splitTags].map((t) => t.tagGroupId));
+  const [employee, team, accounts, tags, groups, taxCodes] = await Promise.all([
+    entry.employeeId ? db.employee.findFirst({ where: { id: entry.employeeId, companyId } }) : null,
+    entry.teamId ? teamLabels(companyId).then((m) => m.get(entry.teamId!) ?? null) : null,
     db.ledgerAccount.findMany({ where: { id: { in: accountIds }, companyId } }),
     db.tag.findMany({ where: { id: { in: tagIds }, companyId } }),
     db.tagGroup.findMany({ where: { id: { in: groupIds }, companyId } }),
+    db.taxCode.findMany({ where: { id: { in: taxCodeIds }, companyId } }),
   ]);
   const accountName = (id: string | null, code: string | null) => {
     if (!id) return code ? `Account ${code}` : UNCATEGORISED_LABEL;
@@ -287,20 +456,30 @@ export async function fetchEntryDetail(companyId: string, entryId: string) {
     const a = accounts.find((x) => x.id === id);
     return a ? categoryLabel(a) : `${UNKNOWN_CATEGORY_LABEL}${code ? ` (${code})` : ""}`;
   };
-  const tagName = (t: { tagGroupId: string; tagId: string }) => ({
+  const taxCodeName = (id: string | null) => {
+    if (!id) return null;
+    const t = taxCodes.find((x) => x.id === id);
+    return t ? taxCodeLabel({ ...t, rate: t.rate.toString() }) : "Tax code not synced";
+  };
+  const tagName = (t: TagRef) => ({
     group: groups.find((g) => g.id === t.tagGroupId)?.name ?? "Tag group",
     name: tags.find((x) => x.id === t.tagId)?.name ?? "Unknown tag",
   });
+  const supplier = (entry.supplier ?? null) as SupplierIds | null;
   return {
     ...entry,
+    supplier,
+    supplierLabel: supplierLabel(entry.supplierName, supplier),
     employeeName: employee ? employeeName(employee) : null,
     employeeEmail: employee?.email ?? null,
-    teamName: team?.name ?? null,
+    teamName: team ?? (entry.teamId ? teamLabel({ id: entry.teamId, name: null }, []) : null),
     categoryName: accountName(entry.accountId, entry.accountCode),
+    taxCodeName: taxCodeName(entry.taxCodeId),
     tagNames: entryTags.map(tagName),
     splits: entry.splitItems.map((s) => ({
       ...s,
       categoryName: accountName(s.accountId, s.accountCode),
+      taxCodeName: taxCodeName(s.taxCodeId),
       tagNames: tagRefs(s.tags).map(tagName),
     })),
   };
@@ -314,4 +493,13 @@ export async function fetchEntryCompanyId(entryId: string): Promise<string | nul
     select: { companyId: true },
   });
   return row?.companyId ?? null;
+}
+
+/** Tag names of a company by tag id, "Group: Tag" (the CSV export). */
+export async function fetchTagNames(companyId: string): Promise<Map<string, string>> {
+  const tags = await db.tag.findMany({
+    where: { companyId },
+    select: { id: true, name: true, tagGroup: { select: { name: true } } },
+  });
+  return new Map(tags.map((t) => [t.id, `${t.tagGroup.name}: ${t.name}`]));
 }

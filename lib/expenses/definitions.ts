@@ -89,9 +89,53 @@ export const UNKNOWN_ACCOUNT_ID = "00000000-0000-0000-0000-000000000000";
 export const UNCATEGORISED_LABEL = "Uncategorised";
 export const UNKNOWN_ACCOUNT_LABEL = "“I don't know”";
 
+/** What the dashboard shows where a value is unknown or absent (Pleo leaves many fields optional). */
+export const UNKNOWN_VALUE = "—";
+
 /** How names read everywhere; the SQL that builds them in queries (lib/expenses/sql.ts) matches. */
 export const employeeName = (p: { firstName: string; lastName: string }) => `${p.firstName} ${p.lastName}`;
 export const categoryLabel = (a: { code: string | null; name: string }) => (a.code ? `${a.code} ${a.name}` : a.name);
+
+/**
+ * A team's label. Pleo documents no teams API (entries carry only `teamId`), so unless a name is known
+ * a team reads as the start of its id plus the employees seen on its entries, never a bare UUID:
+ * "Team 1a2b3c4d · Mette Jensen, Lars Nielsen +3".
+ */
+export function teamLabel(team: { id: string; name: string | null }, memberNames: string[]): string {
+  if (team.name) return team.name;
+  const shown = memberNames.slice(0, 2).join(", ");
+  const more = memberNames.length > 2 ? ` +${memberNames.length - 2}` : "";
+  return `Team ${team.id.slice(0, 8)}${shown ? ` · ${shown}${more}` : ""}`;
+}
+
+/** AccountingEntrySupplier as stored: identifiers only (Pleo documents no supplier name). */
+export type SupplierIds = {
+  cif?: string | null;
+  documentNumber?: string | null;
+  documentType?: string | null;
+  externalAccountNumber?: string | null;
+  externalSupplierId?: string | null;
+};
+
+/**
+ * How a supplier reads: its name where Pleo sent one (it documents none; the sandbox's default mode
+ * sends it), otherwise its document number and/or supplier id; null when there is nothing.
+ */
+export function supplierLabel(name: string | null, ids: SupplierIds | null): string | null {
+  if (name) return name;
+  const parts = [
+    ids?.documentNumber ? `Document ${ids.documentNumber}` : null,
+    ids?.externalSupplierId ? `Supplier ${ids.externalSupplierId}` : null,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join(" · ") : null;
+}
+
+/** "VAT 25% · 25% (VAT25)": the tax code's name, its rate (Pleo's decimal, 0.25) and code. */
+export function taxCodeLabel(t: { name: string; rate: string; code: string | null }): string {
+  const rate = Number(t.rate);
+  const pct = Number.isFinite(rate) ? `${+(rate * 100).toFixed(4)}%` : t.rate;
+  return `${t.name} · ${pct}${t.code ? ` (${t.code})` : ""}`;
+}
 
 /** GUESSED: Pleo does not document deep links into its web app; this is the most plausible shape. */
 export function pleoAppEntryUrl(entryId: string): string {

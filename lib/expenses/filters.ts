@@ -5,7 +5,15 @@
  */
 import { z } from "zod";
 import { FAMILIES, REVIEW_STATUSES, STATUSES, type EntryStatus, type Family, type ReviewStatus } from "./definitions";
-import { PERIODS, isoDate, parseIsoDate, resolvePeriod, type Period, type ResolvedPeriod } from "./period";
+import {
+  FALLBACK_TIME_ZONE,
+  PERIODS,
+  isoDate,
+  parseIsoDate,
+  resolvePeriod,
+  type Period,
+  type ResolvedPeriod,
+} from "./period";
 
 export const SORT_KEYS = ["date", "amount", "supplier", "family", "status"] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
@@ -25,10 +33,13 @@ export type ExpenseFilters = {
   review?: ReviewStatus | "WAITING";
   employee?: string;
   team?: string;
-  category?: string; // account id, or "none" for uncategorised
+  category?: string; // account id (on the entry or one of its split items), or "none" for uncategorised
+  tag?: string; // tag id (on the entry or one of its split items)
   currency?: string; // purchase (transaction) currency
   receipt?: "missing";
   q?: string;
+  /** Which tag group the "spend by tag" breakdown shows (a view setting, not a filter). */
+  tagGroup?: string;
   sort: SortKey;
   dir: SortDir;
   page: number;
@@ -47,6 +58,7 @@ export const FILTER_KEYS = [
   "employee",
   "team",
   "category",
+  "tag",
   "currency",
   "receipt",
   "q",
@@ -65,6 +77,8 @@ const FIELDS = {
   employee: { schema: uuid, name: "employee" },
   team: { schema: uuid, name: "team" },
   category: { schema: z.union([uuid, z.literal("none")]), name: "category" },
+  tag: { schema: uuid, name: "tag" },
+  tagGroup: { schema: uuid, name: "tag group" },
   currency: { schema: z.string().regex(/^[A-Z]{3}$/), name: "currency" },
   receipt: { schema: z.literal("missing"), name: "receipt filter" },
   q: { schema: z.string().max(MAX_SEARCH_LENGTH), name: "search" },
@@ -121,7 +135,7 @@ export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
     const to = toRaw ? parseIsoDate(toRaw) : null;
     if (!from || !to) {
       issues.push("A custom period needs a valid start and end date (YYYY-MM-DD); showing this month.");
-    } else if (from > to) {
+    } else if (isoDate(from) > isoDate(to)) {
       issues.push("The custom period ends before it starts; showing this month.");
     } else {
       Object.assign(out, { period: "custom", from: isoDate(from), to: isoDate(to) });
@@ -134,18 +148,23 @@ export function parseExpenseFilters(params: SearchParamsInput): ParsedFilters {
     const value = take(key);
     if (value !== undefined) (out as Record<string, unknown>)[key] = value;
   }
+  const tagGroup = take("tagGroup");
+  if (tagGroup) out.tagGroup = tagGroup;
   out.sort = take("sort") ?? out.sort;
   out.dir = take("dir") ?? (first(params, "sort") && !first(params, "dir") && out.sort !== "date" ? "asc" : out.dir);
   out.page = take("page") ?? 1;
   return { filters: out, issues };
 }
 
-/** Date ranges of the filters' period (current and comparison), for queries and labels. */
-export function periodOf(filters: ExpenseFilters, now: Date): ResolvedPeriod {
+/** Date ranges of the filters' period (current and comparison) in the company's zone, for queries and labels. */
+export function periodOf(filters: ExpenseFilters, now: Date, timeZone: string = FALLBACK_TIME_ZONE): ResolvedPeriod {
   if (filters.period === "custom" && filters.from && filters.to) {
-    return resolvePeriod("custom", now, { from: parseIsoDate(filters.from)!, to: parseIsoDate(filters.to)! });
+    return resolvePeriod("custom", now, timeZone, {
+      from: parseIsoDate(filters.from)!,
+      to: parseIsoDate(filters.to)!,
+    });
   }
-  return resolvePeriod(filters.period === "custom" ? DEFAULT_FILTERS.period : filters.period, now);
+  return resolvePeriod(filters.period === "custom" ? DEFAULT_FILTERS.period : filters.period, now, timeZone);
 }
 
 /**
@@ -167,6 +186,7 @@ export function filtersToSearchParams(
     const v = filters[key];
     if (v) p.set(key, v);
   }
+  if (filters.tagGroup) p.set("tagGroup", filters.tagGroup);
   if (filters.sort !== DEFAULT_FILTERS.sort || filters.dir !== DEFAULT_FILTERS.dir) {
     p.set("sort", filters.sort);
     p.set("dir", filters.dir);

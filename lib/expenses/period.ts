@@ -1,6 +1,10 @@
 /**
- * Reporting periods. All boundaries are UTC midnights and ranges are half-open [start, end), so a
- * month is exactly the entries whose performedAt falls in it, whatever the server's time zone.
+ * Reporting periods: calendar ranges in the company's time zone (from its country: lib/pleo/country.ts,
+ * stored on PleoCompany by the sync; UTC when unknown). "This month" for a Copenhagen company runs from
+ * local midnight on the 1st, 23:00 or 22:00 UTC the day before depending on daylight saving time.
+ * Ranges are instants, half-open [start, end), so a month is exactly the entries performed in it,
+ * whatever the server's own zone. Days are calendar days, so a range across a clock change is 23 or 25
+ * hours longer or shorter, never off by one hour at its edges.
  */
 
 export const PERIODS = [
@@ -30,110 +34,226 @@ export const PERIOD_LABELS: Record<Period, string> = {
   custom: "Custom range",
 };
 
+/** Where no country tells the company's zone. */
+export const FALLBACK_TIME_ZONE = "UTC";
+
+/** A day on the calendar, in no particular zone; `month` is 0-based like Date's. */
+export type CalendarDate = { year: number; month: number; day: number };
+
 export type DateRange = { start: Date; end: Date };
 export type ResolvedPeriod = {
   current: DateRange | null;
   previous: DateRange | null;
   label: string;
   previousLabel: string | null;
+  /** The IANA zone the ranges are calendar ranges in. */
+  timeZone: string;
+  /** The current range's first and last day (inclusive), for labels and file names. */
+  days: { first: CalendarDate; last: CalendarDate } | null;
 };
 
-const DAY = 86_400_000;
-const utc = (y: number, m: number, d = 1) => new Date(Date.UTC(y, m, d));
-const startOfDay = (t: Date) => utc(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate());
-const addMonths = (t: Date, n: number) => utc(t.getUTCFullYear(), t.getUTCMonth() + n, t.getUTCDate());
+const DAY_MS = 86_400_000;
 
-function monthsRange(start: Date, months: number): { current: DateRange; previous: DateRange } {
-  return {
-    current: { start, end: addMonths(start, months) },
-    previous: { start: addMonths(start, -months), end: start },
-  };
+/** Normalise (e.g. month 12 → January of the next year) through UTC arithmetic, which has no zone. */
+function calendar(year: number, month: number, day = 1): CalendarDate {
+  const d = new Date(Date.UTC(year, month, day));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate() };
 }
+const addDays = (c: CalendarDate, n: number) => calendar(c.year, c.month, c.day + n);
+export const addMonths = (c: CalendarDate, n: number) => calendar(c.year, c.month + n, c.day);
+/** A calendar date as a UTC-midnight Date: only for formatting and day arithmetic. */
+const asUtc = (c: CalendarDate) => new Date(Date.UTC(c.year, c.month, c.day));
+const daysBetween = (a: CalendarDate, b: CalendarDate) =>
+  Math.round((asUtc(b).getTime() - asUtc(a).getTime()) / DAY_MS);
 
-function daysRange(start: Date, end: Date): { current: DateRange; previous: DateRange } {
-  const len = end.getTime() - start.getTime();
-  return { current: { start, end }, previous: { start: new Date(start.getTime() - len), end: start } };
-}
-
-/** "YYYY-MM-DD" → UTC midnight, or null when not a real calendar date. */
-export function parseIsoDate(value: string): Date | null {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
-  const d = new Date(`${value}T00:00:00.000Z`);
-  return Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value ? null : d;
-}
-
-export const isoDate = (d: Date) => d.toISOString().slice(0, 10);
-
-function formatRange(r: DateRange, locale = "en-GB"): string {
-  const fmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
-  const lastDay = new Date(r.end.getTime() - DAY);
-  // Whole calendar months read better as "November 2026" / "Jan 2026 – Dec 2026".
-  if (r.start.getUTCDate() === 1 && r.end.getUTCDate() === 1) {
-    const month = new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" });
-    if (addMonths(r.start, 1).getTime() === r.end.getTime()) return month.format(r.start);
-    const short = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" });
-    return `${short.format(r.start)} – ${short.format(lastDay)}`;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function partsFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, f);
   }
-  return r.start.getTime() === lastDay.getTime()
-    ? fmt.format(r.start)
-    : `${fmt.format(r.start)} – ${fmt.format(lastDay)}`;
+  return f;
 }
+
+/** Is this an IANA zone the runtime knows? */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    partsFormatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Local wall-clock fields of an instant in `timeZone`. */
+function wallClock(instant: number, timeZone: string) {
+  const parts: Record<string, number> = {};
+  for (const p of partsFormatter(timeZone).formatToParts(new Date(instant))) {
+    if (p.type !== "literal") parts[p.type] = Number(p.value);
+  }
+  return parts as { year: number; month: number; day: number; hour: number; minute: number; second: number };
+}
+
+/** Offset of `timeZone` from UTC at an instant, in ms (Copenhagen in summer: +2 h). */
+function offsetAt(instant: number, timeZone: string): number {
+  const w = wallClock(instant, timeZone);
+  const asUtcMs = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtcMs - Math.floor(instant / 1000) * 1000;
+}
+
+/** The calendar date an instant falls on in `timeZone`. */
+export function calendarDateIn(instant: Date, timeZone: string): CalendarDate {
+  const w = wallClock(instant.getTime(), timeZone);
+  return { year: w.year, month: w.month - 1, day: w.day };
+}
+
+/** The instant a calendar day starts in `timeZone` (its local midnight, or the first hour after a gap). */
+export function startOfDayIn(date: CalendarDate, timeZone: string): Date {
+  const c = calendar(date.year, date.month, date.day);
+  const wall = Date.UTC(c.year, c.month, c.day);
+  let t = wall - offsetAt(wall, timeZone);
+  t = wall - offsetAt(t, timeZone);
+  // Where the clock jumps over midnight the day starts at the first instant that is on that date.
+  const on = calendarDateIn(new Date(t), timeZone);
+  if (on.year !== c.year || on.month !== c.month || on.day !== c.day) t += 3_600_000;
+  return new Date(t);
+}
+
+const rangeOfDays = (first: CalendarDate, endExclusive: CalendarDate, tz: string): DateRange => ({
+  start: startOfDayIn(first, tz),
+  end: startOfDayIn(endExclusive, tz),
+});
+
+/** "YYYY-MM-DD" → that calendar date, or null when not a real one. */
+export function parseIsoDate(value: string): CalendarDate | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const [y, m, d] = value.split("-").map(Number);
+  const c = calendar(y, m - 1, d);
+  return c.year === y && c.month === m - 1 && c.day === d ? c : null;
+}
+
+export const isoDate = (c: CalendarDate) =>
+  `${String(c.year).padStart(4, "0")}-${String(c.month + 1).padStart(2, "0")}-${String(c.day).padStart(2, "0")}`;
+
+/** "YYYY-MM" of a calendar date. */
+export const monthKey = (c: CalendarDate) => isoDate(c).slice(0, 7);
+
+function formatDays(first: CalendarDate, last: CalendarDate, locale = "en-GB"): string {
+  const fmt = new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+  const end = addDays(last, 1);
+  // Whole calendar months read better as "November 2026" / "Jan 2026 – Dec 2026".
+  if (first.day === 1 && end.day === 1) {
+    if (daysBetween(addMonths(first, 1), end) === 0) {
+      return new Intl.DateTimeFormat(locale, { month: "long", year: "numeric", timeZone: "UTC" }).format(asUtc(first));
+    }
+    const short = new Intl.DateTimeFormat(locale, { month: "short", year: "numeric", timeZone: "UTC" });
+    return `${short.format(asUtc(first))} – ${short.format(asUtc(last))}`;
+  }
+  return daysBetween(first, last) === 0
+    ? fmt.format(asUtc(first))
+    : `${fmt.format(asUtc(first))} – ${fmt.format(asUtc(last))}`;
+}
+
+type Span = { first: CalendarDate; end: CalendarDate; prevFirst: CalendarDate };
 
 /**
- * The current and comparison ranges of a period. Calendar periods compare with the previous calendar
- * period of the same kind; rolling and custom ranges with the same number of days just before.
+ * The current and comparison ranges of a period in `timeZone`. Calendar periods compare with the
+ * previous calendar period of the same kind; rolling and custom ranges with as many days just before.
  * `custom` needs valid `from` ≤ `to` (inclusive days); the caller has validated them.
  */
-export function resolvePeriod(period: Period, now: Date, custom?: { from: Date; to: Date }): ResolvedPeriod {
-  const y = now.getUTCFullYear();
-  const m = now.getUTCMonth();
-  let ranges: { current: DateRange; previous: DateRange } | null;
+export function resolvePeriod(
+  period: Period,
+  now: Date,
+  timeZone: string = FALLBACK_TIME_ZONE,
+  custom?: { from: CalendarDate; to: CalendarDate },
+): ResolvedPeriod {
+  const today = calendarDateIn(now, timeZone);
+  const { year: y, month: m } = today;
+  const months = (first: CalendarDate, n: number): Span => ({
+    first,
+    end: addMonths(first, n),
+    prevFirst: addMonths(first, -n),
+  });
+  const days = (first: CalendarDate, end: CalendarDate): Span => ({
+    first,
+    end,
+    prevFirst: addDays(first, -daysBetween(first, end)),
+  });
+  let span: Span | null;
   switch (period) {
     case "this-month":
-      ranges = monthsRange(utc(y, m), 1);
+      span = months(calendar(y, m), 1);
       break;
     case "last-month":
-      ranges = monthsRange(utc(y, m - 1), 1);
+      span = months(calendar(y, m - 1), 1);
       break;
     case "this-quarter":
-      ranges = monthsRange(utc(y, m - (m % 3)), 3);
+      span = months(calendar(y, m - (m % 3)), 3);
       break;
     case "last-quarter":
-      ranges = monthsRange(utc(y, m - (m % 3) - 3), 3);
+      span = months(calendar(y, m - (m % 3) - 3), 3);
       break;
     case "this-year":
-      ranges = monthsRange(utc(y, 0), 12);
+      span = months(calendar(y, 0), 12);
       break;
     case "last-year":
-      ranges = monthsRange(utc(y - 1, 0), 12);
+      span = months(calendar(y - 1, 0), 12);
       break;
     case "last-12-months":
-      ranges = monthsRange(utc(y, m - 11), 12);
+      span = months(calendar(y, m - 11), 12);
       break;
     case "last-30-days": {
-      const end = new Date(startOfDay(now).getTime() + DAY);
-      ranges = daysRange(new Date(end.getTime() - 30 * DAY), end);
+      const end = addDays(today, 1);
+      span = days(addDays(end, -30), end);
       break;
     }
-    case "custom": {
+    case "custom":
       if (!custom) throw new Error("custom period needs from/to");
-      ranges = daysRange(custom.from, new Date(custom.to.getTime() + DAY));
+      span = days(custom.from, addDays(custom.to, 1));
       break;
-    }
     case "all":
-      ranges = null;
+      span = null;
       break;
   }
-  if (!ranges) return { current: null, previous: null, label: PERIOD_LABELS.all, previousLabel: null };
+  if (!span) {
+    return { current: null, previous: null, label: PERIOD_LABELS.all, previousLabel: null, timeZone, days: null };
+  }
+  const last = addDays(span.end, -1);
   return {
-    ...ranges,
-    label: formatRange(ranges.current),
-    previousLabel: formatRange(ranges.previous),
+    current: rangeOfDays(span.first, span.end, timeZone),
+    previous: rangeOfDays(span.prevFirst, span.first, timeZone),
+    label: formatDays(span.first, last),
+    previousLabel: formatDays(span.prevFirst, addDays(span.first, -1)),
+    timeZone,
+    days: { first: span.first, last },
   };
 }
 
-/** The 12 calendar months ending with the month that contains `now` (UTC), oldest first. */
-export function last12Months(now: Date): DateRange[] {
-  const first = utc(now.getUTCFullYear(), now.getUTCMonth() - 11);
-  return Array.from({ length: 12 }, (_, i) => ({ start: addMonths(first, i), end: addMonths(first, i + 1) }));
+export type MonthRange = DateRange & { key: string; first: CalendarDate };
+
+/** The 12 calendar months in `timeZone` ending with the month that contains `now`, oldest first. */
+export function last12Months(now: Date, timeZone: string = FALLBACK_TIME_ZONE): MonthRange[] {
+  const today = calendarDateIn(now, timeZone);
+  const first = calendar(today.year, today.month - 11);
+  return Array.from({ length: 12 }, (_, i) => {
+    const month = addMonths(first, i);
+    return { key: monthKey(month), first: month, ...rangeOfDays(month, addMonths(month, 1), timeZone) };
+  });
+}
+
+/** "Copenhagen time (Europe/Copenhagen)" — how the page says which zone its periods are in. */
+export function describeTimeZone(timeZone: string): string {
+  if (timeZone === "UTC") return "UTC";
+  const city = timeZone.split("/").at(-1)!.replace(/_/g, " ");
+  return `${city} time (${timeZone})`;
 }

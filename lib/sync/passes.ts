@@ -17,7 +17,7 @@ import {
   restartBackfill,
   startBackfillExtension,
 } from "@/lib/sync/state";
-import { fetchDirectory, saveWalletCurrency, writeDirectory } from "@/lib/sync/write-directory";
+import { bumpDataVersion, fetchDirectory, saveWalletCurrency, writeDirectory } from "@/lib/sync/write-directory";
 import {
   addCounts,
   emptyCounts,
@@ -59,7 +59,7 @@ export async function refreshDirectory(ctx: RunContext, source: SyncSource): Pro
   const directory = await fetchDirectory(source, ctx.log);
   if (ctx.signal.aborted) throw new SyncAbortedError();
   await db.$transaction(async (tx) => {
-    await writeDirectory(tx, ctx.lease.companyId, directory);
+    if ((await writeDirectory(tx, ctx.lease.companyId, directory)) > 0) await bumpDataVersion(tx, ctx.lease.companyId);
     await renewLease(tx, ctx.lease);
   }, TX_OPTIONS);
 }
@@ -77,7 +77,8 @@ async function commitPage(
   const currency = walletCurrencyOf(page.items);
   const counts = await db.$transaction(async (tx) => {
     const c = await writeEntryPage(tx, companyId, page.items);
-    if (currency && !ctx.currencyChecked) await saveWalletCurrency(tx, companyId, currency);
+    const currencyChanged = currency && !ctx.currencyChecked ? await saveWalletCurrency(tx, companyId, currency) : 0;
+    if (c.created + c.updated + c.deleted + currencyChanged > 0) await bumpDataVersion(tx, companyId);
     await saveState(tx);
     await addToRun(tx, ctx.runId, 1, c);
     return c;
@@ -187,6 +188,7 @@ export async function reconcile(
       ...emptyCounts(),
       deleted: await markMissingAsDeleted(tx, ctx.lease.companyId, seen, coveredFrom),
     };
+    if (counts.deleted > 0) await bumpDataVersion(tx, ctx.lease.companyId);
     await completeReconcile(tx, ctx.lease, startedAt);
     await addToRun(tx, ctx.runId, 0, counts);
     addCounts(ctx.counts, counts);

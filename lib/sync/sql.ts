@@ -5,15 +5,18 @@ import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 /** Anything that can run raw SQL: the client itself or an interactive transaction. */
 export type SqlRunner = Pick<PrismaClient, "$queryRawUnsafe" | "$executeRawUnsafe"> | Prisma.TransactionClient;
 
-export type ColumnType = "uuid" | "text" | "bigint" | "integer" | "boolean" | "timestamp" | "jsonb";
+export type ColumnType =
+  "uuid" | "text" | "text[]" | "bigint" | "integer" | "numeric" | "boolean" | "timestamp" | "jsonb";
 
 export type Column = { name: string; type: ColumnType };
 
 const SQL_TYPE: Record<ColumnType, string> = {
   uuid: "uuid",
   text: "text",
+  "text[]": "text[]",
   bigint: "bigint",
   integer: "integer",
+  numeric: "numeric",
   boolean: "boolean",
   timestamp: "timestamp(3)",
   jsonb: "jsonb",

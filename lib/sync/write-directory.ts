@@ -2,16 +2,17 @@ import "server-only";
 
 import { PleoApiError } from "@/lib/pleo/errors";
 import { collectAll } from "@/lib/pleo/paginate";
-import type { Company, Employee, LedgerAccount, Tag, TagGroup, Team } from "@/lib/pleo/types";
+import type { Company, Employee, LedgerAccount, Tag, TagGroup, TaxCode, Team } from "@/lib/pleo/types";
 import type { Logger } from "@/lib/log";
 import type { SyncSource } from "@/lib/sync/source";
 import { bulkUpsert, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
 
 /**
  * Company details and the lookup tables entries refer to (employees, teams, chart of accounts, tag
- * groups and tags). Small lists: fetched whole on each run, then written in one transaction with one
- * batch statement per table. Rows are never deleted here (entries keep their ids; an employee who left
- * still names their old expenses).
+ * groups and tags, tax codes). Small lists: fetched whole on each run, then written in one transaction
+ * with one batch statement per table. Rows are never deleted here (entries keep their ids; an employee
+ * who left still names their old expenses). The company's time zone (from its country) is written here
+ * only: changing it re-cuts the monthly rollup in the same transaction (a trigger).
  */
 
 export type Directory = {
@@ -21,13 +22,15 @@ export type Directory = {
   accounts: LedgerAccount[];
   tagGroups: TagGroup[];
   tags: Tag[];
+  taxCodes: TaxCode[];
 };
 
 const PAGE = { limit: 100 };
 
 /**
  * A list the connection cannot read (403: scope not granted) or that this Pleo does not offer (404:
- * teams are a sandbox extension) must not stop the expense sync: it is logged and left empty.
+ * teams are a sandbox extension, absent at Pleo) must not stop the expense sync: it is logged and left
+ * empty.
  */
 async function optional<T>(what: string, log: Logger, fetch: () => Promise<T[]>): Promise<T[]> {
   try {
@@ -44,17 +47,18 @@ async function optional<T>(what: string, log: Logger, fetch: () => Promise<T[]>)
 export async function fetchDirectory(source: SyncSource, log: Logger): Promise<Directory> {
   // Independent lists in parallel (the client's limiter still paces them): the first entries reach the
   // dashboard sooner.
-  const [company, employees, teams, accounts, tagGroups] = await Promise.all([
+  const [company, employees, teams, accounts, tagGroups, taxCodes] = await Promise.all([
     source.getCompany(),
     optional("employees", log, () => collectAll((after) => source.listEmployees({ ...PAGE, after }))),
     optional("teams", log, () => collectAll((after) => source.listTeams({ ...PAGE, after }))),
     optional("accounts", log, () => collectAll((after) => source.listAccounts({ ...PAGE, after }))),
     optional("tagGroups", log, () => collectAll((after) => source.listTagGroups({ ...PAGE, after }))),
+    optional("taxCodes", log, () => collectAll((after) => source.listTaxCodes({ ...PAGE, after }))),
   ]);
   const tagLists = await Promise.all(
     tagGroups.map((g) => optional("tags", log, () => collectAll((after) => source.listTags(g.id, { ...PAGE, after })))),
   );
-  return { company, employees, teams, accounts, tagGroups, tags: tagLists.flat() };
+  return { company, employees, teams, accounts, tagGroups, tags: tagLists.flat(), taxCodes };
 }
 
 const EMPLOYEE: Column[] = [
@@ -96,42 +100,71 @@ const TAG: Column[] = [
   { name: "archived", type: "boolean" },
 ];
 
+const TAX_CODE: Column[] = [
+  { name: "id", type: "uuid" },
+  { name: "companyId", type: "uuid" },
+  { name: "name", type: "text" },
+  { name: "code", type: "text" },
+  { name: "rate", type: "numeric" },
+  { name: "type", type: "text" },
+  { name: "archived", type: "boolean" },
+];
+
 const synced = [`"syncedAt" = ${NOW_UTC}`];
 
-/** Write the directory (the PleoCompany row already exists: the connection references it). */
-export async function writeDirectory(sql: SqlRunner, companyId: string, d: Directory): Promise<void> {
+/**
+ * Write the directory (the PleoCompany row already exists: the connection references it). Returns the
+ * number of rows it changed, so the caller knows whether the dashboard's data version moves.
+ */
+export async function writeDirectory(sql: SqlRunner, companyId: string, d: Directory): Promise<number> {
   const a = d.company.address;
-  await sql.$executeRawUnsafe(
+  let changed = await sql.$executeRawUnsafe(
     `UPDATE "PleoCompany" SET "name" = $2, "organizationId" = $3, "registrationNumber" = $4, "country" = $5,
-       "address" = $6::jsonb, "updatedAt" = ${NOW_UTC}
-     WHERE "id" = $1::uuid AND ("name", "organizationId", "registrationNumber", "country", "address")
-       IS DISTINCT FROM ($2, $3, $4, $5, $6::jsonb)`,
+       "address" = $6::jsonb, "timeZone" = $7, "updatedAt" = ${NOW_UTC}
+     WHERE "id" = $1::uuid AND ("name", "organizationId", "registrationNumber", "country", "address", "timeZone")
+       IS DISTINCT FROM ($2, $3, $4, $5, $6::jsonb, $7)`,
     companyId,
     d.company.name,
     d.company.organizationId,
     d.company.registrationNumber,
     a?.country ?? null,
     a ? JSON.stringify(a) : null,
+    d.company.timeZone,
   );
   const own = <T extends { companyId: string }>(rows: T[]) => rows.filter((r) => r.companyId === companyId);
-  await bulkUpsert(sql, "Employee", EMPLOYEE, own(d.employees), { extraSet: synced });
-  await bulkUpsert(sql, "Team", TEAM, own(d.teams), { extraSet: synced });
-  await bulkUpsert(sql, "LedgerAccount", ACCOUNT, own(d.accounts), { extraSet: synced });
+  changed += await bulkUpsert(sql, "Employee", EMPLOYEE, own(d.employees), { extraSet: synced });
+  changed += await bulkUpsert(sql, "Team", TEAM, own(d.teams), { extraSet: synced });
+  changed += await bulkUpsert(sql, "LedgerAccount", ACCOUNT, own(d.accounts), { extraSet: synced });
   const groups = own(d.tagGroups);
-  await bulkUpsert(sql, "TagGroup", TAG_GROUP, groups, { extraSet: synced });
+  changed += await bulkUpsert(sql, "TagGroup", TAG_GROUP, groups, { extraSet: synced });
   const groupIds = new Set(groups.map((g) => g.id));
-  await bulkUpsert(
+  changed += await bulkUpsert(
     sql,
     "Tag",
     TAG,
     d.tags.filter((t) => groupIds.has(t.tagGroupId)).map((t) => ({ ...t, companyId })),
     { extraSet: synced },
   );
+  changed += await bulkUpsert(sql, "TaxCode", TAX_CODE, own(d.taxCodes), { extraSet: synced });
+  return changed;
+}
+
+/**
+ * Moves the company's data version, in the transaction of a write that changed what the dashboard
+ * shows; the dashboard caches its widget reads per version (lib/expenses/cache.ts). It moves to at
+ * least the clock in ms, so a company whose row is deleted and created again never reuses a version.
+ */
+export async function bumpDataVersion(sql: SqlRunner, companyId: string): Promise<void> {
+  await sql.$executeRawUnsafe(
+    `UPDATE "PleoCompany" SET "dataVersion" = GREATEST("dataVersion" + 1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)
+     WHERE "id" = $1::uuid`,
+    companyId,
+  );
 }
 
 /** The wallet currency learnt from a page of entries (Pleo's company record has none). */
-export async function saveWalletCurrency(sql: SqlRunner, companyId: string, currency: string): Promise<void> {
-  await sql.$executeRawUnsafe(
+export async function saveWalletCurrency(sql: SqlRunner, companyId: string, currency: string): Promise<number> {
+  return sql.$executeRawUnsafe(
     `UPDATE "PleoCompany" SET "currency" = $2, "updatedAt" = ${NOW_UTC} WHERE "id" = $1::uuid AND "currency" IS DISTINCT FROM $2`,
     companyId,
     currency,

@@ -1,6 +1,7 @@
 import "server-only";
 
 import type { AccountingEntry } from "@/lib/pleo/types";
+import { isUuid } from "@/lib/ids";
 import { quoteIdent, recordset, toRecordsetJson, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
 
 /** What one page changed in our copy. */
@@ -40,9 +41,13 @@ const ENTRY_COLUMNS: Column[] = [
   { name: "billMinors", type: "bigint" },
   { name: "note", type: "text" },
   { name: "supplierName", type: "text" },
+  { name: "supplier", type: "jsonb" },
   { name: "receiptCount", type: "integer" },
   { name: "tags", type: "jsonb" },
   { name: "attendeeCount", type: "integer" },
+  { name: "splitCount", type: "integer" },
+  { name: "accountIds", type: "text[]" },
+  { name: "tagIds", type: "text[]" },
 ];
 
 const SPLIT_COLUMNS: Column[] = [
@@ -60,6 +65,28 @@ const SPLIT_COLUMNS: Column[] = [
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
+/** The wallet amount of an entry: Pleo marks totalBillValue optional; without it the purchase amount is the best we have. */
+const billOf = (e: AccountingEntry) => e.totalBillValue ?? e.transactionValue;
+
+/**
+ * How many split items the dashboard's breakdowns use instead of the entry's own account and tags: all
+ * of them when each has a wallet amount in the entry's bill currency and they add up to the entry;
+ * otherwise none (a partial split would make the bars disagree with the totals).
+ */
+export function usableSplitCount(e: AccountingEntry): number {
+  if (e.splitItems.length === 0) return 0;
+  const bill = billOf(e);
+  let sum = 0n;
+  for (const s of e.splitItems) {
+    if (!s.totalBillValue || s.totalBillValue.currency !== bill.currency) return 0;
+    sum += s.totalBillValue.minors;
+  }
+  return sum === bill.minors ? e.splitItems.length : 0;
+}
+
+const distinctUuids = (ids: (string | null)[]) => [
+  ...new Set(ids.filter((id): id is string => id !== null && isUuid(id)).map((id) => id.toLowerCase())),
+];
 function entryRow(companyId: string, e: AccountingEntry): Record<string, unknown> {
   return {
     id: e.id,
@@ -82,14 +109,17 @@ function entryRow(companyId: string, e: AccountingEntry): Record<string, unknown
     deletedAt: iso(e.deletedAt),
     transactionCurrency: e.transactionValue.currency,
     transactionMinors: e.transactionValue.minors,
-    // Pleo marks totalBillValue optional; without it the purchase amount is the best we have.
-    billCurrency: (e.totalBillValue ?? e.transactionValue).currency,
-    billMinors: (e.totalBillValue ?? e.transactionValue).minors,
+    billCurrency: billOf(e).currency,
+    billMinors: billOf(e).minors,
     note: e.note,
     supplierName: e.supplierName,
+    supplier: e.supplier,
     receiptCount: e.receiptIds.length,
     tags: e.tags,
     attendeeCount: e.attendeeCount,
+    splitCount: usableSplitCount(e),
+    accountIds: distinctUuids([e.accountId, ...e.splitItems.map((s) => s.accountId)]),
+    tagIds: distinctUuids([...e.tags, ...e.splitItems.flatMap((s) => s.tags)].map((t) => t.tagId)),
   };
 }
 
@@ -143,9 +173,46 @@ ON CONFLICT ("id") DO UPDATE SET ${SPLIT_COLUMNS.filter((c) => c.name !== "id")
   .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
   .join(", ")}`;
 
+const MEMBER_COLUMNS: Column[] = [
+  { name: "companyId", type: "uuid" },
+  { name: "teamId", type: "uuid" },
+  { name: "employeeId", type: "uuid" },
+  { name: "lastSeenAt", type: "timestamp" },
+];
+
+/**
+ * Teams as entries name them: a Team row for every team id (named later, if ever, by a teams list:
+ * Pleo documents none) and the employees seen on its entries, which is how an unnamed team is described.
+ */
+const UPSERT_TEAMS = `INSERT INTO "Team" ("id", "companyId")
+SELECT DISTINCT "teamId", "companyId" FROM ${recordset(MEMBER_COLUMNS)}
+ON CONFLICT ("id") DO NOTHING`;
+
+const UPSERT_MEMBERS = `INSERT INTO "TeamMember" ("companyId", "teamId", "employeeId", "lastSeenAt")
+SELECT "companyId", "teamId", "employeeId", max("lastSeenAt") FROM ${recordset(MEMBER_COLUMNS)}
+WHERE "employeeId" IS NOT NULL GROUP BY 1, 2, 3
+ON CONFLICT ("teamId", "employeeId") DO UPDATE SET "lastSeenAt" = GREATEST("TeamMember"."lastSeenAt", EXCLUDED."lastSeenAt")
+WHERE EXCLUDED."lastSeenAt" > "TeamMember"."lastSeenAt"`;
+
+async function writeTeams(sql: SqlRunner, companyId: string, entries: AccountingEntry[]): Promise<void> {
+  const rows = entries
+    .filter((e) => e.teamId && isUuid(e.teamId) && !e.deletedAt)
+    .map((e) => ({
+      companyId,
+      teamId: e.teamId,
+      employeeId: e.employeeId && isUuid(e.employeeId) ? e.employeeId : null,
+      lastSeenAt: iso(e.performedAt),
+    }));
+  if (rows.length === 0) return;
+  const json = toRecordsetJson(rows);
+  await sql.$executeRawUnsafe(UPSERT_TEAMS, json);
+  await sql.$executeRawUnsafe(UPSERT_MEMBERS, json);
+}
+
 /**
  * Idempotent write of one page of entries (and, for entries that changed, their split items) — at
- * most three statements per page whatever its size. Run it inside the page's transaction.
+ * most five statements per page whatever its size (entries, split items, teams). Run it inside the
+ * page's transaction.
  */
 export async function writeEntryPage(
   sql: SqlRunner,
@@ -174,6 +241,7 @@ export async function writeEntryPage(
   if (existed.length > 0) await sql.$executeRawUnsafe(DELETE_SPLITS, JSON.stringify(existed));
   const splits = changedEntries.flatMap(splitRows);
   if (splits.length > 0) await sql.$executeRawUnsafe(INSERT_SPLITS, toRecordsetJson(splits));
+  await writeTeams(sql, companyId, changedEntries);
   return counts;
 }
 

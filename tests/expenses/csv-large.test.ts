@@ -12,7 +12,15 @@ const C = "cccccccc-0000-4000-8000-0000000000c5";
 const ROWS = 200_000;
 const NOW = new Date("2026-11-15T12:00:00Z");
 const all: ExpenseFilters = { ...DEFAULT_FILTERS, period: "all" };
-const scope = { companyId: C, currency: "DKK", now: NOW, period: periodOf(all, NOW) };
+const scope = {
+  companyId: C,
+  currency: "DKK",
+  timeZone: "UTC",
+  dataVersion: 0,
+  historyStart: null,
+  now: NOW,
+  period: periodOf(all, NOW),
+};
 
 let tdb: TestDatabase;
 beforeAll(async () => {

@@ -7,16 +7,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportEntriesCsv } from "@/lib/expenses/csv";
 import {
   averageMinors,
+  dashboardScope,
   fetchBreakdown,
-  fetchCompanyCurrency,
+  fetchCompanyContext,
   fetchEntriesPage,
   fetchEntryDetail,
   fetchFilterOptions,
   fetchKpis,
   fetchMonthlySpend,
+  fetchTagBreakdown,
   type DashboardScope,
 } from "@/lib/expenses/data";
-import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { DEFAULT_FILTERS, type ExpenseFilters } from "@/lib/expenses/filters";
 import {
   createTestDatabase,
   DATABASE_KINDS,
@@ -37,6 +39,8 @@ const ACC1 = "ac000000-0000-4000-8000-000000000001";
 const ACC2 = "ac000000-0000-4000-8000-000000000002";
 const G1 = "96000000-0000-4000-8000-000000000001";
 const TAG1 = "7a000000-0000-4000-8000-000000000001";
+const TAG2 = "7a000000-0000-4000-8000-000000000002";
+const TAX1 = "7c000000-0000-4000-8000-000000000001";
 const NOW = new Date("2026-11-15T12:00:00Z");
 
 const known: EntrySeed[] = [
@@ -65,9 +69,11 @@ const known: EntrySeed[] = [
     supplierName: "Adobe",
     receiptCount: 0,
     reviewStatus: "WAITING_FOR_REVIEWER",
+    taxCodeId: TAX1,
+    // Split: 200.00 to Meals (tag Apollo), 50.50 to Software (tag Zeus); they add up to 250.50.
     splitItems: [
-      { accountId: ACC1, billMinors: 20000 },
-      { accountId: ACC2, billMinors: 5050 },
+      { accountId: ACC1, billMinors: 20000, tags: [{ tagGroupId: G1, tagId: TAG1 }] },
+      { accountId: ACC2, billMinors: 5050, tags: [{ tagGroupId: G1, tagId: TAG2 }] },
     ],
   },
   {
@@ -146,6 +152,7 @@ const known: EntrySeed[] = [
     receiptCount: 0,
     reviewStatus: "WAITING_FOR_TEAM_REVIEWER",
     supplierName: "Office Rent A/S",
+    supplier: { externalSupplierId: "SUP-0042", documentNumber: "INV-7781" },
   },
   // Older
   { id: "00000000-0000-4000-8000-000000000012", performedAt: "2026-09-15T10:00:00Z", billMinors: 12345 },
@@ -156,12 +163,12 @@ const known: EntrySeed[] = [
 // The same reads on the embedded database and (when TEST_DATABASE_URL is set) on PostgreSQL.
 function readsOn(kind: DatabaseKind) {
   let tdb: TestDatabase;
-  const scopeFor = (filters: ExpenseFilters, companyId = A, currency = "DKK"): DashboardScope => ({
-    companyId,
-    currency,
-    now: NOW,
-    period: periodOf(filters, NOW),
-  });
+  /** The scope the page builds: currency, time zone and data version read from the company's row. */
+  const scopeFor = async (filters: ExpenseFilters, companyId = A): Promise<DashboardScope> => {
+    const scope = await dashboardScope(companyId, filters, NOW);
+    if (!scope) throw new Error(`company ${companyId} has no currency yet`);
+    return scope;
+  };
   const f = (over: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...over });
 
   beforeAll(async () => {
@@ -183,7 +190,17 @@ function readsOn(kind: DatabaseKind) {
         { id: ACC1, name: "Meals", code: "6010" },
         { id: ACC2, name: "Software", code: "6500" },
       ],
-      tagGroups: [{ id: G1, name: "Project", tags: [{ id: TAG1, name: "Apollo" }] }],
+      tagGroups: [
+        {
+          id: G1,
+          name: "Project",
+          tags: [
+            { id: TAG1, name: "Apollo" },
+            { id: TAG2, name: "Zeus" },
+          ],
+        },
+      ],
+      taxCodes: [{ id: TAX1, name: "VAT 25%", rate: "0.25", code: "VAT25" }],
     });
     await seedCompany(tdb.prisma, { id: B, currency: "ISK" });
     await seedEntries(tdb.prisma, A, "DKK", known);
@@ -198,7 +215,7 @@ function readsOn(kind: DatabaseKind) {
 
   describe("fetchKpis", () => {
     it("sums spend of the period against the previous one", async () => {
-      const k = await fetchKpis(scopeFor(f()), f());
+      const k = await fetchKpis(await scopeFor(f()), f());
       // Spend in November: #1 10000 + #2 25050 + #3 4999 + #4 12000 + #5 -3000 = 49049 over 5 entries.
       // Not counted: wallet top-up (#6), cancelled (#7), deleted (#8), other bill currency (#9).
       expect(k.current).toEqual({ total: 49049n, count: 5, average: 9810n, waiting: 2, missingReceipt: 2 });
@@ -208,16 +225,17 @@ function readsOn(kind: DatabaseKind) {
     });
 
     it("applies the other filters too", async () => {
-      const k = await fetchKpis(scopeFor(f({ employee: E1 })), f({ employee: E1 }));
+      const k = await fetchKpis(await scopeFor(f({ employee: E1 })), f({ employee: E1 }));
       expect(k.current).toMatchObject({ total: 14999n, count: 2 });
       expect(k.previous).toMatchObject({ total: 20000n, count: 1 });
     });
 
     it("has no comparison for all time and is empty for an empty company", async () => {
-      const all = await fetchKpis(scopeFor(f({ period: "all" })), f({ period: "all" }));
+      const all = await fetchKpis(await scopeFor(f({ period: "all" })), f({ period: "all" }));
       expect(all.previous).toBeNull();
       expect(all.current.total).toBe(49049n + 50001n + 12345n + 1000n + 5000n);
-      const other = await fetchKpis(scopeFor(f(), "cccccccc-0000-4000-8000-000000000003"), f());
+      const empty = { ...(await scopeFor(f())), companyId: "cccccccc-0000-4000-8000-000000000003" };
+      const other = await fetchKpis(empty, f());
       expect(other.current).toEqual({ total: 0n, count: 0, average: 0n, waiting: 0, missingReceipt: 0 });
     });
   });
@@ -233,7 +251,7 @@ function readsOn(kind: DatabaseKind) {
 
   describe("fetchMonthlySpend", () => {
     it("returns 12 calendar months ending this month, zero-filled", async () => {
-      const months = await fetchMonthlySpend(scopeFor(f()), f());
+      const months = await fetchMonthlySpend(await scopeFor(f()), f());
       expect(months.map((m) => m.month)).toEqual([
         "2025-12",
         "2026-01",
@@ -259,13 +277,17 @@ function readsOn(kind: DatabaseKind) {
 
   describe("fetchBreakdown", () => {
     it("groups spend by category, team, employee and family with names", async () => {
-      const s = scopeFor(f());
+      const s = await scopeFor(f());
       const cat = await fetchBreakdown(s, f(), "category");
+      // #2 is split: 20000 goes to Meals, 5050 to Software (not all 25050 to its own account, Software).
+      // Meals: #1 10000 + #2 20000 + #3 4999; Software: #2 5050 + #5 -3000; no category: #4 12000.
       expect(cat.map((c) => [c.label, c.total, c.count])).toEqual([
-        ["6500 Software", 22050n, 2], // 25050 - 3000
-        ["6010 Meals", 14999n, 2],
+        ["6010 Meals", 34999n, 3],
         ["Uncategorised", 12000n, 1],
+        ["6500 Software", 2050n, 2],
       ]);
+      // The bars add up to the total spend, which counts #2 once.
+      expect(cat.reduce((t, c) => t + c.total, 0n)).toBe(49049n);
       const team = await fetchBreakdown(s, f(), "team");
       expect(team.map((t) => [t.label, t.total])).toEqual([
         ["Sales", 25050n],
@@ -282,7 +304,7 @@ function readsOn(kind: DatabaseKind) {
     });
 
     it("keeps the top N and sums the rest as Other", async () => {
-      const emp = await fetchBreakdown(scopeFor(f()), f(), "employee", 2);
+      const emp = await fetchBreakdown(await scopeFor(f()), f(), "employee", 2);
       expect(emp.map((e) => [e.label, e.total])).toEqual([
         ["Bo Holm", 25050n],
         ["Ada Lund", 14999n],
@@ -294,14 +316,13 @@ function readsOn(kind: DatabaseKind) {
 
   describe("fetchEntriesPage", () => {
     it("lists live entries of the period newest first with joined names", async () => {
-      const page = await fetchEntriesPage(scopeFor(f()), f());
+      const page = await fetchEntriesPage(await scopeFor(f()), f());
       // November, not deleted: #1–#7 and #9 (the table shows every live entry, spend or not)
       expect(page.total).toBe(8);
       expect(page.rows.map((r) => r.id.slice(-2))).toEqual(["09", "07", "06", "05", "04", "03", "02", "01"]);
       const first = page.rows.find((r) => r.id.endsWith("01"))!;
       expect(first).toMatchObject({
         employeeName: "Ada Lund",
-        teamName: "Design",
         accountName: "Meals",
         accountCode: "6010",
         billMinors: 10000n,
@@ -310,12 +331,13 @@ function readsOn(kind: DatabaseKind) {
 
     it("filters by family, review, category, currency, receipt and text (with LIKE wildcards taken literally)", async () => {
       const ids = async (over: Partial<ExpenseFilters>) =>
-        (await fetchEntriesPage(scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
+        (await fetchEntriesPage(await scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
       expect(await ids({ family: "CARD_PURCHASE" })).toEqual(["01", "02", "07", "09"]);
       expect(await ids({ review: "WAITING" })).toEqual(["02", "03"]);
       expect(await ids({ review: "OK" })).toEqual(["01"]);
       expect(await ids({ category: "none" })).toEqual(["04", "06", "07", "09"]);
       expect(await ids({ category: ACC2 })).toEqual(["02", "05"]);
+      expect(await ids({ category: ACC1 })).toEqual(["01", "02", "03"]); // #2 through its split item
       expect(await ids({ currency: "USD" })).toEqual(["02"]);
       expect(await ids({ receipt: "missing" })).toEqual(["02", "03"]);
       expect(await ids({ q: "adobe" })).toEqual(["02", "05"]); // supplier, case-insensitive, company A only
@@ -327,20 +349,20 @@ function readsOn(kind: DatabaseKind) {
 
     it("sorts and paginates on the server", async () => {
       const asc = await fetchEntriesPage(
-        scopeFor(f({ sort: "amount", dir: "asc" })),
+        await scopeFor(f({ sort: "amount", dir: "asc" })),
         f({ sort: "amount", dir: "asc" }),
         3,
       );
       expect(asc.rows.map((r) => r.billMinors)).toEqual([-1000000n, -3000n, 500n]);
       expect(asc.pageCount).toBe(3);
       const p3 = await fetchEntriesPage(
-        scopeFor(f({ sort: "amount", dir: "asc", page: 3 })),
+        await scopeFor(f({ sort: "amount", dir: "asc", page: 3 })),
         f({ sort: "amount", dir: "asc", page: 3 }),
         3,
       );
       expect(p3.rows.map((r) => r.billMinors)).toEqual([12000n, 25050n]);
       const supplier = await fetchEntriesPage(
-        scopeFor(f({ sort: "supplier", dir: "asc" })),
+        await scopeFor(f({ sort: "supplier", dir: "asc" })),
         f({ sort: "supplier", dir: "asc" }),
       );
       expect(supplier.rows.map((r) => r.supplierName).slice(0, 5)).toEqual([
@@ -362,6 +384,7 @@ function readsOn(kind: DatabaseKind) {
         employeeName: "Bo Holm",
         teamName: "Sales",
         categoryName: "6500 Software",
+        taxCodeName: "VAT 25% · 25% (VAT25)",
         transactionCurrency: "USD",
         transactionMinors: 3600n,
       });
@@ -380,12 +403,215 @@ function readsOn(kind: DatabaseKind) {
     });
   });
 
-  describe("fetchFilterOptions / fetchCompanyCurrency", () => {
-    it("lists the company's people, teams and categories", async () => {
-      const o = await fetchFilterOptions(A);
+  describe("fetchFilterOptions / fetchCompanyContext", () => {
+    it("lists the company's people, teams, categories and tags", async () => {
+      const o = await fetchFilterOptions(await scopeFor(f()));
       expect(o.employees.map((e) => e.name)).toEqual(["Ada Lund", "Bo Holm", "Cai Berg"]);
+      expect(o.teams.map((t) => t.name)).toEqual(["Design", "Sales"]);
       expect(o.categories.map((c) => c.name)).toEqual(["6010 Meals", "6500 Software"]);
-      expect(await fetchCompanyCurrency(B)).toBe("ISK");
+      expect(o.tagGroups).toEqual([
+        {
+          id: G1,
+          name: "Project",
+          tags: [
+            { id: TAG1, name: "Apollo" },
+            { id: TAG2, name: "Zeus" },
+          ],
+        },
+      ]);
+      expect(await fetchCompanyContext(B)).toMatchObject({ currency: "ISK", timeZone: "UTC", timeZoneKnown: false });
+    });
+  });
+
+  describe("split items, tags and names", () => {
+    const D = "dddddddd-0000-4000-8000-00000000000d";
+    const D1 = "ad000000-0000-4000-8000-000000000001";
+    const D2 = "ad000000-0000-4000-8000-000000000002";
+    const TD = "7d000000-0000-4000-8000-000000000001";
+    const EZ = "e0000000-0000-4000-8000-0000000000d1";
+    const EY = "e0000000-0000-4000-8000-0000000000d2";
+
+    beforeAll(async () => {
+      await seedCompany(tdb.prisma, {
+        id: D,
+        currency: "DKK",
+        employees: [
+          { id: EZ, firstName: "Zoe", lastName: "Ek" },
+          { id: EY, firstName: "Yan", lastName: "Ho" },
+        ],
+        accounts: [
+          { id: D1, name: "Travel", code: "7100" },
+          { id: D2, name: "Meals", code: "7200" },
+        ],
+        // Pleo documents no teams API: a team known only by its id.
+        teams: [{ id: TD, name: null }],
+      });
+      await seedEntries(tdb.prisma, D, "DKK", [
+        // Split 60/40 between Travel and Meals: used.
+        {
+          performedAt: "2026-11-02T10:00:00Z",
+          billMinors: 10000,
+          accountId: D1,
+          employeeId: EZ,
+          teamId: TD,
+          splitItems: [
+            { accountId: D1, billMinors: 6000 },
+            { accountId: D2, billMinors: 4000 },
+          ],
+        },
+        // Split items that do not add up (8000 of 9000): not used, all 9000 to the entry's Travel.
+        {
+          performedAt: "2026-11-03T10:00:00Z",
+          billMinors: 9000,
+          accountId: D1,
+          employeeId: EY,
+          teamId: TD,
+          splitItems: [
+            { accountId: D2, billMinors: 5000 },
+            { accountId: D2, billMinors: 3000 },
+          ],
+        },
+        // A split item without a wallet amount: not used, all 7000 to the entry's Meals.
+        {
+          performedAt: "2026-11-04T10:00:00Z",
+          billMinors: 7000,
+          accountId: D2,
+          splitItems: [
+            { accountId: D1, billMinors: null },
+            { accountId: D2, billMinors: 7000 },
+          ],
+        },
+        // Two split items in the same category: one entry under it, 3000.
+        {
+          performedAt: "2026-11-05T10:00:00Z",
+          billMinors: 3000,
+          accountId: D2,
+          splitItems: [
+            { accountId: D2, billMinors: 1000 },
+            { accountId: D2, billMinors: 2000 },
+          ],
+        },
+      ]);
+    });
+
+    it("breakdowns by category give split items their own amounts only when they add up", async () => {
+      const s = await scopeFor(f(), D);
+      expect((await fetchKpis(s, f())).current).toMatchObject({ total: 29000n, count: 4 });
+      const cat = await fetchBreakdown(s, f(), "category");
+      // Travel: 6000 (split) + 9000 (unusable split, whole entry) = 15000 over 2 entries.
+      // Meals: 4000 (split) + 7000 (unusable split, whole entry) + 1000 + 2000 (one entry) = 14000 over 3.
+      expect(cat.map((c) => [c.label, c.total, c.count])).toEqual([
+        ["7100 Travel", 15000n, 2],
+        ["7200 Meals", 14000n, 3],
+      ]);
+    });
+
+    it("breakdowns by tag split like categories; a tag filter keeps whole entries, counted once", async () => {
+      // November, group Project: #1 10000 (Apollo); #2 split 20000 Apollo + 5050 Zeus; #3, #4, #5 untagged.
+      const s = await scopeFor(f());
+      const tags = await fetchTagBreakdown(s, f());
+      expect(tags.group).toEqual({ id: G1, name: "Project" });
+      expect(tags.items.map((t) => [t.label, t.total, t.count])).toEqual([
+        ["Apollo", 30000n, 2],
+        ["No Project tag", 13999n, 3], // 4999 + 12000 - 3000
+        ["Zeus", 5050n, 1],
+      ]);
+      const ids = async (over: Partial<ExpenseFilters>) =>
+        (await fetchEntriesPage(await scopeFor(f(over)), f(over))).rows.map((r) => r.id.slice(-2)).sort();
+      expect(await ids({ tag: TAG2 })).toEqual(["02"]);
+      expect(await ids({ tag: TAG1 })).toEqual(["01", "02"]);
+      expect((await fetchKpis(await scopeFor(f({ tag: TAG2 })), f({ tag: TAG2 }))).current).toMatchObject({
+        total: 25050n,
+        count: 1,
+      });
+    });
+
+    it("search finds supplier identifiers, document numbers, amounts and the names an entry refers to", async () => {
+      const ids = async (q: string, period: ExpenseFilters["period"] = "this-month") =>
+        (await fetchEntriesPage(await scopeFor(f({ q, period })), f({ q, period }))).rows
+          .map((r) => r.id.slice(-2))
+          .sort();
+      expect(await ids("sup-0042", "all")).toEqual(["11"]);
+      expect(await ids("INV-7781", "all")).toEqual(["11"]);
+      expect(await ids("250.50")).toEqual(["02"]); // the wallet amount
+      expect(await ids("250,50")).toEqual(["02"]); // written with a decimal comma
+      expect(await ids("36.00")).toEqual(["02"]); // the purchase amount (USD)
+      expect(await ids("ada lund")).toEqual(["01", "03"]); // employee
+      expect(await ids("sales")).toEqual(["02"]); // team
+      expect(await ids("apollo")).toEqual(["01", "02"]); // tag, on the entry or a split item
+      expect(await ids("software")).toEqual(["02", "05"]); // category, on the entry or a split item
+    });
+
+    it("describes a team without a documented name by its id and members, never the bare id", async () => {
+      const s = await scopeFor(f(), D);
+      const label = `Team ${TD.slice(0, 8)} · Yan Ho, Zoe Ek`; // most recent expense first
+      expect((await fetchFilterOptions(s)).teams).toEqual([{ id: TD, name: label }]);
+      const byTeam = await fetchBreakdown(s, f(), "team");
+      expect(byTeam.map((t) => [t.label, t.total])).toEqual([
+        [label, 19000n],
+        ["No team", 10000n],
+      ]);
+      const first = (await fetchEntriesPage(s, f({ sort: "amount", dir: "desc" }))).rows[0];
+      expect((await fetchEntryDetail(D, first.id))!.teamName).toBe(label);
+    });
+  });
+
+  describe("in the company's time zone", () => {
+    const CPH = "c0c0c0c0-0000-4000-8000-0000000000c1";
+    const LON = "c0c0c0c0-0000-4000-8000-0000000000c2";
+    const E = "e0000000-0000-4000-8000-0000000000c9";
+
+    beforeAll(async () => {
+      await seedCompany(tdb.prisma, {
+        id: CPH,
+        currency: "DKK",
+        timeZone: "Europe/Copenhagen",
+        employees: [{ id: E, firstName: "Ida", lastName: "Holm" }],
+      });
+      await seedEntries(tdb.prisma, CPH, "DKK", [
+        { performedAt: "2026-10-31T22:59:59Z", billMinors: 1, employeeId: E }, // 31 Oct 23:59:59 CET: October
+        { performedAt: "2026-10-31T23:00:00Z", billMinors: 20, employeeId: E }, // 1 Nov 00:00 CET: November
+        { performedAt: "2026-11-30T22:59:59Z", billMinors: 300, employeeId: E }, // 30 Nov 23:59:59: November
+        { performedAt: "2026-11-30T23:00:00Z", billMinors: 4000, employeeId: E }, // 1 Dec 00:00: December
+        { performedAt: "2026-03-31T21:59:59Z", billMinors: 50000, employeeId: E }, // 31 Mar 23:59:59 CEST: March
+        { performedAt: "2026-03-31T22:00:00Z", billMinors: 600000, employeeId: E }, // 1 Apr 00:00 CEST: April
+      ]);
+      await seedCompany(tdb.prisma, { id: LON, currency: "GBP", timeZone: "Europe/London" });
+      await seedEntries(tdb.prisma, LON, "GBP", [
+        { performedAt: "2026-06-30T22:59:59Z", billMinors: 1 }, // 30 Jun 23:59:59 BST: June
+        { performedAt: "2026-06-30T23:00:00Z", billMinors: 20 }, // 1 Jul 00:00 BST: July
+        { performedAt: "2026-07-31T23:30:00Z", billMinors: 300 }, // 1 Aug 00:30 BST: August
+        { performedAt: "2026-10-25T00:30:00Z", billMinors: 4000 }, // 25 Oct 01:30 BST (clocks go back at 02:00)
+        { performedAt: "2026-10-31T23:30:00Z", billMinors: 50000 }, // 31 Oct 23:30 GMT: October
+      ]);
+    });
+
+    it("Copenhagen: this month, last month and the 12-month chart follow local midnights", async () => {
+      const s = (await dashboardScope(CPH, f(), NOW))!;
+      expect(s.timeZone).toBe("Europe/Copenhagen");
+      const k = await fetchKpis(s, f());
+      expect(k.current).toMatchObject({ total: 320n, count: 2 }); // 20 + 300
+      expect(k.previous).toMatchObject({ total: 1n, count: 1 });
+      // The chart from the rollup and (with an employee filter the rollup cannot answer) from the entries.
+      for (const over of [{}, { employee: E }]) {
+        const scope = (await dashboardScope(CPH, f(over), NOW))!;
+        const by = Object.fromEntries((await fetchMonthlySpend(scope, f(over))).map((m) => [m.month, m.total]));
+        expect(by).toMatchObject({ "2026-03": 50000n, "2026-04": 600000n, "2026-10": 1n, "2026-11": 320n });
+      }
+      const dec = (await dashboardScope(CPH, f(), new Date("2026-12-10T12:00:00Z")))!;
+      expect((await fetchKpis(dec, f())).current).toMatchObject({ total: 4000n, count: 1 });
+    });
+
+    it("London: summer months start at 23:00 UTC; the day the clocks go back is one October day", async () => {
+      const july = (await dashboardScope(LON, f(), new Date("2026-07-15T12:00:00Z")))!;
+      expect((await fetchKpis(july, f())).current).toMatchObject({ total: 20n, count: 1 });
+      expect((await fetchKpis(july, f())).previous).toMatchObject({ total: 1n, count: 1 });
+      const oct25 = f({ period: "custom", from: "2026-10-25", to: "2026-10-25" });
+      const day = (await dashboardScope(LON, oct25, NOW))!;
+      expect((await fetchKpis(day, oct25)).current).toMatchObject({ total: 4000n, count: 1 });
+      const months = await fetchMonthlySpend((await dashboardScope(LON, f(), NOW))!, f());
+      const by = Object.fromEntries(months.map((m) => [m.month, m.total]));
+      expect(by).toMatchObject({ "2026-06": 1n, "2026-07": 20n, "2026-08": 300n, "2026-10": 54000n });
     });
   });
 
@@ -397,7 +623,7 @@ function readsOn(kind: DatabaseKind) {
 
     it("streams every filtered row once, in batches, newest first", async () => {
       const csv = await readAll(
-        exportEntriesCsv(scopeFor(f({ period: "all" })), f({ period: "all" }), { batchSize: 2 }),
+        exportEntriesCsv(await scopeFor(f({ period: "all" })), f({ period: "all" }), { batchSize: 2 }),
       );
       const lines = csv.trimEnd().split("\r\n");
       expect(lines[0]).toMatch(/^\uFEFFid,performed_at,/);
@@ -410,14 +636,15 @@ function readsOn(kind: DatabaseKind) {
     });
 
     it("writes amounts in major units and quotes text", async () => {
-      const csv = await readAll(exportEntriesCsv(scopeFor(f({ q: "adobe" })), f({ q: "adobe" })));
+      const csv = await readAll(exportEntriesCsv(await scopeFor(f({ q: "adobe" })), f({ q: "adobe" })));
       const lines = csv.trimEnd().split("\r\n").slice(1);
       expect(lines).toHaveLength(2);
       expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000005"))).toContain(
         ",-30.00,DKK,-30.00,DKK,",
       );
-      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toContain(
-        ",250.50,DKK,36.00,USD,0,0",
+      // tax_code, amount, currency, original amount and currency, receipts, tags (none on the entry itself)
+      expect(lines.find((l) => l.startsWith("00000000-0000-4000-8000-000000000002"))).toMatch(
+        /,VAT 25% · 25% \(VAT25\),250\.50,DKK,36\.00,USD,0,$/,
       );
     });
   });
@@ -469,12 +696,12 @@ function readsOn(kind: DatabaseKind) {
           ).length,
         };
       };
-      const k = await fetchKpis(scopeFor(f(), C, "SEK"), f());
+      const k = await fetchKpis(await scopeFor(f(), C), f());
       expect(k.current).toMatchObject(expected("2026-11-01", "2026-12-01"));
       expect(k.previous).toMatchObject(expected("2026-10-01", "2026-11-01"));
 
       const q = f({ family: "CARD_PURCHASE", status: "COMPLETED" });
-      const page = await fetchEntriesPage(scopeFor(q, C, "SEK"), q);
+      const page = await fetchEntriesPage(await scopeFor(q, C), q);
       expect(page.total).toBe(
         entries.filter(
           (e) =>

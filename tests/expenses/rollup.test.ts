@@ -1,11 +1,12 @@
 /**
  * The monthly spend rollup ("SpendMonthly", kept by triggers) must always equal the live entries'
- * sums: after every kind of write our code and the sync make, and after a real sync against the
- * sandbox including its activity (new, changed, deleted entries).
+ * sums, month by month in each company's time zone: after every kind of write our code and the sync
+ * make, after a company's time zone changes, and after a real sync against the sandbox including its
+ * activity (new, changed, deleted entries).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchMonthlySpend } from "@/lib/expenses/data";
-import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { dashboardScope, fetchMonthlySpend } from "@/lib/expenses/data";
+import { DEFAULT_FILTERS, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months } from "@/lib/expenses/period";
 import { monthlyQuery, rollupCanAnswer } from "@/lib/expenses/sql";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
@@ -43,8 +44,9 @@ async function bothSides(prisma: PrismaClient) {
       .sort();
   const truth = await prisma.$queryRawUnsafe<
     Row[]
-  >(`SELECT "companyId"::text, date_trunc('month', "performedAt") AS month, family, status, "billCurrency", SUM("billMinors")::text AS total, COUNT(*)::int AS count
-    FROM "AccountingEntry" WHERE "deletedAt" IS NULL GROUP BY 1, 2, 3, 4, 5`);
+  >(`SELECT e."companyId"::text, date_trunc('month', (e."performedAt" AT TIME ZONE 'UTC') AT TIME ZONE COALESCE(c."timeZone", 'UTC')) AS month,
+      e.family, e.status, e."billCurrency", SUM(e."billMinors")::text AS total, COUNT(*)::int AS count
+    FROM "AccountingEntry" e JOIN "PleoCompany" c ON c.id = e."companyId" WHERE e."deletedAt" IS NULL GROUP BY 1, 2, 3, 4, 5`);
   const rollup = await prisma.$queryRawUnsafe<Row[]>(
     `SELECT "companyId"::text, month, family, status, "billCurrency", total::text, count FROM "SpendMonthly" WHERE count <> 0 OR total <> 0`,
   );
@@ -52,6 +54,7 @@ async function bothSides(prisma: PrismaClient) {
 }
 
 const A = "aaaaaaaa-0000-4000-8000-00000000000a";
+const CPH = "c0c0c0c0-0000-4000-8000-00000000000c";
 const NOW = new Date("2026-11-15T12:00:00Z");
 
 function rollupOn(kind: DatabaseKind) {
@@ -59,6 +62,7 @@ function rollupOn(kind: DatabaseKind) {
   beforeAll(async () => {
     tdb = await createTestDatabase(kind, { processDatabase: true });
     await seedCompany(tdb.prisma, { id: A, currency: "DKK" });
+    await seedCompany(tdb.prisma, { id: CPH, currency: "DKK", timeZone: "Europe/Copenhagen" });
   });
   afterAll(async () => {
     await tdb?.drop();
@@ -102,29 +106,68 @@ function rollupOn(kind: DatabaseKind) {
     expect(truth.length).toBeGreaterThan(2);
   });
 
+  it("cuts months in the company's zone, and re-cuts them in one transaction when the zone changes", async () => {
+    const p = tdb.prisma;
+    await seedEntries(p, CPH, "DKK", [
+      // 23:30 UTC on 31 October is 00:30 on 1 November in Copenhagen: November there.
+      { performedAt: "2026-10-31T23:30:00Z", billMinors: 100 },
+      // 21:59 UTC on 31 March is 23:59 CEST: still March.
+      { performedAt: "2026-03-31T21:59:00Z", billMinors: 200 },
+      { performedAt: "2026-03-31T22:00:00Z", billMinors: 400 }, // 00:00 CEST 1 April
+    ]);
+    const months = async () =>
+      (
+        await p.$queryRawUnsafe<{ month: Date; total: string }[]>(
+          `SELECT month, total::text FROM "SpendMonthly" WHERE "companyId" = '${CPH}' AND count <> 0 ORDER BY month`,
+        )
+      ).map((r) => [new Date(r.month).toISOString().slice(0, 7), r.total]);
+    expect(await months()).toEqual([
+      ["2026-03", "200"],
+      ["2026-04", "400"],
+      ["2026-11", "100"],
+    ]);
+    let sides = await bothSides(p);
+    expect(sides.rollup).toEqual(sides.truth);
+    await p.pleoCompany.update({ where: { id: CPH }, data: { timeZone: "UTC" } });
+    expect(await months()).toEqual([
+      ["2026-03", "600"],
+      ["2026-10", "100"],
+    ]);
+    sides = await bothSides(p);
+    expect(sides.rollup).toEqual(sides.truth);
+    await p.pleoCompany.update({ where: { id: CPH }, data: { timeZone: "Europe/Copenhagen" } });
+    sides = await bothSides(p);
+    expect(sides.rollup).toEqual(sides.truth);
+  });
+
   it("answers the 12-month chart exactly like the entries do, with and without filters it can answer", async () => {
-    const months = last12Months(NOW);
-    const range = { start: months[0].start, end: months[11].end };
-    for (const over of [
-      {},
-      { family: "CARD_PURCHASE" },
-      { status: "PENDING" },
-      { family: "MILEAGE", status: "COMPLETED" },
-    ] as Partial<ExpenseFilters>[]) {
-      const f = { ...DEFAULT_FILTERS, ...over };
-      expect(rollupCanAnswer(f)).toBe(true);
-      const viaRollup = await fetchMonthlySpend(
-        { companyId: A, currency: "DKK", now: NOW, period: periodOf(f, NOW) },
-        f,
-      );
-      const direct = await tdb.prisma.$queryRaw<{ month: Date; total: bigint }[]>(monthlyQuery(A, f, range, "DKK"));
-      const byMonth = new Map(direct.map((r) => [new Date(r.month).toISOString().slice(0, 7), BigInt(r.total)]));
-      expect(viaRollup.map((m) => [m.month, m.total])).toEqual(
-        months.map((m) => [m.start.toISOString().slice(0, 7), byMonth.get(m.start.toISOString().slice(0, 7)) ?? 0n]),
-      );
+    for (const company of [A, CPH]) {
+      for (const over of [
+        {},
+        { family: "CARD_PURCHASE" },
+        { status: "PENDING" },
+        { family: "MILEAGE", status: "COMPLETED" },
+      ] as Partial<ExpenseFilters>[]) {
+        const f = { ...DEFAULT_FILTERS, ...over };
+        expect(rollupCanAnswer(f)).toBe(true);
+        const scope = (await dashboardScope(company, f, NOW))!;
+        const viaRollup = await fetchMonthlySpend(scope, f);
+        const months = last12Months(NOW, scope.timeZone);
+        const direct = await tdb.prisma.$queryRaw<{ month: Date; total: bigint }[]>(
+          monthlyQuery(scope, f, months, "DKK"),
+        );
+        const byMonth = new Map(direct.map((r) => [new Date(r.month).toISOString().slice(0, 7), BigInt(r.total)]));
+        expect(viaRollup.map((m) => [m.month, m.total])).toEqual(months.map((m) => [m.key, byMonth.get(m.key) ?? 0n]));
+        if (company === CPH && !over.family && !over.status) {
+          // The 23:30 UTC entry of 31 October is November's in Copenhagen.
+          expect(viaRollup.find((m) => m.month === "2026-11")?.total).toBe(100n);
+          expect(viaRollup.find((m) => m.month === "2026-10")?.total).toBe(0n);
+        }
+      }
     }
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, q: "x" })).toBe(false);
     expect(rollupCanAnswer({ ...DEFAULT_FILTERS, employee: A })).toBe(false);
+    expect(rollupCanAnswer({ ...DEFAULT_FILTERS, tag: A })).toBe(false);
   });
 }
 

@@ -13,9 +13,9 @@ import {
   fetchEntryDetail,
   fetchKpis,
   fetchMonthlySpend,
-  type DashboardScope,
+  dashboardScope,
 } from "@/lib/expenses/data";
-import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
+import { DEFAULT_FILTERS, type ExpenseFilters } from "@/lib/expenses/filters";
 import { historyStart, historyStartSql } from "@/lib/history-window";
 import { runSync } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
@@ -129,15 +129,12 @@ for (const kind of DATABASE_KINDS) {
 
     describe("every dashboard read hides what is before the window, and nothing is deleted", () => {
       const all: ExpenseFilters = { ...DEFAULT_FILTERS, period: "all" };
-      let scope: DashboardScope;
       let visible: { id: string; performedAt: Date }[];
       let hidden: { id: string; performedAt: Date }[];
 
       beforeAll(async () => {
         await setMonths(12);
-        const now = new Date();
-        scope = { companyId: COMPANY, currency: "DKK", period: periodOf(all, now), now };
-        const start = historyStart(3, now)!;
+        const start = historyStart(3, new Date())!;
         const rows = await world.prisma.accountingEntry.findMany({
           where: { companyId: COMPANY, deletedAt: null },
           select: { id: true, performedAt: true },
@@ -148,7 +145,10 @@ for (const kind of DATABASE_KINDS) {
         expect(hidden.length).toBeGreaterThan(0);
       });
 
+      // Each read takes the scope as a request does (dashboardScope), so the widget cache is in play and
+      // must follow the setting.
       async function reads() {
+        const scope = (await dashboardScope(COMPANY, all, new Date()))!;
         const [page, kpis, monthly, byFamily] = await Promise.all([
           fetchEntriesPage(scope, all, 10_000),
           fetchKpis(scope, all),

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma } from "@/lib/generated/prisma/client";
 import { runSync } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
@@ -99,7 +100,13 @@ for (const kind of DATABASE_KINDS) {
       const phantom = randomUUID();
       const template = await world.prisma.accountingEntry.findFirstOrThrow({ where: { deletedAt: null } });
       await world.prisma.accountingEntry.create({
-        data: { ...template, id: phantom, tags: template.tags ?? [], syncedAt: new Date() },
+        data: {
+          ...template,
+          id: phantom,
+          tags: template.tags ?? [],
+          supplier: template.supplier ?? Prisma.DbNull,
+          syncedAt: new Date(),
+        },
       });
 
       // Not due yet (the backfill counts as the first full pass)…

@@ -3,7 +3,7 @@ import { headers } from "next/headers";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
-import { Breakdown, BreakdownSkeleton } from "@/components/dashboard/breakdown";
+import { Breakdown, BreakdownSkeleton, TagBreakdown } from "@/components/dashboard/breakdown";
 import { CompanySwitcher } from "@/components/dashboard/company-switcher";
 import { ExpensesTable, ExpensesTableSkeleton } from "@/components/dashboard/expenses-table";
 import { FilterForm, FilterFormSkeleton } from "@/components/dashboard/filter-form";
@@ -14,9 +14,10 @@ import type { DashboardView } from "@/components/dashboard/view";
 import { Alert } from "@/components/ui/alert";
 import { requireUser } from "@/lib/auth/session";
 import { selectCompanyForViewer } from "@/lib/connections/queries";
-import { fetchCompanyCurrency } from "@/lib/expenses/data";
+import { dashboardScope } from "@/lib/expenses/data";
 import { parseExpenseFilters, periodOf } from "@/lib/expenses/filters";
 import { localeFromAcceptLanguage } from "@/lib/expenses/money";
+import { describeTimeZone } from "@/lib/expenses/period";
 import { syncNowAction } from "./actions";
 
 export const metadata: Metadata = { title: "Expenses" };
@@ -47,9 +48,10 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
 
   const { filters, issues } = parseExpenseFilters(params);
   const locale = localeFromAcceptLanguage((await headers()).get("accept-language"));
-  const currency = connection.currency ?? (await fetchCompanyCurrency(connection.companyId));
   const now = new Date();
-  const period = periodOf(filters, now);
+  // Null until the first entries are synced (no wallet currency yet).
+  const scope = await dashboardScope(connection.companyId, filters, now);
+  const period = scope?.period ?? periodOf(filters, now);
 
   return (
     <main className="mx-auto flex max-w-7xl flex-col gap-6 px-6 py-8">
@@ -58,6 +60,13 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
           <div>
             <p className="text-sm font-medium text-muted">{connection.companyName}</p>
             <h1 className="text-2xl font-bold tracking-tight">Expenses · {period.label}</h1>
+            {scope && (
+              <p className="mt-1 text-xs text-muted" data-testid="time-zone">
+                {scope.context.timeZoneKnown
+                  ? `Periods in ${describeTimeZone(scope.timeZone)}, from the company's country in Pleo.`
+                  : "Periods in UTC: Pleo gave no country the portal recognises for this company."}
+              </p>
+            )}
           </div>
           <CompanySwitcher
             connections={connections}
@@ -80,7 +89,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
         </Alert>
       )}
 
-      {currency === null ? (
+      {scope === null ? (
         <div
           className="rounded-xl border border-dashed border-black/15 bg-white p-10 text-center"
           data-testid="no-data"
@@ -91,9 +100,7 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
           </p>
         </div>
       ) : (
-        <DashboardBody
-          view={{ scope: { companyId: connection.companyId, currency, period, now }, filters, locale, companyParam }}
-        />
+        <DashboardBody view={{ scope, filters, locale, companyParam }} />
       )}
     </main>
   );
@@ -118,6 +125,9 @@ function DashboardBody({ view }: { view: DashboardView }) {
             <Breakdown view={view} dimension={dim} />
           </Suspense>
         ))}
+        <Suspense fallback={<BreakdownSkeleton dimension="tag" />}>
+          <TagBreakdown view={view} />
+        </Suspense>
       </div>
       <Suspense fallback={<ExpensesTableSkeleton />}>
         <ExpensesTable view={view} />

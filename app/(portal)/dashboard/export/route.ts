@@ -2,8 +2,9 @@ import type { NextRequest } from "next/server";
 import { getCurrentUser } from "@/lib/auth/session";
 import { selectCompanyForViewer } from "@/lib/connections/queries";
 import { exportEntriesCsv } from "@/lib/expenses/csv";
-import { fetchCompanyCurrency } from "@/lib/expenses/data";
-import { parseExpenseFilters, periodOf } from "@/lib/expenses/filters";
+import { dashboardScope } from "@/lib/expenses/data";
+import { parseExpenseFilters } from "@/lib/expenses/filters";
+import { isoDate } from "@/lib/expenses/period";
 
 export const dynamic = "force-dynamic";
 
@@ -21,18 +22,17 @@ export async function GET(req: NextRequest) {
 
   const { filters, issues } = parseExpenseFilters(params);
   if (issues.length > 0) return new Response(`Cannot export this view:\n${issues.join("\n")}`, { status: 400 });
-  const now = new Date();
-  const period = periodOf(filters, now);
-  const currency = connection.currency ?? (await fetchCompanyCurrency(connection.companyId)) ?? "EUR";
-  const stream = exportEntriesCsv({ companyId: connection.companyId, currency, period, now }, filters);
+  const scope = await dashboardScope(connection.companyId, filters, new Date());
+  if (!scope) return new Response("No expenses are synced for this company yet.", { status: 409 });
+  const { period } = scope;
+  const stream = exportEntriesCsv(scope, filters);
   const slug =
     connection.companyName
       .toLowerCase()
       .replace(/[^a-z0-9]+/g, "-")
       .replace(/^-|-$/g, "") || "company";
-  const span = period.current
-    ? `${period.current.start.toISOString().slice(0, 10)}_${new Date(period.current.end.getTime() - 1).toISOString().slice(0, 10)}`
-    : "all";
+  // The period's first and last day in the company's time zone.
+  const span = period.days ? `${isoDate(period.days.first)}_${isoDate(period.days.last)}` : "all";
   return new Response(stream, {
     headers: {
       "content-type": "text/csv; charset=utf-8",

@@ -2,11 +2,13 @@ import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { Suspense } from "react";
 import { EntryDetailView } from "@/components/dashboard/entry-detail";
+import { EntryReceipts, EntryReceiptsSkeleton, isReceiptProblem } from "@/components/dashboard/entry-receipts";
 import { Alert } from "@/components/ui/alert";
 import { requireUser } from "@/lib/auth/session";
 import { getConnectionForViewer } from "@/lib/connections/queries";
-import { fetchEntryCompanyId, fetchEntryDetail } from "@/lib/expenses/data";
+import { fetchCompanyContext, fetchEntryCompanyId, fetchEntryDetail } from "@/lib/expenses/data";
 import { familyLabel } from "@/lib/expenses/definitions";
 import { localeFromAcceptLanguage } from "@/lib/expenses/money";
 
@@ -32,10 +34,14 @@ export default async function ExpenseDetailPage({
   // Someone else's entry looks exactly like a missing one.
   const connection = companyId ? await getConnectionForViewer(user, companyId) : null;
   if (!companyId || !connection) notFound();
-  const entry = await fetchEntryDetail(companyId, id.toLowerCase());
+  const [entry, context] = await Promise.all([
+    fetchEntryDetail(companyId, id.toLowerCase()),
+    fetchCompanyContext(companyId),
+  ]);
   if (!entry) notFound();
   const locale = localeFromAcceptLanguage((await headers()).get("accept-language"));
-  const title = entry.supplierName ?? entry.note ?? familyLabel(entry.family);
+  const title = entry.supplierName ?? entry.note ?? entry.supplierLabel ?? familyLabel(entry.family);
+  const receiptNotice = Array.isArray(query.receipt) ? query.receipt[0] : query.receipt;
 
   return (
     <main className="mx-auto flex max-w-6xl flex-col gap-6 px-6 py-8">
@@ -53,7 +59,21 @@ export default async function ExpenseDetailPage({
           This entry was deleted in Pleo and is no longer counted on the dashboard.
         </Alert>
       )}
-      <EntryDetailView entry={entry} locale={locale} />
+      <EntryDetailView
+        entry={entry}
+        locale={locale}
+        timeZone={context.timeZone}
+        receipts={
+          <Suspense fallback={<EntryReceiptsSkeleton />}>
+            <EntryReceipts
+              companyId={companyId}
+              entry={entry}
+              locale={locale}
+              notice={isReceiptProblem(receiptNotice) ? receiptNotice : null}
+            />
+          </Suspense>
+        }
+      />
     </main>
   );
 }
