@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { findChromium } from "./e2e/chromium";
-import { CONNECT_STACK, DASHBOARD_STACK, SETTINGS_STACK, type Stack } from "./e2e/env";
+import { CONNECT_STACK, DASHBOARD_STACK, DASHBOARD_STRICT_STACK, SETTINGS_STACK, type Stack } from "./e2e/env";
 import type { E2EOptions } from "./e2e/support/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "./sandbox/seed/fixtures";
 import { portalEnv } from "./tests/support/portal-env";
@@ -8,8 +8,8 @@ import { portalEnv } from "./tests/support/portal-env";
 // E2E runs the production build (`next build` happens in `npm run test:e2e`) against real sandboxes,
 // one portal + sandbox + fresh database per project (e2e/env.ts). Secrets are the throwaway test ones.
 
-/** The sandbox of a stack, with `entries` in the large company (Nordlys). */
-function sandboxServer(stack: Stack, entries: number) {
+/** The sandbox of a stack, with `entries` in the large company (Nordlys); `strict`: only what Pleo documents. */
+function sandboxServer(stack: Stack, entries: number, strict = false) {
   return {
     command: "npm run sandbox",
     url: `${stack.sandboxUrl}/__sandbox/stats`,
@@ -18,6 +18,7 @@ function sandboxServer(stack: Stack, entries: number) {
       SANDBOX_REDIRECT_URIS: `${stack.portalUrl}/api/auth/callback/pleo`,
       SANDBOX_ENTRIES: String(entries),
       SANDBOX_QUIET: "1",
+      SANDBOX_STRICT: strict ? "1" : "0",
     },
     reuseExistingServer: false,
     timeout: 60_000,
@@ -77,33 +78,42 @@ export default defineConfig<Record<never, never>, E2EOptions>({
       use: { baseURL: CONNECT_STACK.portalUrl, sandboxUrl: CONNECT_STACK.sandboxUrl },
     },
     // Specs that only need a signed-in user: a setup project connects once on the same stack's portal and
-    // saves the browser state; the dependent project starts from it.
-    {
-      name: "dashboard setup",
-      testMatch: /signed-in\.setup\.ts$/,
-      use: {
-        baseURL: DASHBOARD_STACK.portalUrl,
-        sandboxUrl: DASHBOARD_STACK.sandboxUrl,
-        signIn: {
-          email: DEMO_USER.email,
-          password: DEMO_USER.password,
-          companyName: COMPANY_NORDLYS.name,
-          storageState: DASHBOARD_STACK.storageState,
-          // The dashboard spec's first test watches this first sync's progress bar.
-          holdFirstSyncAfterPages: 2,
+    // saves the browser state; the dependent project starts from it. The dashboard spec runs twice: against
+    // the sandbox's default mode, and against strict mode (only what Pleo documents), each on its own
+    // portal with a fresh database.
+    ...[
+      { name: "dashboard", stack: DASHBOARD_STACK, strict: false },
+      { name: "dashboard strict", stack: DASHBOARD_STRICT_STACK, strict: true },
+    ].flatMap(({ name, stack, strict }) => [
+      {
+        name: `${name} setup`,
+        testMatch: /signed-in\.setup\.ts$/,
+        use: {
+          baseURL: stack.portalUrl,
+          sandboxUrl: stack.sandboxUrl,
+          strictSandbox: strict,
+          signIn: {
+            email: DEMO_USER.email,
+            password: DEMO_USER.password,
+            companyName: COMPANY_NORDLYS.name,
+            storageState: stack.storageState,
+            // The dashboard spec's first test watches this first sync's progress bar.
+            holdFirstSyncAfterPages: 2,
+          },
         },
       },
-    },
-    {
-      name: "dashboard",
-      testMatch: /dashboard\.spec\.ts$/,
-      dependencies: ["dashboard setup"],
-      use: {
-        baseURL: DASHBOARD_STACK.portalUrl,
-        sandboxUrl: DASHBOARD_STACK.sandboxUrl,
-        storageState: DASHBOARD_STACK.storageState,
+      {
+        name,
+        testMatch: /dashboard\.spec\.ts$/,
+        dependencies: [`${name} setup`],
+        use: {
+          baseURL: stack.portalUrl,
+          sandboxUrl: stack.sandboxUrl,
+          strictSandbox: strict,
+          storageState: stack.storageState,
+        },
       },
-    },
+    ]),
     // The integration settings page: signed in with the demo user's small company (its sync is quick).
     {
       name: "settings setup",
@@ -151,5 +161,7 @@ export default defineConfig<Record<never, never>, E2EOptions>({
     portalServer(DASHBOARD_STACK),
     sandboxServer(SETTINGS_STACK, 500),
     portalServer(SETTINGS_STACK),
+    sandboxServer(DASHBOARD_STRICT_STACK, 3000, true),
+    portalServer(DASHBOARD_STRICT_STACK),
   ],
 });

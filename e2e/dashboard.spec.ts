@@ -2,12 +2,15 @@
  * The expense dashboard end to end, signed in by the setup project (e2e/signed-in.setup.ts), which
  * connected the demo user's large company through the real OAuth flow on this project's own portal:
  * watch that first sync's progress bar, then check the page against the sandbox's own data (fetched
- * over HTTP with a separate real token, never from our database).
+ * over HTTP with a separate real token, never from our database). It runs twice (playwright.config.ts):
+ * against the sandbox's default mode and against strict mode, where Pleo's documented fields are all
+ * there is (no supplier names, no teams list, optional fields missing here and there).
  */
 import fs from "node:fs";
 import type { BrowserContext, Page } from "@playwright/test";
 import { isSpend, isWaitingForReview, RECEIPT_FAMILIES } from "@/lib/expenses/definitions";
 import { formatMoney } from "@/lib/expenses/money";
+import { resolvePeriod } from "@/lib/expenses/period";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
 import { expectAccessible } from "./support/axe";
@@ -16,27 +19,33 @@ import { expect, test } from "./support/test";
 test.describe.configure({ mode: "serial" });
 test.use({ locale: "en-US" });
 
+type Money = { currency: string; minors: number };
 type SandboxEntry = {
   id: string;
   family: string;
   status: string;
   reviewStatus: string;
   performedAt: string;
-  deletedAt: string | null;
-  totalBillValue: { currency: string; minors: number };
+  deletedAt?: string | null;
+  transactionValue: Money;
+  totalBillValue?: Money;
   receiptIds: string[];
-  supplier?: { name?: string };
+  supplier?: { name?: string; externalSupplierId?: string; documentNumber?: string };
   note?: string;
 };
 
 const SEARCH_PATH = "/v1/accounting-entries:search";
+/** Nordlys is in Denmark (country "DK", or "DNK" in strict mode): its calendar is Copenhagen's. */
+const TIME_ZONE = "Europe/Copenhagen";
+const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/;
 
-/** This calendar month (UTC), as the dashboard's default period defines it. */
+/** This calendar month in Copenhagen, as the dashboard's default period defines it. */
 function thisMonth(now = new Date()) {
-  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
-  return { start, end };
+  return resolvePeriod("this-month", now, TIME_ZONE).current!;
 }
+
+/** The wallet amount: Pleo may leave totalBillValue out (strict mode does where it equals transactionValue). */
+const bill = (e: SandboxEntry) => e.totalBillValue ?? e.transactionValue;
 
 /** Every entry of the company performed in [start, end), straight from the sandbox's search API. */
 async function sandboxEntries(
@@ -68,6 +77,7 @@ async function sandboxEntries(
 }
 
 let expected: SandboxEntry[] = [];
+let accessToken = "";
 
 /** Rows of the expenses table (the monthly chart's fallback table has rows too). */
 const tableRows = () => page.getByRole("region", { name: "Expenses", exact: true }).locator("tbody tr");
@@ -117,10 +127,11 @@ test("KPIs for this month match the sandbox's entries", async ({ sandboxUrl, bas
     redirectUri: new URL("/api/auth/callback/pleo", baseURL).toString(),
   });
   const { start, end } = thisMonth();
+  accessToken = tokens.access_token;
   expected = await sandboxEntries(sandboxUrl, tokens.access_token, start, end);
-  const spend = expected.filter(isSpend);
+  const spend = expected.filter((e) => isSpend(e) && bill(e).currency === COMPANY_NORDLYS.currency);
   expect(spend.length).toBeGreaterThan(0);
-  const total = spend.reduce((s, e) => s + BigInt(e.totalBillValue.minors), 0n);
+  const total = spend.reduce((s, e) => s + BigInt(bill(e).minors), 0n);
 
   await page.goto(dash());
   // Wait for the first sync to be complete.
@@ -142,6 +153,9 @@ test("KPIs for this month match the sandbox's entries", async ({ sandboxUrl, bas
     `${new Intl.NumberFormat("en-US").format(expected.length)} entries`,
   );
   await expect(page.getByRole("heading", { name: "Spend per month" })).toBeVisible();
+  await expect(page.getByTestId("time-zone")).toHaveText(
+    "Periods in Copenhagen time (Europe/Copenhagen), from the company's country in Pleo.",
+  );
 });
 
 test("the monthly chart is drawn on the server; a month's details show on hover and on keyboard focus", async ({
@@ -219,9 +233,9 @@ test("filters change the table and the URL, and the back button restores the vie
   // Sorting is a link too: largest amount first.
   await page.getByRole("link", { name: /^Amount/ }).click();
   await expect(page).toHaveURL(/sort=amount/);
-  const largest = filtered.reduce((m, e) => (e.totalBillValue.minors > m.totalBillValue.minors ? e : m));
+  const largest = filtered.reduce((m, e) => (bill(e).minors > bill(m).minors ? e : m));
   await expect(rows.first().locator("td").last()).toContainText(
-    formatMoney(largest.totalBillValue.minors, "DKK", { locale: "en-US" }),
+    formatMoney(bill(largest).minors, "DKK", { locale: "en-US" }),
   );
 
   await page.goBack();
@@ -248,7 +262,7 @@ test("a row opens the entry's detail", async () => {
   const entry = expected.find((e) => e.id === id)!;
   expect(entry).toBeDefined();
   await expect(page.getByTestId("detail-amount")).toHaveText(
-    formatMoney(entry.totalBillValue.minors, "DKK", { locale: "en-US" }),
+    formatMoney(bill(entry).minors, "DKK", { locale: "en-US" }),
   );
   await expect(page.getByRole("link", { name: /Open in Pleo/ })).toHaveAttribute(
     "href",
@@ -278,6 +292,111 @@ test("CSV export downloads exactly the filtered rows", async () => {
     .sort();
   expect(want.length).toBeGreaterThan(0);
   expect(ids).toEqual(want);
+});
+
+test("every widget, filter and the table name things by what Pleo documents, never by a bare id", async ({
+  strictSandbox,
+}) => {
+  await page.goto(dash());
+  await expect(page.getByTestId("table-summary")).toContainText(`${expected.length} entries`);
+  const main = page.getByRole("main");
+  expect(await main.innerText()).not.toMatch(UUID);
+
+  const teams = page.getByRole("region", { name: "Spend by team" }).getByRole("listitem");
+  await expect(teams.first()).toBeVisible();
+  const teamOptions = await page.getByLabel("Team", { exact: true }).locator("option").allInnerTexts();
+  expect(teamOptions.length).toBeGreaterThan(2); // "All teams" and the teams
+  if (strictSandbox) {
+    // No teams list at Pleo: a team reads as its id's start and the people seen on its expenses.
+    await expect(teams.filter({ hasText: /Team [0-9a-f]{8} · \S+ \S+/ }).first()).toBeVisible();
+    expect(teamOptions.slice(1).every((o) => /^Team [0-9a-f]{8}( · .+)?$/.test(o))).toBe(true);
+  } else {
+    expect(teamOptions).toContain("Design");
+  }
+  // Spend by tag, one tag group at a time (the first by name, "Clients"); the others a link away.
+  await expect(page.getByRole("region", { name: "Spend by clients" }).getByRole("listitem").first()).toBeVisible();
+  await page.getByRole("navigation", { name: "Tag group" }).getByRole("link", { name: "Projects" }).click();
+  await expect(page).toHaveURL(/tagGroup=/);
+  const projects = page.getByRole("region", { name: "Spend by projects" });
+  await expect(projects.getByRole("listitem").first()).toBeVisible();
+  expect(await projects.innerText()).not.toMatch(UUID);
+
+  // Search over what Pleo sends: a supplier's id finds exactly its expenses.
+  const id = expected.find((e) => e.supplier?.externalSupplierId)!.supplier!.externalSupplierId!;
+  const matching = expected.filter((e) => e.supplier?.externalSupplierId === id);
+  await page.getByLabel(/^Search note, supplier/).fill(id.toLowerCase());
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${id.toLowerCase()}`));
+  await expect(page.getByTestId("table-summary")).toContainText(
+    matching.length === 1 ? "1 entry" : `${matching.length} entries`,
+  );
+  if (strictSandbox) {
+    // Rows without a note are titled by the supplier's identifiers, not left blank.
+    const titles = await tableRows().locator("td:nth-child(2) a").allInnerTexts();
+    expect(titles.length).toBe(Math.min(matching.length, 25));
+    for (const t of titles) expect(t.trim()).not.toBe("");
+    const noNote = matching.find((e) => !e.note);
+    if (noNote) expect(titles).toContain(`Supplier ${id}`);
+  }
+});
+
+test("an entry's receipts: through the portal, expired links and an unavailable Pleo explained", async ({
+  sandbox,
+  sandboxUrl,
+  playwright,
+  baseURL,
+}) => {
+  const entry = expected.find((e) => e.receiptIds.length > 0)!;
+  await page.goto(`/dashboard/expenses/${entry.id}`);
+  expect(await page.getByRole("region", { name: "Details" }).innerText()).not.toMatch(UUID);
+  const receipts = page.getByRole("region", { name: "Receipts" });
+  await expect(receipts.getByTestId("receipt")).toHaveCount(entry.receiptIds.length);
+  const img = receipts.locator("img").first();
+  await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
+  // The browser sees neither Pleo's URLs nor a token: only the portal's own receipt route.
+  const html = await page.content();
+  for (const secret of [sandboxUrl, "/files/receipts", "signature=", accessToken]) expect(html).not.toContain(secret);
+  const link = receipts.getByRole("link", { name: /^Open receipt/ }).first();
+  const href = (await link.getAttribute("href"))!;
+  expect(href).toMatch(new RegExp(`^/dashboard/expenses/${entry.id}/receipts/[0-9a-f-]{36}\\?ref=`));
+  const file = await page.request.get(href);
+  expect(file.status()).toBe(200);
+  expect(file.headers()["content-type"]).toMatch(/^(image\/png|application\/pdf)$/);
+  // Without the session the route says nothing about the receipt.
+  // (Contexts made in a test start from the project's signed-in storageState unless told otherwise.)
+  const anonymous = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
+  expect((await anonymous.get(href)).status()).toBe(401);
+  await anonymous.dispose();
+
+  // Pleo's links last 24 hours (on the sandbox's clock): past that, the page says so.
+  await sandbox.advanceClock(25 * 3600);
+  await img.evaluate((i: HTMLImageElement) => (i.src = `${i.src}&again=1`));
+  await expect(receipts.getByTestId("receipt-problem").first()).toContainText("expired");
+  await page.goto(href);
+  await expect(page).toHaveURL(new RegExp(`/dashboard/expenses/${entry.id}\\?receipt=expired`));
+  await expect(page.getByRole("status").filter({ hasText: "had expired" })).toBeVisible();
+  const fresh = (await receipts
+    .getByRole("link", { name: /^Open receipt/ })
+    .first()
+    .getAttribute("href"))!;
+  expect((await page.request.get(fresh)).status()).toBe(200);
+
+  // Pleo not answering for receipts: the rest of the expense still shows, with a way to try again.
+  await sandbox.fault({ path: `/v1/accounting-entries/${entry.id}/receipts*`, status: 503 });
+  try {
+    await page.goto(`/dashboard/expenses/${entry.id}`);
+    await expect(page.getByRole("alert").filter({ hasText: "Receipts could not be loaded" })).toBeVisible();
+    await expect(page.getByTestId("detail-amount")).toBeVisible();
+  } finally {
+    await sandbox.clearFaults();
+  }
+
+  const missing = expected.find(
+    (e) => e.receiptIds.length === 0 && (RECEIPT_FAMILIES as readonly string[]).includes(e.family),
+  );
+  expect(missing).toBeDefined();
+  await page.goto(`/dashboard/expenses/${missing!.id}`);
+  await expect(page.getByTestId("no-receipt")).toContainText("Missing receipt");
 });
 
 test("Sync now starts a sync through the server action", async () => {

@@ -41,6 +41,8 @@ export const CONNECT_STACK = stack("connect", 0);
 export const DASHBOARD_STACK = stack("dashboard", 1);
 /** e2e/settings.spec.ts: the integration settings page, signed in by its own setup project. */
 export const SETTINGS_STACK = stack("settings", 2);
+/** e2e/dashboard.spec.ts again, against a sandbox in strict mode (only what Pleo documents). */
+export const DASHBOARD_STRICT_STACK = stack("dashboard-strict", 3);
 
 /**
  * e2e/cluster/: several portal instances (the deployed production install, not this checkout) on one

@@ -26,12 +26,15 @@ export type SignIn = {
 export type E2EOptions = {
   /** This project's sandbox (e2e/env.ts). */
   sandboxUrl: string;
+  /** Whether that sandbox runs in strict mode (serves only what Pleo documents). */
+  strictSandbox: boolean;
   /** Setup projects only. */
   signIn: SignIn | null;
 };
 
 export const test = base.extend<Record<never, never>, E2EOptions & { sandbox: SandboxControl }>({
   sandboxUrl: ["", { option: true, scope: "worker" }],
+  strictSandbox: [false, { option: true, scope: "worker" }],
   signIn: [null, { option: true, scope: "worker" }],
   /** The control API of this project's sandbox (faults, stats, …). */
   sandbox: [
