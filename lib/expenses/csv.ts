@@ -8,7 +8,8 @@ import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { currencyExponent, minorsToDecimalString } from "./money";
 import type { ExpenseFilters } from "./filters";
-import { fetchTagNames, fetchTeamLabels, type DashboardScope, type EntryRow } from "./data";
+import { fetchTagNames, fetchTeamLabels, readFilters, type DashboardScope, type EntryRow } from "./data";
+import type { ReadFilters } from "./sql";
 import { taxCodeLabel } from "./definitions";
 import { exportBatchQuery } from "./sql";
 
@@ -120,6 +121,7 @@ export function exportEntriesCsv(
   const encoder = new TextEncoder();
   let after: { performedAt: Date; id: string } | null = null;
   let names: Names | null = null;
+  let resolved: ReadFilters | null = null;
   let headerSent = false;
   let done = false;
   return new ReadableStream<Uint8Array>(
@@ -134,8 +136,9 @@ export function exportEntriesCsv(
         if (done) return;
         try {
           names ??= await loadNames(scope);
+          resolved ??= await readFilters(scope, filters);
           const rows = await db.$queryRaw<ExportRow[]>(
-            exportBatchQuery(scope, filters, scope.period.current, after, batchSize),
+            exportBatchQuery(scope, resolved, scope.period.current, after, batchSize),
           );
           onBatch?.(rows.length);
           if (rows.length > 0) {

@@ -36,13 +36,15 @@ import { FILTER_KEYS, PAGE_SIZE, periodOf, type ExpenseFilters } from "./filters
 import { FALLBACK_TIME_ZONE, isTimeZone, last12Months, type DateRange } from "./period";
 import type { DashboardScope } from "./scope";
 import {
-  breakdownQuery,
+  breakdownsQuery,
   kpiQuery,
   monthlySpendQuery,
-  tableCountQuery,
+  searchMatchesQuery,
   tablePageQuery,
   visibleEntryQuery,
   type BreakdownDimension,
+  type ReadFilters,
+  type SearchMatches,
   type Sql,
 } from "./sql";
 
@@ -60,6 +62,22 @@ async function run<T>(what: string, query: Sql): Promise<T[]> {
 /** The filters a widget depends on (not sorting, paging or the view settings), for its cache key. */
 const filterDeps = (f: ExpenseFilters) => FILTER_KEYS.map((k) => f[k] ?? null);
 const rangeDeps = (r: DateRange | null) => (r ? [r.start.getTime(), r.end.getTime()] : null);
+
+/**
+ * The filters with what a search text matches among the company's names (employees, teams,
+ * categories, tags), looked up once per text and data version, so the entry queries carry the ids.
+ */
+export async function readFilters(scope: DashboardScope, filters: ExpenseFilters): Promise<ReadFilters> {
+  const q = filters.q;
+  if (!q) return filters;
+  const matches = await cachedRead("search-matches", scope, q.toLowerCase(), async () => {
+    const rows = await run<{ kind: keyof SearchMatches; id: string }>("search", searchMatchesQuery(scope, q));
+    const m: SearchMatches = { employees: [], teams: [], accounts: [], tags: [] };
+    for (const r of rows) m[r.kind].push(r.id);
+    return m;
+  });
+  return { ...filters, matches };
+}
 
 export type CompanyContext = {
   /** Wallet currency; null until the first entries are synced. */
@@ -127,6 +145,8 @@ export type Kpis = {
   currency: string;
   current: KpiFigures;
   previous: KpiFigures | null;
+  /** Live entries in the period that match the filters, spend or not, in any currency: the table's count. */
+  entries: number;
   /** Entries billed in another currency than the wallet's are not summed into the totals above. */
   otherCurrencies: { currency: string; count: number }[];
 };
@@ -148,6 +168,7 @@ type KpiRow = {
   count: number;
   waiting: number;
   missingReceipt: number;
+  entries: number;
 };
 
 /** KPIs count each entry once, with its whole amount (split items never split a KPI). */
@@ -155,13 +176,18 @@ export function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promi
   const { current, previous } = scope.period;
   const deps = [filterDeps(filters), rangeDeps(current), rangeDeps(previous)];
   return cachedRead("kpis", scope, deps, async () => {
-    const rows = await run<KpiRow>("the key figures", kpiQuery(scope, filters, current, previous));
+    const rows = await run<KpiRow>(
+      "the key figures",
+      kpiQuery(scope, await readFilters(scope, filters), current, previous),
+    );
     const cur = emptyFigures();
     const prev = previous ? emptyFigures() : null;
     const others = new Map<string, number>();
+    let entries = 0;
     for (const r of rows) {
+      if (r.isCurrent) entries += r.entries;
       if (r.currency !== scope.currency) {
-        if (r.isCurrent) others.set(r.currency, (others.get(r.currency) ?? 0) + r.count);
+        if (r.isCurrent && r.count > 0) others.set(r.currency, (others.get(r.currency) ?? 0) + r.count);
         continue;
       }
       const target = r.isCurrent ? cur : prev;
@@ -176,6 +202,7 @@ export function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promi
       currency: scope.currency,
       current: cur,
       previous: prev,
+      entries,
       otherCurrencies: [...others].map(([currency, count]) => ({ currency, count })),
     };
   });
@@ -191,7 +218,7 @@ export function fetchMonthlySpend(scope: DashboardScope, filters: ExpenseFilters
   return cachedRead("monthly", scope, deps, async () => {
     const rows = await run<{ month: Date; total: bigint; count: number }>(
       "monthly spend",
-      monthlySpendQuery(scope, filters, months, scope.currency),
+      monthlySpendQuery(scope, await readFilters(scope, filters), months, scope.currency),
     );
     // Months come back as their local start in wall time (timestamp without zone), read as UTC here.
     const byMonth = new Map(rows.map((r) => [new Date(r.month).toISOString().slice(0, 7), r]));
@@ -232,33 +259,77 @@ function topWithOther(items: BreakdownItem[], top: number): BreakdownItem[] {
   ];
 }
 
-type BreakdownRow = { key: string | null; label: string | null; total: bigint; count: number };
+type BreakdownRow = {
+  dim: BreakdownDimension;
+  key: string | null;
+  total: bigint;
+  byCategory: number;
+  byTag: number;
+  byEntry: number;
+};
 
-async function breakdownItems(
+/** Names of the company's accounts, employees and tags by id, and team labels: the breakdowns' labels. */
+function fetchNames(scope: DashboardScope) {
+  const { companyId } = scope;
+  return cachedRead("names", scope, null, async () => {
+    const [accounts, employees, tags, teams] = await Promise.all([
+      db.ledgerAccount.findMany({ where: { companyId }, select: { id: true, code: true, name: true } }),
+      db.employee.findMany({ where: { companyId }, select: { id: true, firstName: true, lastName: true } }),
+      db.tag.findMany({ where: { companyId }, select: { id: true, name: true } }),
+      fetchTeamLabels(scope),
+    ]);
+    return {
+      category: new Map(accounts.map((a) => [a.id, categoryLabel(a)])),
+      employee: new Map(employees.map((e) => [e.id, employeeName(e)])),
+      tag: new Map(tags.map((t) => [t.id, t.name])),
+      team: teams,
+    };
+  });
+}
+
+/** The tag group the tag breakdown shows: `filters.tagGroup` when it is one of the company's, else the first. */
+async function selectedTagGroup(scope: DashboardScope, filters: ExpenseFilters) {
+  const groups = (await fetchFilterOptions(scope)).tagGroups.map(({ id, name }) => ({ id, name }));
+  return { groups, group: groups.find((g) => g.id === filters.tagGroup) ?? groups[0] ?? null };
+}
+
+/** Every breakdown of the period, from one statement (sql.ts, breakdownsQuery), labelled. */
+async function breakdowns(
   scope: DashboardScope,
   filters: ExpenseFilters,
-  dim: BreakdownDimension,
-  tagGroup: string | null,
-): Promise<BreakdownItem[]> {
+): Promise<Map<BreakdownDimension, BreakdownItem[]>> {
   const range = scope.period.current;
-  const deps = [filterDeps(filters), rangeDeps(range), dim, tagGroup];
-  return cachedRead("breakdown", scope, deps, async () => {
-    const [rows, teams] = await Promise.all([
-      run<BreakdownRow>(`spend by ${dim}`, breakdownQuery(scope, filters, range, scope.currency, dim, tagGroup)),
-      dim === "team" ? fetchTeamLabels(scope) : Promise.resolve(new Map<string, string>()),
+  const { group } = await selectedTagGroup(scope, filters);
+  const deps = [filterDeps(filters), rangeDeps(range), group?.id ?? null];
+  return cachedRead("breakdowns", scope, deps, async () => {
+    const [rows, names] = await Promise.all([
+      run<BreakdownRow>(
+        "spend by category, tag, team, employee and type",
+        breakdownsQuery(scope, await readFilters(scope, filters), range, scope.currency, group?.id ?? null),
+      ),
+      fetchNames(scope),
     ]);
-    return rows.map((r) => ({
-      key: r.key,
-      label: r.label ?? fallbackLabel(dim, r.key, teams),
-      total: BigInt(r.total),
-      count: r.count,
-    }));
+    const by = new Map<BreakdownDimension, BreakdownItem[]>();
+    for (const r of rows) {
+      const dim = r.dim;
+      const known = dim === "family" ? null : r.key ? names[dim].get(r.key) : null;
+      const label =
+        known ??
+        (dim === "tag" && r.key === null && group ? `No ${group.name} tag` : fallbackLabel(dim, r.key, names.team));
+      const count = dim === "category" ? r.byCategory : dim === "tag" ? r.byTag : r.byEntry;
+      by.set(dim, [...(by.get(dim) ?? []), { key: r.key, label, total: BigInt(r.total), count }]);
+    }
+    // Biggest first; equal totals in a stable order.
+    for (const items of by.values()) {
+      items.sort((a, b) => (b.total > a.total ? 1 : b.total < a.total ? -1 : (a.key ?? "").localeCompare(b.key ?? "")));
+    }
+    return by;
   });
 }
 
 /**
  * Spend over the period grouped by `dim` (not "tag": fetchTagBreakdown). Category gives each split
- * item's amount to its own account where the entry's split items add up (sql.ts, breakdownQuery).
+ * item's amount to its own account where the entry's split items add up (sql.ts, breakdownsQuery).
  */
 export async function fetchBreakdown(
   scope: DashboardScope,
@@ -266,7 +337,7 @@ export async function fetchBreakdown(
   dim: Exclude<BreakdownDimension, "tag">,
   top = 10,
 ): Promise<BreakdownItem[]> {
-  return topWithOther(await breakdownItems(scope, filters, dim, null), top);
+  return topWithOther((await breakdowns(scope, filters)).get(dim) ?? [], top);
 }
 
 export type TagBreakdown = {
@@ -283,14 +354,9 @@ export async function fetchTagBreakdown(
   filters: ExpenseFilters,
   top = 10,
 ): Promise<TagBreakdown> {
-  const { tagGroups } = await fetchFilterOptions(scope);
-  const groups = tagGroups.map(({ id, name }) => ({ id, name }));
-  const group = groups.find((g) => g.id === filters.tagGroup) ?? groups[0] ?? null;
+  const { groups, group } = await selectedTagGroup(scope, filters);
   if (!group) return { groups, group: null, items: [] };
-  const items = (await breakdownItems(scope, filters, "tag", group.id)).map((i) =>
-    i.key === null ? { ...i, label: `No ${group.name} tag` } : i,
-  );
-  return { groups, group, items: topWithOther(items, top) };
+  return { groups, group, items: topWithOther((await breakdowns(scope, filters)).get("tag") ?? [], top) };
 }
 
 export type EntryRow = {
@@ -320,13 +386,12 @@ export type EntryRow = {
 
 export type EntriesPage = { rows: EntryRow[]; total: number; page: number; pageCount: number; pageSize: number };
 
-/** How many entries a view matches: cached like a widget (a new page or sort order does not change it). */
-function fetchEntryCount(scope: DashboardScope, filters: ExpenseFilters): Promise<number> {
-  const range = scope.period.current;
-  return cachedRead("count", scope, [filterDeps(filters), rangeDeps(range)], async () => {
-    const counts = await run<{ count: number }>("the number of expenses", tableCountQuery(scope, filters, range));
-    return counts[0]?.count ?? 0;
-  });
+/**
+ * How many entries a view matches: counted by the KPI query's pass over the same entries (cached like
+ * a widget: a new page or sort order does not change it).
+ */
+async function fetchEntryCount(scope: DashboardScope, filters: ExpenseFilters): Promise<number> {
+  return (await fetchKpis(scope, filters)).entries;
 }
 
 /** One page of the expenses table plus the number of matching entries. */
@@ -338,7 +403,9 @@ export async function fetchEntriesPage(
   const range = scope.period.current;
   const offset = (filters.page - 1) * pageSize;
   const [rows, total] = await Promise.all([
-    run<EntryRow>("expenses", tablePageQuery(scope, filters, range, pageSize, offset)),
+    readFilters(scope, filters).then((f) =>
+      run<EntryRow>("expenses", tablePageQuery(scope, f, range, pageSize, offset)),
+    ),
     fetchEntryCount(scope, filters),
   ]);
   return { rows, total, page: filters.page, pageSize, pageCount: Math.max(1, Math.ceil(total / pageSize)) };

@@ -28,9 +28,8 @@ const missingReceipt = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RE
 const isSpend = (alias: "e" | "r") =>
   sql`${raw(alias)}."family" IN (${join([...SPEND_FAMILIES])}) AND ${raw(alias)}."status" NOT IN (${join([...NON_SPEND_STATUSES])})`;
 
-/** Names as lib/expenses/definitions.ts's employeeName() and categoryLabel() spell them. */
+/** An employee's name as lib/expenses/definitions.ts's employeeName() spells it. */
 const employeeName = sql`p."firstName" || ' ' || p."lastName"`;
-const categoryLabel = sql`CASE WHEN a."code" IS NOT NULL THEN a."code" || ' ' || a."name" ELSE a."name" END`;
 
 /** Pleo stores timestamps in UTC; our columns are `timestamp(3)` without zone, so pass UTC wall time. */
 const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
@@ -38,6 +37,24 @@ const ts = (d: Date) => d.toISOString().replace("T", " ").replace("Z", "");
 function rangeCondition(range: DateRange | null): Sql {
   if (!range) return empty;
   return sql` AND e."performedAt" >= ${ts(range.start)}::timestamp AND e."performedAt" < ${ts(range.end)}::timestamp`;
+}
+
+/** The names a search text matches in the company's small tables, by kind (searchMatchesQuery). */
+export type SearchMatches = { employees: string[]; teams: string[]; accounts: string[]; tags: string[] };
+
+/** Filters as the reads use them: a search comes with the names it matches, looked up first. */
+export type ReadFilters = ExpenseFilters & { matches?: SearchMatches };
+
+const searchPattern = (q: string) => `%${likeLiteral(q.toLowerCase())}%`;
+
+/** Which employees, teams, categories and tags of the company a search text names (small tables). */
+export function searchMatchesQuery(scope: SqlScope, q: string): Sql {
+  const p = searchPattern(q);
+  const c = sql`${scope.companyId}::uuid`;
+  return sql`SELECT 'employees' AS kind, x."id"::text AS id FROM "Employee" x WHERE x."companyId" = ${c} AND lower(x."firstName" || ' ' || x."lastName") LIKE ${p}
+    UNION ALL SELECT 'teams', x."id"::text FROM "Team" x WHERE x."companyId" = ${c} AND lower(x."name") LIKE ${p}
+    UNION ALL SELECT 'accounts', x."id"::text FROM "LedgerAccount" x WHERE x."companyId" = ${c} AND lower(coalesce(x."code" || ' ', '') || x."name") LIKE ${p}
+    UNION ALL SELECT 'tags', x."id"::text FROM "Tag" x WHERE x."companyId" = ${c} AND lower(x."name") LIKE ${p}`;
 }
 
 /**
@@ -61,20 +78,31 @@ export function visibleEntryQuery(companyId: string, entryId: string): Sql {
 /**
  * Text search: the entry's own text ("searchText": note, supplier name where sent, supplier identifiers
  * and document number, both amounts; trigram-indexed) or a name it refers to (employee, named team,
- * category, tag), each looked up in the company's small tables first so every branch is an index scan.
+ * category, tag). With the matching names looked up first (`matches`), only the kinds that matched add
+ * a branch, each with the ids as values, so the planner sees real selectivities and every branch is an
+ * index scan; without them (a caller that did not look up) the names are found by subqueries.
  */
-function searchCondition(scope: SqlScope, q: string): Sql {
-  const pattern = `%${likeLiteral(q.toLowerCase())}%`;
+function searchCondition(scope: SqlScope, q: string, m: SearchMatches | undefined): Sql {
+  const pattern = searchPattern(q);
   const c = sql`${scope.companyId}::uuid`;
-  return sql`(e."searchText" LIKE ${pattern}
+  if (!m) {
+    return sql`(e."searchText" LIKE ${pattern}
     OR (e."companyId" = ${c} AND e."employeeId" = ANY(ARRAY(SELECT x."id" FROM "Employee" x WHERE x."companyId" = ${c} AND lower(x."firstName" || ' ' || x."lastName") LIKE ${pattern})))
     OR (e."companyId" = ${c} AND e."teamId" = ANY(ARRAY(SELECT x."id" FROM "Team" x WHERE x."companyId" = ${c} AND lower(x."name") LIKE ${pattern})))
     OR e."accountIds" && ARRAY(SELECT x."id"::text FROM "LedgerAccount" x WHERE x."companyId" = ${c} AND lower(coalesce(x."code" || ' ', '') || x."name") LIKE ${pattern})
     OR e."tagIds" && ARRAY(SELECT x."id"::text FROM "Tag" x WHERE x."companyId" = ${c} AND lower(x."name") LIKE ${pattern}))`;
+  }
+  const arms: Sql[] = [sql`e."searchText" LIKE ${pattern}`];
+  const uuids = (ids: string[]) => join(ids.map((id) => sql`${id}::uuid`));
+  if (m.employees.length) arms.push(sql`(e."companyId" = ${c} AND e."employeeId" IN (${uuids(m.employees)}))`);
+  if (m.teams.length) arms.push(sql`(e."companyId" = ${c} AND e."teamId" IN (${uuids(m.teams)}))`);
+  if (m.accounts.length) arms.push(sql`e."accountIds" && ARRAY[${join(m.accounts)}]::text[]`);
+  if (m.tags.length) arms.push(sql`e."tagIds" && ARRAY[${join(m.tags)}]::text[]`);
+  return sql`(${join(arms, " OR ")})`;
 }
 
 /** Every filter except the period: the base condition (companyRows), not deleted, family, status, … text search. */
-function filterConditions(scope: SqlScope, f: ExpenseFilters): Sql {
+function filterConditions(scope: SqlScope, f: ReadFilters): Sql {
   const parts: Sql[] = [companyRows(scope.companyId), sql`e."deletedAt" IS NULL`];
   if (f.family) parts.push(sql`e."family" = ${f.family}`);
   if (f.status) parts.push(sql`e."status" = ${f.status}`);
@@ -88,29 +116,29 @@ function filterConditions(scope: SqlScope, f: ExpenseFilters): Sql {
   if (f.tag) parts.push(sql`e."tagIds" @> ARRAY[${f.tag.toLowerCase()}::text]`);
   if (f.currency) parts.push(sql`e."transactionCurrency" = ${f.currency}`);
   if (f.receipt === "missing") parts.push(missingReceipt);
-  if (f.q) parts.push(searchCondition(scope, f.q));
+  if (f.q) parts.push(searchCondition(scope, f.q, f.matches));
   return join(parts, " AND ");
 }
 
 /** Entries that count as spend (see definitions.ts). */
 const spendCondition: Sql = sql` AND ${isSpend("e")}`;
 
-/** KPI aggregates for the current and previous range in one pass, per bill currency. */
-export function kpiQuery(
-  scope: SqlScope,
-  f: ExpenseFilters,
-  current: DateRange | null,
-  previous: DateRange | null,
-): Sql {
+/**
+ * KPI aggregates for the current and previous range in one pass, per bill currency; `entries` counts
+ * every live entry that matches (spend or not): the table's row count for the current range.
+ */
+export function kpiQuery(scope: SqlScope, f: ReadFilters, current: DateRange | null, previous: DateRange | null): Sql {
   const span: DateRange | null = current && previous ? { start: previous.start, end: current.end } : current;
   const isCurrent = current ? sql`(e."performedAt" >= ${ts(current.start)}::timestamp)` : sql`true`;
+  const spend = isSpend("e");
   return sql`SELECT ${isCurrent} AS "isCurrent", e."billCurrency" AS currency,
-      COALESCE(SUM(e."billMinors"), 0)::bigint AS total,
-      count(*)::int AS count,
-      (count(*) FILTER (WHERE ${waitingForReview}))::int AS waiting,
-      (count(*) FILTER (WHERE ${missingReceipt}))::int AS "missingReceipt"
+      COALESCE(SUM(e."billMinors") FILTER (WHERE ${spend}), 0)::bigint AS total,
+      (count(*) FILTER (WHERE ${spend}))::int AS count,
+      (count(*) FILTER (WHERE ${spend} AND ${waitingForReview}))::int AS waiting,
+      (count(*) FILTER (WHERE ${spend} AND ${missingReceipt}))::int AS "missingReceipt",
+      count(*)::int AS entries
     FROM "AccountingEntry" e
-    WHERE ${filterConditions(scope, f)}${spendCondition}${rangeCondition(span)}
+    WHERE ${filterConditions(scope, f)}${rangeCondition(span)}
     GROUP BY 1, 2`;
 }
 
@@ -119,7 +147,7 @@ const localMonth = (scope: SqlScope) =>
   sql`date_trunc('month', (e."performedAt" AT TIME ZONE 'UTC') AT TIME ZONE ${scope.timeZone})`;
 
 /** Spend per calendar month in the company's zone over `months` (consecutive, oldest first). */
-export function monthlyQuery(scope: SqlScope, f: ExpenseFilters, months: MonthRange[], currency: string): Sql {
+export function monthlyQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[], currency: string): Sql {
   const range = { start: months[0].start, end: months[months.length - 1].end };
   return sql`SELECT ${localMonth(scope)} AS month, COALESCE(SUM(e."billMinors"), 0)::bigint AS total, count(*)::int AS count
     FROM "AccountingEntry" e
@@ -133,7 +161,7 @@ export function monthlyQuery(scope: SqlScope, f: ExpenseFilters, months: MonthRa
  */
 const ROLLUP_FILTERS: readonly FilterKey[] = ["family", "status"];
 
-export function rollupCanAnswer(f: ExpenseFilters): boolean {
+export function rollupCanAnswer(f: ReadFilters): boolean {
   return FILTER_KEYS.every((k) => ROLLUP_FILTERS.includes(k) || !f[k]);
 }
 
@@ -144,7 +172,7 @@ const wallMonth = (m: MonthRange) => `${isoDate(m.first)} 00:00:00`;
  * Same result as monthlyQuery, from the trigger-maintained rollup (a few hundred rows, not every entry).
  * Its months are cut in the company's stored zone, the one `scope.timeZone` was read from.
  */
-function monthlyRollupQuery(scope: SqlScope, f: ExpenseFilters, months: MonthRange[], currency: string): Sql {
+function monthlyRollupQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[], currency: string): Sql {
   const extra: Sql[] = [];
   if (f.family) extra.push(sql` AND r."family" = ${f.family}`);
   if (f.status) extra.push(sql` AND r."status" = ${f.status}`);
@@ -158,78 +186,60 @@ function monthlyRollupQuery(scope: SqlScope, f: ExpenseFilters, months: MonthRan
 }
 
 /** The 12-month chart's query: the rollup when it can answer, the entries otherwise. */
-export function monthlySpendQuery(scope: SqlScope, f: ExpenseFilters, months: MonthRange[], currency: string): Sql {
+export function monthlySpendQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[], currency: string): Sql {
   return rollupCanAnswer(f) ? monthlyRollupQuery(scope, f, months, currency) : monthlyQuery(scope, f, months, currency);
 }
 
 export type BreakdownDimension = "category" | "tag" | "team" | "employee" | "family";
 
-/** A breakdown's grouping: per entry, or per split item where the entry's split items are used. */
-type Grouping = { entryKey: Sql; splitKey: Sql | null; label: Sql; join: Sql };
-
 /** The tag of a group in a JSON tag list (`[{tagGroupId, tagId}]`), as text; the first if several. */
-const tagOfGroup = (tags: Sql, group: string) =>
-  sql`(jsonb_path_query_first(${tags}, '$[*] ? (@.tagGroupId == $g).tagId', jsonb_build_object('g', ${group}::text)) #>> '{}')`;
-
-function grouping(scope: SqlScope, dim: BreakdownDimension, tagGroup: string | null): Grouping {
-  const company = sql`${scope.companyId}::uuid`;
-  switch (dim) {
-    case "category":
-      return {
-        entryKey: sql`e."accountId"::text`,
-        splitKey: sql`s."accountId"::text`,
-        label: categoryLabel,
-        join: sql`LEFT JOIN "LedgerAccount" a ON a."id"::text = g.key AND a."companyId" = ${company}`,
-      };
-    case "tag":
-      return {
-        entryKey: tagOfGroup(sql`e."tags"`, tagGroup ?? ""),
-        splitKey: tagOfGroup(sql`s."tags"`, tagGroup ?? ""),
-        label: sql`t."name"`,
-        join: sql`LEFT JOIN "Tag" t ON t."id"::text = g.key AND t."companyId" = ${company}`,
-      };
-    case "team":
-      // Team names are resolved by the data module: most teams have no documented name (teamLabels).
-      return { entryKey: sql`e."teamId"::text`, splitKey: null, label: sql`NULL::text`, join: empty };
-    case "employee":
-      return {
-        entryKey: sql`e."employeeId"::text`,
-        splitKey: null,
-        label: employeeName,
-        join: sql`LEFT JOIN "Employee" p ON p."id"::text = g.key AND p."companyId" = ${company}`,
-      };
-    case "family":
-      return { entryKey: sql`e."family"`, splitKey: null, label: sql`NULL::text`, join: empty };
-  }
-}
+const tagOfGroup = (tags: Sql, group: string | null) =>
+  group
+    ? sql`(jsonb_path_query_first(${tags}, '$[*] ? (@.tagGroupId == $g).tagId', jsonb_build_object('g', ${group}::text)) #>> '{}')`
+    : sql`NULL::text`;
 
 /**
- * Spend grouped by one dimension over the period, biggest first; names joined after aggregating.
- * Category and tag breakdowns give each split item's amount to its own account / tag when the entry's
- * split items are usable ("splitCount" > 0), so the bars still add up to the total spend; `count` is
- * the number of entries with some spend under the key. `tagGroup`: which group's tags (tag only).
+ * Spend over the period by category, tag (of `tagGroup`), team, employee and type, in one pass over the
+ * matching entries (GROUPING SETS): one row per (dimension, key) with the total and the number of
+ * entries with some spend under the key (`byCategory`, `byTag` and `byEntry` count each entry once per
+ * key of that kind; the caller takes the dimension's). Category and tag give each split item's amount
+ * to its own account / tag when the entry's split items are usable ("splitCount" > 0), so every
+ * dimension's bars add up to the total spend; team, employee and type count each entry whole. The
+ * counts are summed weights (1 on an entry's first part per key), not DISTINCT, so the grouping hashes.
  */
-export function breakdownQuery(
+export function breakdownsQuery(
   scope: SqlScope,
-  f: ExpenseFilters,
+  f: ReadFilters,
   range: DateRange | null,
   currency: string,
-  dim: BreakdownDimension,
-  tagGroup: string | null = null,
+  tagGroup: string | null,
 ): Sql {
-  const g = grouping(scope, dim, tagGroup);
   const where = sql`${filterConditions(scope, f)}${spendCondition}${rangeCondition(range)} AND e."billCurrency" = ${currency}`;
-  const rows = g.splitKey
-    ? sql`SELECT ${g.entryKey} AS key, e."billMinors" AS amount FROM "AccountingEntry" e WHERE ${where} AND e."splitCount" = 0
+  const grouping = (col: string) => raw(`GROUPING(${col}) = 0`);
+  return sql`WITH parts AS (
+      SELECT e."accountId"::text AS cat, ${tagOfGroup(sql`e."tags"`, tagGroup)} AS tag, e."teamId"::text AS team,
+        e."employeeId"::text AS emp, e."family" AS fam, e."billMinors" AS amount, 1 AS wcat, 1 AS wtag, 1 AS whead
+      FROM "AccountingEntry" e WHERE ${where} AND e."splitCount" = 0
       UNION ALL
-      SELECT ${g.splitKey}, SUM(s."billMinors") FROM "AccountingEntry" e JOIN "SplitItem" s ON s."entryId" = e."id"
-      WHERE ${where} AND e."splitCount" > 0
-      GROUP BY e."id", 1`
-    : sql`SELECT ${g.entryKey} AS key, e."billMinors" AS amount FROM "AccountingEntry" e WHERE ${where}`;
-  return sql`SELECT g.key, ${g.label} AS label, g.total, g.count FROM (
-      SELECT x.key, COALESCE(SUM(x.amount), 0)::bigint AS total, count(*)::int AS count FROM (${rows}) x GROUP BY 1
-    ) g ${g.join}
-    ORDER BY g.total DESC, g.key`;
+      SELECT cat, tag, team, emp, fam, amount,
+        (row_number() OVER (PARTITION BY id, cat ORDER BY sid) = 1)::int,
+        (row_number() OVER (PARTITION BY id, tag ORDER BY sid) = 1)::int,
+        (row_number() OVER (PARTITION BY id ORDER BY sid) = 1)::int
+      FROM (
+        SELECT e."id", s."id" AS sid, s."accountId"::text AS cat, ${tagOfGroup(sql`s."tags"`, tagGroup)} AS tag,
+          e."teamId"::text AS team, e."employeeId"::text AS emp, e."family" AS fam, s."billMinors" AS amount
+        FROM "AccountingEntry" e JOIN "SplitItem" s ON s."entryId" = e."id"
+        WHERE ${where} AND e."splitCount" > 0
+      ) split
+    )
+    SELECT CASE WHEN ${grouping("cat")} THEN 'category' WHEN ${grouping("tag")} THEN 'tag'
+        WHEN ${grouping("team")} THEN 'team' WHEN ${grouping("emp")} THEN 'employee' ELSE 'family' END AS dim,
+      CASE WHEN ${grouping("cat")} THEN cat WHEN ${grouping("tag")} THEN tag
+        WHEN ${grouping("team")} THEN team WHEN ${grouping("emp")} THEN emp ELSE fam END AS key,
+      COALESCE(SUM(amount), 0)::bigint AS total,
+      SUM(wcat)::int AS "byCategory", SUM(wtag)::int AS "byTag", SUM(whead)::int AS "byEntry"
+    FROM parts
+    GROUP BY GROUPING SETS ((cat), (tag), (team), (emp), (fam))`;
 }
 
 /** How the table and CSV name an entry's supplier: the name where Pleo sends one, else its identifiers. */
@@ -256,7 +266,7 @@ const TABLE_JOINS = sql`LEFT JOIN "Employee" p ON p."id" = e."employeeId" AND p.
  */
 export function tablePageQuery(
   scope: SqlScope,
-  f: ExpenseFilters,
+  f: ReadFilters,
   range: DateRange | null,
   limit: number,
   offset: number,
@@ -274,7 +284,7 @@ export function tablePageQuery(
     ORDER BY ${order}`;
 }
 
-export function tableCountQuery(scope: SqlScope, f: ExpenseFilters, range: DateRange | null): Sql {
+export function tableCountQuery(scope: SqlScope, f: ReadFilters, range: DateRange | null): Sql {
   return sql`SELECT count(*)::int AS count FROM "AccountingEntry" e WHERE ${filterConditions(scope, f)}${rangeCondition(range)}`;
 }
 
@@ -284,7 +294,7 @@ export function tableCountQuery(scope: SqlScope, f: ExpenseFilters, range: DateR
  */
 export function exportBatchQuery(
   scope: SqlScope,
-  f: ExpenseFilters,
+  f: ReadFilters,
   range: DateRange | null,
   after: { performedAt: Date; id: string } | null,
   limit: number,

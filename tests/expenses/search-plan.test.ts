@@ -6,7 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { tableCountQuery, tablePageQuery, type Sql } from "@/lib/expenses/sql";
+import {
+  kpiQuery,
+  searchMatchesQuery,
+  tableCountQuery,
+  tablePageQuery,
+  type ReadFilters,
+  type SearchMatches,
+  type Sql,
+} from "@/lib/expenses/sql";
 import {
   createTestDatabase,
   DATABASE_KINDS,
@@ -51,16 +59,30 @@ function planOn(kind: DatabaseKind) {
 
   const scope = { companyId: A, timeZone: "UTC" };
   const view = (q: string): ExpenseFilters => ({ ...DEFAULT_FILTERS, period: "all", q });
+  /** The filters as the page's reads use them: the names the text matches looked up first (data.ts). */
+  const resolved = async (q: string): Promise<ReadFilters> => {
+    const rows = await tdb.prisma.$queryRaw<{ kind: keyof SearchMatches; id: string }[]>(searchMatchesQuery(scope, q));
+    const matches: SearchMatches = { employees: [], teams: [], accounts: [], tags: [] };
+    for (const r of rows) matches[r.kind].push(r.id);
+    return { ...view(q), matches };
+  };
 
   it.each(["coffee", "sup-0123", "12.34", "mette"])(
     'searching "%s" uses the trigram index, not a sequential scan of the entries',
     async (q) => {
-      const range = periodOf(view(q), NOW).current;
-      for (const query of [tableCountQuery(scope, view(q), range), tablePageQuery(scope, view(q), range, 25, 0)]) {
+      const { current: range, previous } = periodOf(view(q), NOW);
+      const f = await resolved(q);
+      for (const query of [
+        tableCountQuery(scope, view(q), range),
+        tablePageQuery(scope, view(q), range, 25, 0),
+        kpiQuery(scope, f, range, previous),
+        tablePageQuery(scope, f, range, 25, 0),
+      ]) {
         const plan = await explain(query);
         expect(plan, plan).not.toMatch(/Seq Scan on "AccountingEntry"/);
       }
       expect(await explain(tableCountQuery(scope, view(q), range))).toMatch(/AccountingEntry_searchText_trgm_idx/);
+      expect(await explain(kpiQuery(scope, f, range, previous))).toMatch(/AccountingEntry_searchText_trgm_idx/);
     },
   );
 
@@ -80,6 +102,14 @@ function planOn(kind: DatabaseKind) {
     expect(await count("12,34")).toBe(await truth(`"billMinors" % 10000 = 1234`));
     // An employee's name matches all of their entries: none here, so only the notes with the word.
     expect(await count("coffeeberg")).toBe(0);
+    // With the names looked up first (the page's path) the same entries are found.
+    for (const q of ["coffee", "SUP-0123", "12,34", "mette"]) {
+      const rows = await tdb.prisma.$queryRaw<{ entries: number }[]>(kpiQuery(scope, await resolved(q), null, null));
+      expect(
+        rows.reduce((n, r) => n + r.entries, 0),
+        q,
+      ).toBe(await count(q));
+    }
   });
 }
 
