@@ -57,9 +57,10 @@ async function readJson<T>(c: Context, schema: z.ZodType<T>): Promise<T | Respon
 /**
  * Summary of a company's live (non-deleted) entries, for comparing a synced copy with the sandbox.
  * checksum = hex sha256 of the lines `${id}:${updatedAt}` (updatedAt as the API's ISO string), sorted
- * by id ascending, joined with "\n" (no trailing newline).
+ * by id ascending, joined with "\n" (no trailing newline). `from` (ms): also count the live entries
+ * performed at or after it (`countFrom`; a history window's start in any time zone).
  */
-export function companySummary(company: CompanyState) {
+export function companySummary(company: CompanyState, from: number | null = null) {
   const wallet = company.data.fixture.currency;
   const live = company.data.entries.filter((e) => e.deletedAt === null);
   const lines = live.map((e) => `${e.id}:${iso(e.updatedAt)}`).sort();
@@ -80,6 +81,7 @@ export function companySummary(company: CompanyState) {
     currency: wallet,
     currencyExponent: CURRENCY_EXPONENT[wallet],
     count: live.length,
+    countFrom: from === null ? null : live.filter((e) => e.performedAt >= from).length,
     deletedCount: company.deletedCount,
     countIncludingDeleted: company.data.entries.length,
     checksum: createHash("sha256").update(lines.join("\n")).digest("hex"),
@@ -224,7 +226,10 @@ export function controlRoutes(state: SandboxState) {
   app.get("/__sandbox/companies/:companyId/summary", (c) => {
     const company = state.company(c.req.param("companyId"));
     if (!company) return noCompany(c, c.req.param("companyId"));
-    return c.json(companySummary(company));
+    const from = c.req.query("from");
+    const fromMs = from ? Date.parse(from) : null;
+    if (fromMs !== null && Number.isNaN(fromMs)) return c.json({ error: "from must be an ISO 8601 instant" }, 400);
+    return c.json(companySummary(company, fromMs));
   });
 
   app.get("/__sandbox/config", (c) => c.json(publicConfig(state)));

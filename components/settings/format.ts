@@ -7,8 +7,9 @@ export function dateTime(locale: string, d: Date): string {
   return `${new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(d)} UTC`;
 }
 
-export function dateOnly(locale: string, d: Date): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" }).format(d);
+/** A date on the calendar of `timeZone` (UTC unless given: the history window's start is in the company's). */
+export function dateOnly(locale: string, d: Date, timeZone = "UTC"): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone }).format(d);
 }
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [

@@ -40,13 +40,13 @@ export async function SettingsPanel({
         >
           <p>
             {s.entries.hidden > 0
-              ? `${hidden} from before ${dateOnly(locale, s.windowStart)} ${s.entries.hidden === 1 ? "is" : "are"} hidden by the history window. ${s.entries.hidden === 1 ? "It stays" : "They stay"} stored until you delete ${s.entries.hidden === 1 ? "it" : "them"}.`
-              : `No stored expenses are older than the history window (${dateOnly(locale, s.windowStart)}).`}
+              ? `${hidden} from before ${dateOnly(locale, s.windowStart, s.timeZone)} ${s.entries.hidden === 1 ? "is" : "are"} hidden by the history window. ${s.entries.hidden === 1 ? "It stays" : "They stay"} stored until you delete ${s.entries.hidden === 1 ? "it" : "them"}.`
+              : `No stored expenses are older than the history window (${dateOnly(locale, s.windowStart, s.timeZone)}).`}
           </p>
           <DeleteHiddenDialog
             companyId={connection.companyId}
             hidden={hidden}
-            before={dateOnly(locale, s.windowStart)}
+            before={dateOnly(locale, s.windowStart, s.timeZone)}
             disabled={s.entries.hidden === 0}
             action={actions.deleteHidden}
           />

@@ -26,6 +26,11 @@ const SELECT = {
   settingsSavedAt: true,
 } as const;
 
+/** The company's time zone (the calendar its history window is cut in; null: UTC). */
+export async function readCompanyTimeZone(companyId: string): Promise<string | null> {
+  return (await db.pleoCompany.findUnique({ where: { id: companyId }, select: { timeZone: true } }))?.timeZone ?? null;
+}
+
 export async function readConnectionSettings(
   companyId: string,
   tx: Pick<Prisma.TransactionClient, "pleoConnection"> = db,

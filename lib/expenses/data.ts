@@ -133,7 +133,7 @@ export async function dashboardScope(
     currency: context.currency,
     timeZone: context.timeZone,
     dataVersion: context.dataVersion,
-    historyStart: historyStart(context.historyMonths, now)?.getTime() ?? null,
+    historyStart: historyStart(context.historyMonths, now, context.timeZone)?.getTime() ?? null,
     period: periodOf(filters, now, context.timeZone),
     now,
     context,

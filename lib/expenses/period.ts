@@ -7,6 +7,8 @@
  * hours longer or shorter, never off by one hour at its edges.
  */
 
+import { calendar, calendarDateIn, startOfDayIn, type CalendarDate } from "@/lib/time-zone";
+
 export const PERIODS = [
   "this-month",
   "last-month",
@@ -37,8 +39,8 @@ export const PERIOD_LABELS: Record<Period, string> = {
 /** Where no country tells the company's zone. */
 export const FALLBACK_TIME_ZONE = "UTC";
 
-/** A day on the calendar, in no particular zone; `month` is 0-based like Date's. */
-export type CalendarDate = { year: number; month: number; day: number };
+export type { CalendarDate } from "@/lib/time-zone";
+export { calendarDateIn, isTimeZone, startOfDayIn } from "@/lib/time-zone";
 
 export type DateRange = { start: Date; end: Date };
 export type ResolvedPeriod = {
@@ -54,80 +56,12 @@ export type ResolvedPeriod = {
 
 const DAY_MS = 86_400_000;
 
-/** Normalise (e.g. month 12 → January of the next year) through UTC arithmetic, which has no zone. */
-function calendar(year: number, month: number, day = 1): CalendarDate {
-  const d = new Date(Date.UTC(year, month, day));
-  return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate() };
-}
 const addDays = (c: CalendarDate, n: number) => calendar(c.year, c.month, c.day + n);
 export const addMonths = (c: CalendarDate, n: number) => calendar(c.year, c.month + n, c.day);
 /** A calendar date as a UTC-midnight Date: only for formatting and day arithmetic. */
 const asUtc = (c: CalendarDate) => new Date(Date.UTC(c.year, c.month, c.day));
 const daysBetween = (a: CalendarDate, b: CalendarDate) =>
   Math.round((asUtc(b).getTime() - asUtc(a).getTime()) / DAY_MS);
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function partsFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Is this an IANA zone the runtime knows? */
-export function isTimeZone(timeZone: string): boolean {
-  try {
-    partsFormatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Local wall-clock fields of an instant in `timeZone`. */
-function wallClock(instant: number, timeZone: string) {
-  const parts: Record<string, number> = {};
-  for (const p of partsFormatter(timeZone).formatToParts(new Date(instant))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value);
-  }
-  return parts as { year: number; month: number; day: number; hour: number; minute: number; second: number };
-}
-
-/** Offset of `timeZone` from UTC at an instant, in ms (Copenhagen in summer: +2 h). */
-function offsetAt(instant: number, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  const asUtcMs = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-  return asUtcMs - Math.floor(instant / 1000) * 1000;
-}
-
-/** The calendar date an instant falls on in `timeZone`. */
-export function calendarDateIn(instant: Date, timeZone: string): CalendarDate {
-  const w = wallClock(instant.getTime(), timeZone);
-  return { year: w.year, month: w.month - 1, day: w.day };
-}
-
-/** The instant a calendar day starts in `timeZone` (its local midnight, or the first hour after a gap). */
-export function startOfDayIn(date: CalendarDate, timeZone: string): Date {
-  const c = calendar(date.year, date.month, date.day);
-  const wall = Date.UTC(c.year, c.month, c.day);
-  let t = wall - offsetAt(wall, timeZone);
-  t = wall - offsetAt(t, timeZone);
-  // Where the clock jumps over midnight the day starts at the first instant that is on that date.
-  const on = calendarDateIn(new Date(t), timeZone);
-  if (on.year !== c.year || on.month !== c.month || on.day !== c.day) t += 3_600_000;
-  return new Date(t);
-}
 
 const rangeOfDays = (first: CalendarDate, endExclusive: CalendarDate, tz: string): DateRange => ({
   start: startOfDayIn(first, tz),

@@ -59,14 +59,16 @@ export function searchMatchesQuery(scope: SqlScope, q: string): Sql {
 
 /**
  * THE base condition of every dashboard read (KPIs, chart, breakdowns, table, CSV export, entry detail):
- * the company's rows from the start of its history window on (lib/history-window.ts; null = everything).
- * Narrowing the window in the settings hides older entries from every read at once and deletes nothing
- * (README "Settings"). `r` is the monthly rollup: its months start on the window's month boundaries.
- * Keep every read going through here.
+ * the company's rows from the start of its history window on (lib/history-window.ts; null = everything),
+ * the window's months cut in the company's time zone like every period of the dashboard. Narrowing the
+ * window in the settings hides older entries from every read at once and deletes nothing (README
+ * "Settings"). `r` is the monthly rollup: its months are local months, compared with the window's local
+ * start. Keep every read going through here; the widget cache keys on the window's start (scope.ts).
  */
 export function companyRows(companyId: string, alias: "e" | "r" = "e"): Sql {
   const at = alias === "e" ? raw(`e."performedAt"`) : raw(`r."month"`);
-  const windowStart = sql`(SELECT ${raw(historyStartSql(`c."historyMonths"`))} FROM "PleoConnection" c WHERE c."companyId" = ${companyId}::uuid)`;
+  const start = historyStartSql(`c."historyMonths"`, `pc."timeZone"`, alias === "r");
+  const windowStart = sql`(SELECT ${raw(start)} FROM "PleoConnection" c JOIN "PleoCompany" pc ON pc."id" = c."companyId" WHERE c."companyId" = ${companyId}::uuid)`;
   return sql`${raw(alias)}."companyId" = ${companyId}::uuid AND ${at} >= COALESCE(${windowStart}, '-infinity'::timestamp)`;
 }
 

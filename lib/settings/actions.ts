@@ -4,7 +4,7 @@ import { z } from "zod";
 import { attemptUninstall, getDisconnectionForViewer } from "@/lib/connections/disconnections";
 import { configureInstallation, installationFailureText, refreshInstallation } from "@/lib/connections/installation";
 import { getConnectionForViewer, type ConnectionSummary, type Viewer } from "@/lib/connections/queries";
-import { readConnectionSettings } from "@/lib/connections/settings";
+import { readCompanyTimeZone, readConnectionSettings } from "@/lib/connections/settings";
 import { historyStart } from "@/lib/history-window";
 import { isUuid } from "@/lib/ids";
 import { logger } from "@/lib/log";
@@ -180,7 +180,7 @@ export async function handleDeleteHidden(viewer: Viewer, form: FormData, now = n
   if (!o.ok) return o.state;
   const { connection } = o;
   const settings = await readConnectionSettings(connection.companyId);
-  const before = historyStart(settings?.historyMonths ?? null, now);
+  const before = historyStart(settings?.historyMonths ?? null, now, await readCompanyTimeZone(connection.companyId));
   if (!before) return answer("info", "The history window keeps everything: nothing is hidden.");
   const r = await deleteHiddenEntries(connection.companyId, before);
   if (!r.ok) return answer("error", "A sync is running. Try again when it has finished.");

@@ -3,6 +3,7 @@ import "server-only";
 import type { ConnectionSummary } from "@/lib/connections/queries";
 import { db } from "@/lib/db";
 import { historyStart } from "@/lib/history-window";
+import { isTimeZone } from "@/lib/time-zone";
 import type { EventType } from "@/lib/pleo/activity";
 import { checkScopes, type ScopeCheck } from "@/lib/pleo/scopes";
 import { REFRESH_TOKEN_LIFETIME_MS } from "@/lib/pleo/token-store";
@@ -321,8 +322,10 @@ export async function readSyncPanel(connection: ConnectionSummary): Promise<Sync
 export type SettingsPanel = {
   values: SettingsValues;
   savedAt: Date | null;
-  /** The history window's start now (null: everything). */
+  /** The history window's start now (null: everything), a local midnight in `timeZone`. */
   windowStart: Date | null;
+  /** The zone the history window's months are cut in: the company's (UTC when unknown). */
+  timeZone: string;
   entries: { total: number; hidden: number };
 };
 
@@ -335,13 +338,15 @@ export async function readSettingsPanel(connection: ConnectionSummary, now = new
       syncWindowDays: true,
       historyMonths: true,
       settingsSavedAt: true,
+      company: { select: { timeZone: true } },
     },
   });
-  const windowStart = historyStart(row.historyMonths, now);
+  const windowStart = historyStart(row.historyMonths, now, row.company.timeZone);
   return {
     values: valuesOf(row),
     savedAt: row.settingsSavedAt,
     windowStart,
+    timeZone: row.company.timeZone && isTimeZone(row.company.timeZone) ? row.company.timeZone : "UTC",
     entries: await countStoredEntries(connection.companyId, windowStart),
   };
 }

@@ -2,7 +2,7 @@ import "server-only";
 
 import { configureInstallation, type ConfigureResult } from "@/lib/connections/installation";
 import type { ConnectionSummary } from "@/lib/connections/queries";
-import { readConnectionSettings, writeConnectionSettings } from "@/lib/connections/settings";
+import { readCompanyTimeZone, readConnectionSettings, writeConnectionSettings } from "@/lib/connections/settings";
 import { db } from "@/lib/db";
 import { historyStart } from "@/lib/history-window";
 import { byUser, recordEventIn } from "@/lib/pleo/activity";
@@ -80,7 +80,7 @@ export async function saveSettings(
   if (
     connection.status === "CONNECTED" &&
     state &&
-    widensCoverage(state.coveredFrom, historyStart(columns.historyMonths, now))
+    widensCoverage(state.coveredFrom, historyStart(columns.historyMonths, now, await readCompanyTimeZone(companyId)))
   ) {
     const r = await requestSync(companyId, "settings", { requestedBy: userId });
     // A run already going sees the change when it ends and starts the next one at once (lib/sync/run.ts).

@@ -170,7 +170,7 @@ async function runSyncInScope(opts: RunSyncOptions): Promise<RunSyncResult> {
     await abandonStaleRuns(db, companyId, startedAt);
     const state = await readRunState(companyId);
     const settings = await readSyncSettings(companyId);
-    const windowStart = historyStart(settings.historyMonths, startedAt);
+    let windowStart = historyStart(settings.historyMonths, startedAt, settings.timeZone);
     const kind = opts.kind ?? chooseKind(state, startedAt, opts.reconcileIntervalMs, windowStart);
     const runId = await startRun(companyId, { kind, trigger: opts.trigger, startedAt });
     addToLogContext({ runId });
@@ -195,6 +195,9 @@ async function runSyncInScope(opts: RunSyncOptions): Promise<RunSyncResult> {
     await refreshDirectory(run, source);
     let label = KIND_LABEL[kind];
     if (kind === "backfill") {
+      // The window's months are the company's local months; the directory refresh may just have learnt
+      // its zone (the first run), so the backfill starts where the dashboard's window will.
+      windowStart = historyStart(settings.historyMonths, startedAt, (await readSyncSettings(companyId)).timeZone);
       const plan = backfillPlan(state, windowStart, opts.kind === "backfill");
       if (plan.until) label = "Older expenses (wider history window)";
       await backfill(run, source, plan);

@@ -24,6 +24,8 @@ import { seedEntries } from "@/tests/support/expense-seed";
 import { createWorld, type World } from "@/tests/support/world";
 
 const COMPANY = LARGE_COMPANY_ID;
+/** The company's zone (its country is DK): the history window's months are Copenhagen months. */
+const ZONE = "Europe/Copenhagen";
 
 for (const kind of DATABASE_KINDS) {
   describe.skipIf(databaseUnavailable(kind))(`history window (${kind})`, () => {
@@ -44,13 +46,10 @@ for (const kind of DATABASE_KINDS) {
     const setMonths = (historyMonths: number | null) =>
       world.prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { historyMonths } });
 
-    /** The sandbox's live entries performed from `start` on (its per-month summary, UTC months). */
+    /** The sandbox's live entries performed from `start` on. */
     async function sandboxLiveFrom(start: Date | null): Promise<number> {
-      const s = await world.sandbox.control.summary(COMPANY);
-      const from = start ? start.toISOString().slice(0, 7) : "";
-      return Object.entries(s.byMonth)
-        .filter(([month]) => month >= from)
-        .reduce((n, [, m]) => n + m.count, 0);
+      const s = await world.sandbox.control.summary(COMPANY, start ?? undefined);
+      return start ? s.countFrom! : s.count;
     }
     const localLive = (where: object = {}) =>
       world.prisma.accountingEntry.count({ where: { companyId: COMPANY, deletedAt: null, ...where } });
@@ -69,9 +68,39 @@ for (const kind of DATABASE_KINDS) {
       expect(historyStart(1, new Date("2026-01-31T23:59:59Z"))).toEqual(new Date("2026-01-01T00:00:00Z"));
     });
 
+    it("the window's months are the company's: Copenhagen and London, across clock changes, SQL and TypeScript alike", async () => {
+      // Copenhagen: 1 September starts at 22:00 UTC the day before (summer time), 1 December at 23:00.
+      const nov15 = new Date("2026-11-15T12:00:00Z");
+      expect(historyStart(3, nov15, ZONE)).toEqual(new Date("2026-08-31T22:00:00Z"));
+      expect(historyStart(1, nov15, ZONE)).toEqual(new Date("2026-10-31T23:00:00Z"));
+      // 23:30 UTC on 31 January is already February in Copenhagen, still January in London.
+      const jan31 = new Date("2026-01-31T23:30:00Z");
+      expect(historyStart(1, jan31, ZONE)).toEqual(new Date("2026-01-31T23:00:00Z"));
+      expect(historyStart(1, jan31, "Europe/London")).toEqual(new Date("2026-01-01T00:00:00Z"));
+      // London in summer: 1 April starts at 23:00 UTC on 31 March (the clocks went forward on 29 March).
+      expect(historyStart(2, new Date("2026-05-10T12:00:00Z"), "Europe/London")).toEqual(
+        new Date("2026-03-31T23:00:00Z"),
+      );
+      // Unknown zones are UTC, like the dashboard's calendar.
+      expect(historyStart(3, nov15, null)).toEqual(historyStart(3, nov15));
+      expect(historyStart(3, nov15, "Mars/Olympus")).toEqual(historyStart(3, nov15));
+      for (const zone of [ZONE, "Europe/London", "America/New_York", "Pacific/Auckland"]) {
+        for (const months of [1, 3, 12]) {
+          const [row] = await world.prisma.$queryRawUnsafe<{ start: Date; local: Date }[]>(
+            `SELECT ${historyStartSql(`${months}`, `'${zone}'`)} AS start, ${historyStartSql(`${months}`, `'${zone}'`, true)} AS local`,
+          );
+          const expected = historyStart(months, new Date(), zone)!;
+          expect(row.start, `${zone} ${months}`).toEqual(expected);
+          // The local form is the same instant as wall time in the zone (the rollup's months).
+          const wall = new Intl.DateTimeFormat("sv-SE", { timeZone: zone, dateStyle: "short" }).format(expected);
+          expect(row.local.toISOString().slice(0, 10), `${zone} ${months}`).toBe(wall);
+        }
+      }
+    });
+
     it("the first backfill fetches only the window: equal to the sandbox from its start, nothing older", async () => {
       await setMonths(3);
-      const start = historyStart(3, new Date())!;
+      const start = historyStart(3, new Date(), ZONE)!;
       const r = await runSync({ companyId: COMPANY, trigger: "connect" });
       expect(r).toMatchObject({ status: "succeeded", kind: "backfill" });
       expect(await localLive()).toBe(await sandboxLiveFrom(start));
@@ -85,13 +114,13 @@ for (const kind of DATABASE_KINDS) {
 
     it("widening backfills only what is newly in range, then the copy equals the sandbox for the wider window", async () => {
       const before = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: COMPANY } });
-      const narrowStart = historyStart(3, new Date())!;
+      const narrowStart = historyStart(3, new Date(), ZONE)!;
       const kept = await world.prisma.accountingEntry.findMany({
         where: { companyId: COMPANY },
         select: { id: true, syncedAt: true },
       });
       await setMonths(12);
-      const start = historyStart(12, new Date())!;
+      const start = historyStart(12, new Date(), ZONE)!;
       const r = await runSync({ companyId: COMPANY, trigger: "settings" });
       expect(r).toMatchObject({ status: "succeeded", kind: "backfill", updated: 0 });
       const sandboxOlder = (await sandboxLiveFrom(start)) - (await sandboxLiveFrom(narrowStart));
@@ -134,7 +163,7 @@ for (const kind of DATABASE_KINDS) {
 
       beforeAll(async () => {
         await setMonths(12);
-        const start = historyStart(3, new Date())!;
+        const start = historyStart(3, new Date(), ZONE)!;
         const rows = await world.prisma.accountingEntry.findMany({
           where: { companyId: COMPANY, deletedAt: null },
           select: { id: true, performedAt: true },
@@ -176,7 +205,7 @@ for (const kind of DATABASE_KINDS) {
         expect(narrow.csvRows).toBe(visible.length);
         expect(narrow.kpiCount).toBeLessThan(wide.kpiCount);
         expect(narrow.breakdownCount).toBe(narrow.kpiCount);
-        const start = historyStart(3, new Date())!;
+        const start = historyStart(3, new Date(), ZONE)!;
         for (const m of narrow.monthly) {
           if (m.start < start) expect(m).toMatchObject({ total: 0n, count: 0 });
         }

@@ -236,8 +236,8 @@ export class SandboxControl {
   }
 
   /** Live count and checksum of a company's entries, and its directory sizes. */
-  summary(companyId: string): Promise<CompanySummary> {
-    return this.call("GET", `/companies/${companyId}/summary`);
+  summary(companyId: string, from?: Date): Promise<CompanySummary> {
+    return this.call("GET", `/companies/${companyId}/summary${from ? `?from=${from.toISOString()}` : ""}`);
   }
 
   /** New, changed and deleted entries, as a company's people would make them; resolves to their ids. */
