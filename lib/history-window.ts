@@ -4,7 +4,8 @@
  * company's time zone (the dashboard's calendar, PleoCompany.timeZone; UTC when unknown), so
  * "12 months" is exactly what the dashboard's 12-month chart spans; null means everything.
  * The sync backfills from this start (lib/sync/run.ts) and every dashboard read hides entries performed
- * before it (lib/expenses/sql.ts): both use the forms below, which must stay the same rule.
+ * before it (lib/expenses/sql.ts, companyRows, with the start worked out here once per request): one
+ * rule for both.
  */
 import { calendarDateIn, isTimeZone, startOfDayIn } from "@/lib/time-zone";
 
@@ -21,16 +22,4 @@ export function historyStart(
   const zone = zoneOf(timeZone);
   const today = calendarDateIn(now, zone);
   return startOfDayIn({ year: today.year, month: today.month - (months - 1), day: 1 }, zone);
-}
-
-/**
- * The same start in SQL for a column holding the month count and an expression giving the IANA zone
- * (NULL: UTC), as `timestamp` in UTC wall time like the synced tables store instants; NULL for
- * "everything". `local: true` gives the start as wall time in the zone instead (the monthly rollup's
- * months are local). Both arguments are trusted SQL (column references), never user input.
- */
-export function historyStartSql(monthsColumn: string, zoneExpression = "NULL", local = false): string {
-  const zone = `COALESCE(${zoneExpression}, 'UTC')`;
-  const localStart = `(date_trunc('month', timezone(${zone}, now())) - make_interval(months => ${monthsColumn} - 1))`;
-  return local ? localStart : `timezone('UTC', timezone(${zone}, ${localStart}))`;
 }

@@ -87,7 +87,7 @@ export type CompanyContext = {
   /** False when Pleo gave no country the portal recognises, so `timeZone` is the UTC fallback. */
   timeZoneKnown: boolean;
   dataVersion: number;
-  /** The connection's history window in months (null: everything), applied by sql.ts's companyRows. */
+  /** The connection's history window in months (null: everything): scope.historyStart, sql.ts's companyRows. */
   historyMonths: number | null;
 };
 
@@ -496,7 +496,10 @@ const tagRefs = (json: unknown): TagRef[] =>
 
 /** Everything about one entry, with names for its ids; null when it is not this company's (or outside its history window). */
 export async function fetchEntryDetail(companyId: string, entryId: string) {
-  if ((await run<{ id: string }>("the expense", visibleEntryQuery(companyId, entryId))).length === 0) return null;
+  const context = await fetchCompanyContext(companyId);
+  const start = historyStart(context.historyMonths, new Date(), context.timeZone)?.getTime() ?? null;
+  const visible = visibleEntryQuery({ companyId, timeZone: context.timeZone, historyStart: start }, entryId);
+  if ((await run<{ id: string }>("the expense", visible)).length === 0) return null;
   const entry = await db.accountingEntry.findFirst({
     where: { id: entryId, companyId },
     include: { splitItems: { orderBy: { id: "asc" } } },

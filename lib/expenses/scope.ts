@@ -17,9 +17,9 @@ export type DashboardScope = {
   /** PleoCompany.dataVersion as read for this request (a number of ms at most): cached widget reads are per version. */
   dataVersion: number;
   /**
-   * Where the company's history window starts at `now` (ms; null: everything). The SQL applies the
-   * window itself (sql.ts, companyRows); it is here so cached widget reads follow a settings change
-   * and the window's move at a new month.
+   * Where the company's history window starts at `now` (ms; null: everything), in its zone: the one
+   * value sql.ts's companyRows applies, and part of the widget cache's key, so cached reads follow a
+   * settings change and the window's move at a new month.
    */
   historyStart: number | null;
 };

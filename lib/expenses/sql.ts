@@ -4,17 +4,16 @@
  * lookup is joined within the entry's company (`x."companyId" = e."companyId"`), never by id alone.
  */
 import { Prisma } from "@/lib/generated/prisma/client";
-import { historyStartSql } from "@/lib/history-window";
 import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES, WAITING_FOR_REVIEW_PREFIX } from "./definitions";
 import { FILTER_KEYS, type ExpenseFilters, type FilterKey, type SortKey } from "./filters";
-import { addMonths, isoDate, type DateRange, type MonthRange } from "./period";
+import { addMonths, calendarDateIn, isoDate, type DateRange, type MonthRange } from "./period";
 import type { DashboardScope } from "./scope";
 
 const { sql, join, empty, raw } = Prisma;
 export type Sql = Prisma.Sql;
 
 /** What the SQL needs of a view's scope. */
-export type SqlScope = Pick<DashboardScope, "companyId" | "timeZone">;
+export type SqlScope = Pick<DashboardScope, "companyId" | "timeZone" | "historyStart">;
 
 /** `text` with LIKE's wildcards (%, _ and \) escaped, so it matches literally. */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -59,22 +58,31 @@ export function searchMatchesQuery(scope: SqlScope, q: string): Sql {
 
 /**
  * THE base condition of every dashboard read (KPIs, chart, breakdowns, table, CSV export, entry detail):
- * the company's rows from the start of its history window on (lib/history-window.ts; null = everything),
- * the window's months cut in the company's time zone like every period of the dashboard. Narrowing the
+ * the company's rows from the start of its history window on (`scope.historyStart`, lib/history-window.ts:
+ * the current month and the N − 1 before it in the company's zone; null = everything). Narrowing the
  * window in the settings hides older entries from every read at once and deletes nothing (README
- * "Settings"). `r` is the monthly rollup: its months are local months, compared with the window's local
- * start. Keep every read going through here; the widget cache keys on the window's start (scope.ts).
+ * "Settings"). The start is worked out once per request (data.ts, dashboardScope) and bound as a value,
+ * so the planner sees the real range (a subquery here made it walk the whole company by date, even for a
+ * search the trigram index answers) and the widget cache's key holds exactly what the SQL applied. `r` is
+ * the monthly rollup: its months are local months, compared with the window's first local day.
+ * Keep every read going through here.
  */
-export function companyRows(companyId: string, alias: "e" | "r" = "e"): Sql {
-  const at = alias === "e" ? raw(`e."performedAt"`) : raw(`r."month"`);
-  const start = historyStartSql(`c."historyMonths"`, `pc."timeZone"`, alias === "r");
-  const windowStart = sql`(SELECT ${raw(start)} FROM "PleoConnection" c JOIN "PleoCompany" pc ON pc."id" = c."companyId" WHERE c."companyId" = ${companyId}::uuid)`;
-  return sql`${raw(alias)}."companyId" = ${companyId}::uuid AND ${at} >= COALESCE(${windowStart}, '-infinity'::timestamp)`;
+export function companyRows(scope: SqlScope, alias: "e" | "r" = "e"): Sql {
+  if (alias === "r") {
+    const window =
+      scope.historyStart === null
+        ? empty
+        : sql` AND r."month" >= ${`${isoDate(calendarDateIn(new Date(scope.historyStart), scope.timeZone))} 00:00:00`}::timestamp`;
+    return sql`r."companyId" = ${scope.companyId}::uuid${window}`;
+  }
+  const window =
+    scope.historyStart === null ? empty : sql` AND e."performedAt" >= ${ts(new Date(scope.historyStart))}::timestamp`;
+  return sql`e."companyId" = ${scope.companyId}::uuid AND e."deletedAt" IS NULL${window}`;
 }
 
 /** One entry, if it is among the company's visible rows (the detail page's check). */
-export function visibleEntryQuery(companyId: string, entryId: string): Sql {
-  return sql`SELECT e."id"::text AS id FROM "AccountingEntry" e WHERE ${companyRows(companyId)} AND e."id" = ${entryId}::uuid`;
+export function visibleEntryQuery(scope: SqlScope, entryId: string): Sql {
+  return sql`SELECT e."id"::text AS id FROM "AccountingEntry" e WHERE ${companyRows(scope)} AND e."id" = ${entryId}::uuid`;
 }
 
 /**
@@ -103,9 +111,9 @@ function searchCondition(scope: SqlScope, q: string, m: SearchMatches | undefine
   return sql`(${join(arms, " OR ")})`;
 }
 
-/** Every filter except the period: the base condition (companyRows), not deleted, family, status, … text search. */
+/** Every filter except the period: the base condition (companyRows), then family, status, … text search. */
 function filterConditions(scope: SqlScope, f: ReadFilters): Sql {
-  const parts: Sql[] = [companyRows(scope.companyId), sql`e."deletedAt" IS NULL`];
+  const parts: Sql[] = [companyRows(scope)];
   if (f.family) parts.push(sql`e."family" = ${f.family}`);
   if (f.status) parts.push(sql`e."status" = ${f.status}`);
   if (f.review === "WAITING") parts.push(waitingForReview);
@@ -181,7 +189,7 @@ function monthlyRollupQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[
   const end = `${isoDate(addMonths(months[months.length - 1].first, 1))} 00:00:00`;
   return sql`SELECT r."month" AS month, COALESCE(SUM(r."total"), 0)::bigint AS total, COALESCE(SUM(r."count"), 0)::int AS count
     FROM "SpendMonthly" r
-    WHERE ${companyRows(scope.companyId, "r")} AND r."month" >= ${wallMonth(months[0])}::timestamp AND r."month" < ${end}::timestamp
+    WHERE ${companyRows(scope, "r")} AND r."month" >= ${wallMonth(months[0])}::timestamp AND r."month" < ${end}::timestamp
       AND r."billCurrency" = ${currency}
       AND ${isSpend("r")}${extra.length > 0 ? join(extra, "") : empty}
     GROUP BY 1 HAVING SUM(r."count") <> 0 ORDER BY 1`;

@@ -17,6 +17,7 @@ const WITHOUT: Record<string, string> = {
   "companies:read": "The company's name and address are not kept up to date.",
   "accounts:read": "Categories (the chart of accounts) are missing: expenses show as uncategorised.",
   "tag-groups:read": "Tags are missing from expenses and their detail.",
+  "tax-codes:read": "Tax codes show without their names and rates in an expense's detail and the CSV export.",
 };
 
 export type ScopeCheck = { scope: string; granted: boolean; withoutIt: string };

@@ -57,7 +57,7 @@ function planOn(kind: DatabaseKind) {
     await tdb?.drop();
   });
 
-  const scope = { companyId: A, timeZone: "UTC" };
+  const scope = { companyId: A, timeZone: "UTC", historyStart: null };
   const view = (q: string): ExpenseFilters => ({ ...DEFAULT_FILTERS, period: "all", q });
   /** The filters as the page's reads use them: the names the text matches looked up first (data.ts). */
   const resolved = async (q: string): Promise<ReadFilters> => {

@@ -15,6 +15,7 @@ import {
   handleSyncNow,
   NOT_FOUND,
 } from "@/lib/settings/actions";
+import { historyStart } from "@/lib/history-window";
 import { runSync } from "@/lib/sync/run";
 import { runningSync } from "@/lib/sync/trigger";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
@@ -283,7 +284,10 @@ describe("history window and deleting hidden entries", () => {
     await handleSaveSettings(me, form({ companyId: MINE, frequency: "15", history: "3", changesWindow: "60" }));
     expect(await world.prisma.accountingEntry.count({ where: { companyId: MINE } })).toBe(total);
     const now = new Date();
-    const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 2, 1));
+    // The current month and the two before it, in the company's zone (from its country).
+    const { timeZone } = await world.prisma.pleoCompany.findUniqueOrThrow({ where: { id: MINE } });
+    expect(timeZone).not.toBeNull();
+    const start = historyStart(3, now, timeZone)!;
     const older = await world.prisma.accountingEntry.count({ where: { companyId: MINE, performedAt: { lt: start } } });
     expect(older).toBeGreaterThan(0);
     expect(older).toBeLessThan(total);

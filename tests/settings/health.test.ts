@@ -73,13 +73,20 @@ describe("readHealth", () => {
       "accounts:read",
       "companies:read",
       "tag-groups:read",
+      "tax-codes:read",
       "users:read",
     ]);
     expect((await health()).scopes.every((s) => s.granted)).toBe(true);
     await update({ scopes: ["companies:read", "users:read"] });
     const missing = (await health()).scopes.filter((s) => !s.granted);
-    expect(missing.map((s) => s.scope)).toEqual(["accounting-entries:read", "accounts:read", "tag-groups:read"]);
+    expect(missing.map((s) => s.scope)).toEqual([
+      "accounting-entries:read",
+      "accounts:read",
+      "tag-groups:read",
+      "tax-codes:read",
+    ]);
     expect(missing[0].withoutIt).toMatch(/Expenses are not synced/);
+    expect(missing[3].withoutIt).toMatch(/Tax codes show without their names/);
     await update({ scopes: [...NEEDED_SCOPES] });
   });
 
