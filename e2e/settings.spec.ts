@@ -73,7 +73,7 @@ test("health at a glance: status with reason and since, company id, scopes, inst
   await expect(health().getByTestId("connection-status")).toContainText("Connected");
   await expect(health().getByTestId("connection-status")).toContainText(/since .* UTC/);
   await expect(health()).toContainText(MINE.id);
-  await expect(health()).toContainText("All 5 scopes the portal needs are granted.");
+  await expect(health()).toContainText("All 6 scopes the portal needs are granted.");
   await expect(health().getByTestId("installation-status")).toContainText("Authorised, not activated");
   await expect(health().getByTestId("installation-status")).toContainText("Save the settings below once");
   await expect(health().getByTestId("token-age")).toContainText(
