@@ -3,12 +3,21 @@ import "server-only";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 
 /**
- * Token encryption at rest: AES-256-GCM with a random 96-bit IV per value. The stored form names the
- * key that sealed it, `v1.<keyId>.<iv>.<ciphertext>.<tag>` (base64url parts), so keys can rotate:
- * seal with the first key of TOKEN_ENCRYPTION_KEYS, open with whichever listed key the value names.
+ * Token encryption at rest: AES-256-GCM with a random 96-bit IV per value. The stored form names its
+ * format and the key that sealed it, `v2.<keyId>.<iv>.<ciphertext>.<tag>` (base64url parts), so keys can
+ * rotate: seal with the first key of TOKEN_ENCRYPTION_KEYS, open with whichever listed key the value names,
+ * and `npm run tokens:reseal` moves every stored token to the first key (README → Security).
+ *
+ * v2 authenticates what the value belongs to — the company and the field — with the key id, so a
+ * database writer cannot move a sealed token to another connection or swap the access and refresh
+ * tokens: the value would no longer open. v1 (key id only) is still read, never written.
  */
 
 export type KeyRing = { primary: string; keys: Map<string, Buffer> };
+
+/** Which token a sealed value is: authenticated with it (v2). */
+export type TokenField = "access_token" | "refresh_token";
+export type TokenBinding = { companyId: string; field: TokenField };
 
 export class DecryptionError extends Error {
   constructor(message: string) {
@@ -38,15 +47,20 @@ export function parseKeyRing(spec: string): KeyRing {
   return { primary, keys };
 }
 
-export function seal(plaintext: string, ring: KeyRing): string {
+/** The additional authenticated data of each format. NUL cannot occur in a key id, UUID or field name. */
+function aad(version: string, keyId: string, binding: TokenBinding): Buffer {
+  if (version === "v1") return Buffer.from(keyId);
+  return Buffer.from(["v2", keyId, binding.companyId.toLowerCase(), binding.field].join("\0"));
+}
+
+export function seal(plaintext: string, ring: KeyRing, binding: TokenBinding): string {
   const key = ring.keys.get(ring.primary)!;
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
-  // The key id is authenticated too, so a value cannot be relabelled to another key.
-  cipher.setAAD(Buffer.from(ring.primary));
+  cipher.setAAD(aad("v2", ring.primary, binding));
   const ct = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
   return [
-    "v1",
+    "v2",
     ring.primary,
     iv.toString("base64url"),
     ct.toString("base64url"),
@@ -54,25 +68,30 @@ export function seal(plaintext: string, ring: KeyRing): string {
   ].join(".");
 }
 
-export function open(sealed: string, ring: KeyRing): string {
+export function open(sealed: string, ring: KeyRing, binding: TokenBinding): string {
   const parts = sealed.split(".");
-  if (parts.length !== 5 || parts[0] !== "v1") throw new DecryptionError("not an encrypted value");
-  const [, keyId, iv, ct, tag] = parts;
+  if (parts.length !== 5 || (parts[0] !== "v1" && parts[0] !== "v2")) {
+    throw new DecryptionError("not an encrypted value");
+  }
+  const [version, keyId, iv, ct, tag] = parts;
   const key = ring.keys.get(keyId);
   if (!key) throw new DecryptionError(`encrypted with key "${keyId}", which is not in TOKEN_ENCRYPTION_KEYS`);
   try {
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-    decipher.setAAD(Buffer.from(keyId));
+    decipher.setAAD(aad(version, keyId, binding));
     decipher.setAuthTag(Buffer.from(tag, "base64url"));
     return Buffer.concat([decipher.update(Buffer.from(ct, "base64url")), decipher.final()]).toString("utf8");
   } catch {
-    throw new DecryptionError("encrypted value failed authentication (tampered or wrong key)");
+    throw new DecryptionError(
+      "encrypted value failed authentication (tampered, moved from another row or field, or wrong key)",
+    );
   }
 }
 
-/** True when a value was sealed with an older key and should be re-sealed on next write. */
+/** True when a value is not in the current format under the current key: `tokens:reseal` rewrites it. */
 export function needsReseal(sealed: string, ring: KeyRing): boolean {
-  return sealed.split(".")[1] !== ring.primary;
+  const [version, keyId] = sealed.split(".");
+  return version !== "v2" || keyId !== ring.primary;
 }
 
 let ringCache: { spec: string; ring: KeyRing } | undefined;
@@ -85,10 +104,10 @@ export async function keyRing(): Promise<KeyRing> {
   return ringCache.ring;
 }
 
-export async function encryptToken(token: string): Promise<string> {
-  return seal(token, await keyRing());
+export async function encryptToken(token: string, binding: TokenBinding): Promise<string> {
+  return seal(token, await keyRing(), binding);
 }
 
-export async function decryptToken(sealed: string): Promise<string> {
-  return open(sealed, await keyRing());
+export async function decryptToken(sealed: string, binding: TokenBinding): Promise<string> {
+  return open(sealed, await keyRing(), binding);
 }

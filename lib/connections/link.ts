@@ -92,7 +92,7 @@ async function upsertCompany(tx: Prisma.TransactionClient, company: Company) {
 /** A company no one has linked yet: create the Account link and its connection. */
 export async function linkCompany(input: LinkInput): Promise<{ accountId: string; connectionId: string }> {
   const now = input.now ?? new Date();
-  const sealed = await sealGrant(input.tokens, input.requestedScopes, now);
+  const sealed = await sealGrant(input.tokens, input.requestedScopes, input.company.id, now);
   const result = await db.$transaction(async (tx) => {
     const taken = await tx.account.findUnique({
       where: { provider_providerAccountId: { provider: PLEO_PROVIDER_ID, providerAccountId: input.company.id } },
@@ -144,7 +144,7 @@ export async function linkCompany(input: LinkInput): Promise<{ accountId: string
  */
 export async function reconnectCompany(input: LinkInput): Promise<{ connectionId: string }> {
   const now = input.now ?? new Date();
-  const sealed = await sealGrant(input.tokens, input.requestedScopes, now);
+  const sealed = await sealGrant(input.tokens, input.requestedScopes, input.company.id, now);
   const result = await db.$transaction(async (tx) => {
     const account = await tx.account.findUnique({
       where: { provider_providerAccountId: { provider: PLEO_PROVIDER_ID, providerAccountId: input.company.id } },

@@ -8,7 +8,7 @@ import { DEFAULT_OAUTH_TIMEOUT_MS, type OAuthClientConfig } from "@/lib/pleo/oau
 import { decideTokens, isFresh, type Decision, type Intent } from "@/lib/pleo/token-decision";
 import { keepAliveIdleConnections, type KeepAliveReport } from "@/lib/pleo/token-keep-alive";
 import { refreshWithLease, type Lease, type RefreshResult, type RefreshSettings } from "@/lib/pleo/token-refresh";
-import { lockTokens, readTokens, takeLease } from "@/lib/pleo/token-store";
+import { lockTokens, readTokens, takeLease, type OpenToken, type SealToken } from "@/lib/pleo/token-store";
 import { sleep as defaultSleep } from "@/lib/util/async";
 
 /**
@@ -55,8 +55,8 @@ export type TokenManagerOptions = {
   /** Persisted backoff after a failed refresh: base · 2^(failures−1), capped, with jitter. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  sealToken?: (plain: string) => Promise<string>;
-  openToken?: (sealed: string) => Promise<string>;
+  sealToken?: SealToken;
+  openToken?: OpenToken;
   sleep?: (ms: number) => Promise<void>;
 };
 
@@ -100,6 +100,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const { prisma, log, now, leaseMs, open, sleep } = settings;
   const policy = { skewMs: options.skewMs ?? 60_000, leaseMs };
   const pollMs = options.pollMs ?? 50;
+  const openAccess = (companyId: string, sealed: string) => open(sealed, { companyId, field: "access_token" });
 
   /** One refresh per company per process: callers arriving while it runs share its promise. */
   const inflight = new Map<string, Promise<Issued>>();
@@ -122,7 +123,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         const t = now();
         const storedTokenRejected =
           intent.mode === "force" && intent.rejectedToken !== undefined
-            ? (await open(row.accessTokenEnc)) === intent.rejectedToken
+            ? (await openAccess(companyId, row.accessTokenEnc)) === intent.rejectedToken
             : undefined;
         const d = decideTokens({ row, intent, storedTokenRejected, now: t }, policy);
         if (d.kind === "use")
@@ -156,7 +157,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
               { event: "pleo.token.reused", companyId, tokenVersion: d.tokenVersion },
               "used the token another instance refreshed",
             );
-          return { token: await open(d.accessTokenEnc), refreshed: false, tokenVersion: d.tokenVersion };
+          return {
+            token: await openAccess(companyId, d.accessTokenEnc),
+            refreshed: false,
+            tokenVersion: d.tokenVersion,
+          };
         case "backoff":
           throw new PleoUnavailableError(
             `Pleo token refresh is backing off until ${d.until.toISOString()}`,
@@ -198,12 +203,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     async getAccessToken(companyId, opts = {}) {
       const row = await readConnected(companyId);
       if (!opts.forceRefresh) {
-        if (fresh(row.accessTokenExpiresAt)) return open(row.accessTokenEnc);
+        if (fresh(row.accessTokenExpiresAt)) return openAccess(companyId, row.accessTokenEnc);
         return (await refresh(companyId, { mode: "expiry" })).token;
       }
       if (opts.rejectedToken !== undefined && fresh(row.accessTokenExpiresAt)) {
         // A 401 storm: callers refused an older token find the replacement without taking the lock.
-        const stored = await open(row.accessTokenEnc);
+        const stored = await openAccess(companyId, row.accessTokenEnc);
         if (stored !== opts.rejectedToken) return stored;
       }
       const intent: Intent = { mode: "force", seenVersion: row.tokenVersion, rejectedToken: opts.rejectedToken };

@@ -10,6 +10,7 @@ import {
   recordRefreshFailure,
   renewLease,
   storeRefreshedTokens,
+  type OpenToken,
   type SealToken,
 } from "@/lib/pleo/token-store";
 import { backoffMs, jittered } from "@/lib/util/async";
@@ -41,7 +42,7 @@ export type RefreshSettings = {
   backoffBaseMs: number;
   backoffMaxMs: number;
   seal: SealToken;
-  open: (sealed: string) => Promise<string>;
+  open: OpenToken;
   sleep: (ms: number) => Promise<void>;
 };
 
@@ -64,7 +65,7 @@ export async function refreshWithLease(
   lease: Lease,
 ): Promise<{ token: string } & RefreshResult> {
   let marker = lease.marker;
-  const refreshToken = await s.open(lease.refreshTokenEnc);
+  const refreshToken = await s.open(lease.refreshTokenEnc, { companyId, field: "refresh_token" });
 
   async function needsReauth(reason: NeedsReauthError["reason"], detail: string): Promise<never> {
     const at = new Date(s.now());

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { encryptToken } from "@/lib/crypto";
+import { encryptToken, type TokenBinding } from "@/lib/crypto";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
 import { parseScopes } from "@/lib/pleo/schemas/common";
@@ -19,9 +19,11 @@ import type { TokenRow } from "@/lib/pleo/token-decision";
 export const REFRESH_TOKEN_LIFETIME_MS = 60 * 24 * 3600 * 1000;
 
 /** A Prisma client, or the transaction a caller already holds. */
-type Db = Prisma.TransactionClient;
+export type Db = Prisma.TransactionClient;
 
-export type SealToken = (plain: string) => Promise<string>;
+/** Seal / open one token of one company: the binding is authenticated with the value (lib/crypto). */
+export type SealToken = (plain: string, binding: TokenBinding) => Promise<string>;
+export type OpenToken = (sealed: string, binding: TokenBinding) => Promise<string>;
 
 /** The row as the token manager reads it: the decision's columns plus the sealed tokens. */
 export type StoredTokens = TokenRow & { accessTokenEnc: string; refreshTokenEnc: string };
@@ -40,8 +42,11 @@ const TOKEN_ROW_SELECT = {
 } as const;
 
 /** New tokens sealed, with expiries counted from `issuedAt` (the request time: network delay only makes us refresh earlier). */
-async function tokenColumns(tokens: GrantedTokens, issuedAt: number, seal: SealToken) {
-  const [accessTokenEnc, refreshTokenEnc] = await Promise.all([seal(tokens.accessToken), seal(tokens.refreshToken)]);
+async function tokenColumns(tokens: GrantedTokens, companyId: string, issuedAt: number, seal: SealToken) {
+  const [accessTokenEnc, refreshTokenEnc] = await Promise.all([
+    seal(tokens.accessToken, { companyId, field: "access_token" }),
+    seal(tokens.refreshToken, { companyId, field: "refresh_token" }),
+  ]);
   return {
     accessTokenEnc,
     refreshTokenEnc,
@@ -61,10 +66,11 @@ export type SealedGrant = Awaited<ReturnType<typeof tokenColumns>> & { scopes: s
 export async function sealGrant(
   tokens: GrantedTokens,
   requestedScopes: string,
+  companyId: string,
   now = new Date(),
 ): Promise<SealedGrant> {
   return {
-    ...(await tokenColumns(tokens, now.getTime(), encryptToken)),
+    ...(await tokenColumns(tokens, companyId, now.getTime(), encryptToken)),
     scopes: parseScopes(tokens.scope ?? requestedScopes),
   };
 }
@@ -148,7 +154,7 @@ export async function storeRefreshedTokens(
   opts: { requestedAt: number; now: Date; seal: SealToken; sleep: (ms: number) => Promise<void> },
 ): Promise<boolean> {
   const data = {
-    ...(await tokenColumns(tokens, opts.requestedAt, opts.seal)),
+    ...(await tokenColumns(tokens, companyId, opts.requestedAt, opts.seal)),
     lastRefreshedAt: opts.now,
     refreshStartedAt: null,
     refreshFailures: 0,
@@ -285,11 +291,12 @@ export async function clearUninstallRefreshMarker(db: Db, disconnectionId: strin
 /** A refresh's rotated tokens, sealed, in one statement that also clears the marker. */
 export async function storeUninstallTokens(
   db: Db,
-  disconnectionId: string,
+  disconnection: { id: string; companyId: string },
   tokens: GrantedTokens,
   opts: { requestedAt: number; seal: SealToken },
 ): Promise<void> {
-  const cols = await tokenColumns(tokens, opts.requestedAt, opts.seal);
+  const cols = await tokenColumns(tokens, disconnection.companyId, opts.requestedAt, opts.seal);
+  const disconnectionId = disconnection.id;
   await db.disconnection.update({
     where: { id: disconnectionId },
     data: {
@@ -307,4 +314,54 @@ export async function dropUninstallGrant(db: Db, disconnectionId: string): Promi
     where: { id: disconnectionId },
     data: { accessTokenEnc: null, refreshTokenEnc: null, accessTokenExpiresAt: null, refreshStartedAt: null },
   });
+}
+
+// ---- Re-sealing under the newest key (npm run tokens:reseal) ----
+
+/** Where sealed tokens are stored: a connection's grant, or a disconnected company's grant awaiting its uninstall. */
+export type SealedTable = "PleoConnection" | "Disconnection";
+
+export type SealedRow = { id: string; companyId: string; accessTokenEnc: string; refreshTokenEnc: string };
+
+/** One page of rows holding sealed tokens, in id order after `afterId`. */
+export async function readSealedTokens(
+  db: Db,
+  table: SealedTable,
+  afterId: string | null,
+  limit: number,
+): Promise<SealedRow[]> {
+  const page = { ...(afterId ? { id: { gt: afterId } } : {}) };
+  const rest = {
+    orderBy: { id: "asc" },
+    take: limit,
+    select: { id: true, companyId: true, accessTokenEnc: true, refreshTokenEnc: true },
+  } as const;
+  const rows =
+    table === "PleoConnection"
+      ? await db.pleoConnection.findMany({ where: page, ...rest })
+      : await db.disconnection.findMany({
+          where: { ...page, accessTokenEnc: { not: null }, refreshTokenEnc: { not: null } },
+          ...rest,
+        });
+  return rows as SealedRow[];
+}
+
+/**
+ * Replace a row's sealed tokens with the same tokens sealed anew, only if they are still the values read
+ * (compare-and-set): a refresh or reconnect that stored new tokens meanwhile wins, and the row is
+ * counted as changed (its new values are already sealed under the newest key). False in that case.
+ */
+export async function replaceSealedTokens(
+  db: Db,
+  table: SealedTable,
+  before: SealedRow,
+  sealed: { accessTokenEnc: string; refreshTokenEnc: string },
+): Promise<boolean> {
+  const args = {
+    where: { id: before.id, accessTokenEnc: before.accessTokenEnc, refreshTokenEnc: before.refreshTokenEnc },
+    data: sealed,
+  };
+  const r =
+    table === "PleoConnection" ? await db.pleoConnection.updateMany(args) : await db.disconnection.updateMany(args);
+  return r.count === 1;
 }

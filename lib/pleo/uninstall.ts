@@ -23,6 +23,7 @@ import {
   markUninstallRefreshStarted,
   readUninstallGrant,
   storeUninstallTokens,
+  type OpenToken,
   type SealToken,
   type UninstallGrant,
 } from "@/lib/pleo/token-store";
@@ -57,7 +58,7 @@ export type UninstallDeps = {
   oauth: OAuthClientConfig;
   now: () => number;
   seal: SealToken;
-  open: (sealed: string) => Promise<string>;
+  open: OpenToken;
   logger: Logger;
   fetch?: typeof fetch;
   /** Interactive disconnects should not wait minutes on a Pleo that hangs: two tries, 10 s each by default. */
@@ -101,7 +102,7 @@ function grantTokens(deps: UninstallDeps, disconnectionId: string, companyId: st
   }
 
   async function refresh(grant: UninstallGrant): Promise<string> {
-    const refreshToken = await open(grant.refreshTokenEnc);
+    const refreshToken = await open(grant.refreshTokenEnc, { companyId, field: "refresh_token" });
     if (grant.refreshStartedAt) {
       const check = await introspectRefreshToken(oauth, refreshToken);
       log.info({ event: "pleo.uninstall.verify", companyId, outcome: check.kind }, "verified an interrupted refresh");
@@ -118,7 +119,10 @@ function grantTokens(deps: UninstallDeps, disconnectionId: string, companyId: st
     log.info({ event: "pleo.uninstall.refresh", companyId, outcome: outcome.kind }, "refreshed for the uninstall");
     switch (outcome.kind) {
       case "ok":
-        await storeUninstallTokens(prisma, disconnectionId, outcome.tokens, { requestedAt, seal: deps.seal });
+        await storeUninstallTokens(prisma, { id: disconnectionId, companyId }, outcome.tokens, {
+          requestedAt,
+          seal: deps.seal,
+        });
         return outcome.tokens.accessToken;
       case "invalid_grant":
         throw new NeedsReauthError(companyId, "invalid_grant", outcome.detail);
@@ -136,7 +140,7 @@ function grantTokens(deps: UninstallDeps, disconnectionId: string, companyId: st
     async get() {
       const grant = await read();
       if (!grant.refreshStartedAt && grant.accessTokenExpiresAt.getTime() - now() > SKEW_MS) {
-        return open(grant.accessTokenEnc);
+        return open(grant.accessTokenEnc, { companyId, field: "access_token" });
       }
       return refresh(grant);
     },

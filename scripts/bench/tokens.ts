@@ -35,14 +35,18 @@ async function works(world: World, token: string | null): Promise<boolean> {
 async function naiveGetAccessToken(world: World): Promise<string | null> {
   const { prisma, clock } = world;
   const row = await prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: COMPANY } });
-  if (row.accessTokenExpiresAt.getTime() - clock.now() > 60_000) return decryptToken(row.accessTokenEnc);
-  const outcome = await refreshTokenGrant(world.oauth, await decryptToken(row.refreshTokenEnc));
+  if (row.accessTokenExpiresAt.getTime() - clock.now() > 60_000)
+    return decryptToken(row.accessTokenEnc, { companyId: COMPANY, field: "access_token" });
+  const outcome = await refreshTokenGrant(
+    world.oauth,
+    await decryptToken(row.refreshTokenEnc, { companyId: COMPANY, field: "refresh_token" }),
+  );
   if (outcome.kind !== "ok") return null;
   await prisma.pleoConnection.update({
     where: { companyId: COMPANY },
     data: {
-      accessTokenEnc: await encryptToken(outcome.tokens.accessToken),
-      refreshTokenEnc: await encryptToken(outcome.tokens.refreshToken),
+      accessTokenEnc: await encryptToken(outcome.tokens.accessToken, { companyId: COMPANY, field: "access_token" }),
+      refreshTokenEnc: await encryptToken(outcome.tokens.refreshToken, { companyId: COMPANY, field: "refresh_token" }),
       accessTokenExpiresAt: new Date(clock.now() + outcome.tokens.expiresInSeconds * 1000),
     },
   });

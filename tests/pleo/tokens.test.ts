@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { decryptToken } from "@/lib/crypto";
 import { ConnectionNotFoundError, NeedsReauthError, PleoUnavailableError } from "@/lib/pleo/errors";
 import type { TokenManager } from "@/lib/pleo/token-manager";
 import { DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import type { FaultSpec } from "@/tests/support/sandbox";
 import { captureLogger } from "@/tests/support/logs";
+import { openAccess, openRefresh } from "@/tests/support/tokens";
 import { createWorld, type World } from "@/tests/support/world";
 
 const COMPANY = LARGE_COMPANY_ID;
@@ -61,7 +61,7 @@ describe("access tokens", () => {
     expect(after.lastRefreshedAt).not.toBeNull();
     expect(after.refreshTokenEnc).not.toBe(before.refreshTokenEnc);
     expect(after.accessTokenExpiresAt.getTime()).toBeGreaterThan(world.clock.now() + 500_000);
-    expect(await decryptToken(after.accessTokenEnc)).toBe(tokens[0]);
+    expect(await openAccess(after)).toBe(tokens[0]);
   });
 
   it("refreshes within ~60 s of expiry (from expires_in), not only after it", async () => {
@@ -300,12 +300,7 @@ describe("logging", () => {
     });
     expect(typeof events[0].durationMs).toBe("number");
     const text = cap.text();
-    const secrets = [
-      token,
-      await decryptToken(before.refreshTokenEnc),
-      await decryptToken((await row()).refreshTokenEnc),
-      "sandbox-portal-secret",
-    ];
+    const secrets = [token, await openRefresh(before), await openRefresh(await row()), "sandbox-portal-secret"];
     for (const s of secrets) expect(text).not.toContain(s);
   });
 });

@@ -381,7 +381,7 @@ describe("disconnect", () => {
     expect(await world.prisma.pleoConnection.count({ where: { companyId: MINE } })).toBe(0);
     const pending = await world.prisma.disconnection.findUniqueOrThrow({ where: { id: r.disconnectionId! } });
     expect(pending).toMatchObject({ uninstallStatus: "pending", attempts: 1 });
-    expect(pending.refreshTokenEnc).toMatch(/^v1\./);
+    expect(pending.refreshTokenEnc).toMatch(/^v2\./);
     expect(pending.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
     expect((await world.sandbox.control.installations()).some((i) => i.companyId === MINE)).toBe(true);
 

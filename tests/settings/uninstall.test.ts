@@ -121,7 +121,10 @@ for (const kind of DATABASE_KINDS) {
           "content-type": "application/x-www-form-urlencoded",
           authorization: `Basic ${Buffer.from(`${world.oauth.clientId}:${world.oauth.clientSecret}`).toString("base64")}`,
         },
-        body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: await decryptToken(sealed) }),
+        body: new URLSearchParams({
+          grant_type: "refresh_token",
+          refresh_token: await decryptToken(sealed, { companyId: COMPANY, field: "refresh_token" }),
+        }),
       });
       expect(res.status).toBe(200);
       await world.clock.advance(3600);
