@@ -49,7 +49,10 @@ function handleAuthRequest(req: NextRequest): Promise<Response> {
 async function authRequest(req: NextRequest): Promise<Response> {
   const sink = createFailureSink();
   const config = buildAuthConfig({
-    sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie")),
+    // The cookie next-auth reads for the request it is handed: the public origin's protocol.
+    sessionToken: sessionTokenFromCookieHeader(req.headers.get("cookie"), {
+      secure: new URL(publicOrigin(req)).protocol === "https:",
+    }),
     failures: sink,
   });
   setEnvDefaults(process.env, config, true);

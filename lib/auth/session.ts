@@ -6,7 +6,7 @@ import { auth } from "@/auth";
 import type { Viewer } from "@/lib/connections/queries";
 import { headers } from "next/headers";
 import { db } from "@/lib/db";
-import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
+import { isSecureAuthRequest, sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { companyIdsOf } from "@/lib/connections/session-scope";
 
 /**
@@ -38,12 +38,8 @@ export async function requireUser(): Promise<CurrentUser> {
 export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null> => {
   const user = await getCurrentUser();
   if (!user) return null;
-  let token: string | null = null;
-  try {
-    token = sessionTokenFromCookieHeader((await headers()).get("cookie"));
-  } catch {
-    // A malformed neighbouring cookie: the session id is unknown, the page still works without it.
-  }
+  const h = await headers();
+  const token = sessionTokenFromCookieHeader(h.get("cookie"), { secure: isSecureAuthRequest(h) });
   const row = token
     ? await db.session.findUnique({ where: { sessionToken: token }, select: { id: true, userId: true } })
     : null;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classifyAuthFailure, normalizeFailureCode, AUTH_FAILURE_CODES } from "@/lib/auth/failures";
 import { FAILURE_MESSAGES } from "@/lib/auth/failure-messages";
 import { safeReturnTo } from "@/lib/auth/return-to";
-import { sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
+import { isSecureAuthRequest, sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { parseScopes } from "@/lib/pleo/schemas/common";
 import { shouldTrustHost } from "@/lib/auth/config";
@@ -73,11 +73,39 @@ describe("helpers", () => {
     }
   });
 
-  it("reads the session cookie, secure name first", () => {
-    expect(sessionTokenFromCookieHeader("a=1; authjs.session-token=abc%3D")).toBe("abc=");
-    expect(sessionTokenFromCookieHeader("__Secure-authjs.session-token=s; authjs.session-token=p")).toBe("s");
-    expect(sessionTokenFromCookieHeader(null)).toBeNull();
-    expect(sessionTokenFromCookieHeader("other=1")).toBeNull();
+  it("reads exactly the session cookie next-auth uses for the request's protocol", () => {
+    const http = { secure: false };
+    const https = { secure: true };
+    expect(sessionTokenFromCookieHeader("a=1; authjs.session-token=abc%3D", http)).toBe("abc=");
+    const both = "__Secure-authjs.session-token=s; authjs.session-token=p";
+    expect(sessionTokenFromCookieHeader(both, https)).toBe("s");
+    expect(sessionTokenFromCookieHeader(both, http)).toBe("p");
+    // On https a planted unprefixed cookie is never read, even when it is the only one.
+    expect(sessionTokenFromCookieHeader("authjs.session-token=planted", https)).toBeNull();
+    expect(sessionTokenFromCookieHeader(null, http)).toBeNull();
+    expect(sessionTokenFromCookieHeader("other=1", http)).toBeNull();
+    expect(sessionTokenFromCookieHeader("authjs.session-token=", http)).toBeNull();
+  });
+
+  it("never throws on a malformed neighbour, and parses like next-auth's cookie parser", () => {
+    expect(sessionTokenFromCookieHeader("x=100%; authjs.session-token=tok", { secure: false })).toBe("tok");
+    expect(sessionTokenFromCookieHeader("authjs.session-token=bad%E0%A4%A; y=%", { secure: false })).toBe(
+      "bad%E0%A4%A",
+    );
+    expect(sessionTokenFromCookieHeader('authjs.session-token="quoted"', { secure: false })).toBe("quoted");
+    expect(
+      sessionTokenFromCookieHeader("authjs.session-token=first; authjs.session-token=second", { secure: false }),
+    ).toBe("first");
+    expect(sessionTokenFromCookieHeader(";;=;  ; authjs.session-token=ok", { secure: false })).toBe("ok");
+  });
+
+  it("takes the protocol the way next-auth does: AUTH_URL, else x-forwarded-proto, else https", () => {
+    const h = (proto?: string) => new Headers(proto ? { "x-forwarded-proto": proto } : {});
+    expect(isSecureAuthRequest(h("http"), "https://portal.example")).toBe(true);
+    expect(isSecureAuthRequest(h("https"), "http://127.0.0.1:3000")).toBe(false);
+    expect(isSecureAuthRequest(h("http"), undefined)).toBe(false);
+    expect(isSecureAuthRequest(h("https:"), undefined)).toBe(true);
+    expect(isSecureAuthRequest(h(), undefined)).toBe(true);
   });
 
   it("accepts only token responses that can keep a connection alive", () => {

@@ -146,6 +146,18 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       expect(connected.filter((id) => id === COMPANY_BRIGHTWAVE.id)).toHaveLength(1);
     });
 
+    it("a malformed neighbouring cookie (x=100%, which any same-site app can set) breaks nothing in /api/auth", async () => {
+      const planted = alice.clone();
+      planted.cookies.set("x", "100%");
+      const res = await h.request(planted, "/api/auth/session");
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { user?: { id: string } }).user?.id).toBe(aliceId);
+      // The sign-in step reads the same cookie: reconnecting with it planted still lands in this session.
+      expect(await h.connect(planted, { ...demo, companyId: COMPANY_BRIGHTWAVE.id })).toBe(`${PORTAL}/dashboard`);
+      expect(planted.sessionToken()).toBe(alice.sessionToken());
+      expect(await scopeOf(planted)).toEqual(await scopeOf(alice));
+    });
+
     it("reconnecting a company the user has refreshes its tokens, clears NEEDS_REAUTH and keeps synced data", async () => {
       const before = await connection(COMPANY_NORDLYS.id);
       await h.db.prisma.pleoConnection.update({
