@@ -41,11 +41,18 @@ const CSV_COLUMNS = [
   "tags",
 ] as const;
 
+/**
+ * What a spreadsheet may run as a formula when a cell starts with it (OWASP "CSV injection"): = + - @,
+ * tab, carriage return and line feed (a quoted cell may start with a new line), and the full-width
+ * ＝ ＋ － ＠ that some spreadsheets normalise to their ASCII forms.
+ */
+const FORMULA_START = /^[=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+
 /** RFC 4180 quoting, plus a leading ' on text that a spreadsheet would run as a formula. */
-function csvCell(value: string | number | null | undefined, { text = false } = {}): string {
+export function csvCell(value: string | number | null | undefined, { text = false } = {}): string {
   if (value === null || value === undefined) return "";
   let s = String(value);
-  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (text && FORMULA_START.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
