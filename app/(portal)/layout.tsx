@@ -8,7 +8,7 @@ export default async function PortalLayout({ children }: { children: React.React
   const connections = await listConnectionsForViewer(user);
   return (
     <div className="min-h-screen">
-      <PortalHeader userName={user.name} connections={connections} />
+      <PortalHeader connections={connections} />
       {children}
     </div>
   );

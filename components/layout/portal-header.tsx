@@ -9,9 +9,10 @@ export const settingsHref = (companyId: string) => `/settings/integrations/pleo?
 
 /**
  * Signed-in header: the linked companies (each opens its dashboard; one that needs attention also links
- * to its settings section), settings, connect another, sign out.
+ * to its settings section), settings, connect another, sign out. It names only the companies this
+ * session may see: never the portal user's name (the first company the account ever linked).
  */
-export function PortalHeader({ userName, connections }: { userName: string | null; connections: ConnectionSummary[] }) {
+export function PortalHeader({ connections }: { connections: ConnectionSummary[] }) {
   return (
     <header className="border-b border-black/5 bg-white">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-6 py-3">
@@ -47,7 +48,6 @@ export function PortalHeader({ userName, connections }: { userName: string | nul
             <Link href="/settings/integrations/pleo">Settings</Link>
           </Button>
           <ConnectPleoLink variant="secondary">Connect another company</ConnectPleoLink>
-          {userName && <span className="sr-only">Signed in as {userName}</span>}
           <SignOutButton />
         </div>
       </div>

@@ -64,11 +64,12 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
           requestedScopes: e.PLEO_SCOPES,
           proof,
         }),
-      // The session the app sees: who, and which companies this session may see; never tokens.
+      // The session the app sees: who, and which companies this session may see; never tokens. Not
+      // the user's name: it is the first company the account ever linked, which this session may not see.
       session: ({ session, user }) =>
         ({
           expires: session.expires,
-          user: { id: user.id, name: user.name ?? null },
+          user: { id: user.id },
           companyIds: companyIdsOf(session),
         }) as unknown as typeof session,
     },
