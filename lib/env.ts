@@ -52,6 +52,19 @@ const envSchema = z.object({
   BACKGROUND_JOBS: z.enum(["on", "off"]).default("on"),
   // Refresh connections whose refresh token is older than this, so an idle 60-day token never lapses.
   TOKEN_KEEPALIVE_DAYS: z.coerce.number().int().min(1).max(50).default(7),
+  // Portal sessions end after this long without a request (idle) and this long after sign-in (absolute).
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(120),
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 24)
+    .default(12),
   // Client-side limit per connection (Pleo allows 600/min and asks for at most 500).
   PLEO_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(600).default(500),
   // On SIGTERM: stop taking work, let running work finish, exit within this (README → Deploying).

@@ -1,7 +1,7 @@
 import "server-only";
 
 import { PrismaAdapter } from "@auth/prisma-adapter";
-import type { Adapter, AdapterAccount, AdapterSession } from "next-auth/adapters";
+import type { Adapter, AdapterAccount, AdapterSession, AdapterUser } from "next-auth/adapters";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import type { TokenOwner } from "@/lib/pleo/identity";
@@ -10,6 +10,7 @@ import { linkCompany } from "@/lib/connections/link";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import { scopeForNewSession } from "@/lib/connections/session-scope";
 import type { SignInProof } from "@/lib/auth/sign-in-proof";
+import { absoluteEnd, isSessionLive, sessionKey, type SessionLifetime } from "@/lib/sessions";
 
 /**
  * next-auth's Prisma adapter with two changes:
@@ -18,17 +19,58 @@ import type { SignInProof } from "@/lib/auth/sign-in-proof";
  *   (lib/connections/link.ts); when the visitor was signed in, the company joins their session's scope
  *   in that transaction;
  * - a session is created scoped to the company this request proved (lib/connections/session-scope.ts).
- *   next-auth calls createSession only at the end of a sign-in, after the signIn callback filled `proof`.
+ *   next-auth calls createSession only at the end of a sign-in, after the signIn callback filled `proof`;
+ * - sessions are stored by the hash of their cookie and end idle or at their absolute end (lib/sessions.ts):
+ *   next-auth hands the cookie's value to these methods and gets it back; the row never holds it.
  */
-export function portalAdapter(requestedScopes: string, proof?: SignInProof): Adapter {
+export function portalAdapter(requestedScopes: string, lifetime: SessionLifetime, proof?: SignInProof): Adapter {
   // Our generated client is the same Prisma client the adapter expects, under another import path.
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
+  const withCookie = <T extends { sessionToken: string }>(row: T, cookieValue: string): T => ({
+    ...row,
+    sessionToken: cookieValue,
+  });
   return {
     ...base,
-    createSession(session: AdapterSession) {
+    async createSession(session: AdapterSession) {
       // Without a proven company (not expected) the session opens nothing: fail closed.
-      const data = { ...session, companyIds: scopeForNewSession(proof?.companyId) } as AdapterSession;
-      return base.createSession!(data);
+      const row = await db.session.create({
+        data: {
+          sessionToken: sessionKey(session.sessionToken),
+          userId: session.userId,
+          expires: session.expires,
+          companyIds: scopeForNewSession(proof?.companyId),
+        },
+      });
+      return withCookie(row, session.sessionToken);
+    },
+    async getSessionAndUser(cookieValue: string) {
+      const row = await db.session.findUnique({
+        where: { sessionToken: sessionKey(cookieValue) },
+        include: { user: true },
+      });
+      if (!row) return null;
+      const { user, ...session } = row;
+      // next-auth ends an idle session itself (expires); the absolute end is ours. Either way it is deleted.
+      if (!isSessionLive(session, lifetime)) {
+        await db.session.deleteMany({ where: { id: session.id } });
+        return null;
+      }
+      return { session: withCookie(session, cookieValue), user: user as AdapterUser };
+    },
+    async updateSession({ sessionToken: cookieValue, ...data }) {
+      const key = sessionKey(cookieValue);
+      const row = await db.session.findUnique({ where: { sessionToken: key }, select: { createdAt: true } });
+      if (!row) return null;
+      // Activity moves the idle end forward, never past the absolute end.
+      const end = absoluteEnd(row.createdAt, lifetime);
+      const expires = data.expires && data.expires > end ? end : data.expires;
+      const updated = await db.session.update({ where: { sessionToken: key }, data: { ...data, expires } });
+      return withCookie(updated, cookieValue);
+    },
+    async deleteSession(cookieValue: string) {
+      await db.session.deleteMany({ where: { sessionToken: sessionKey(cookieValue) } });
+      return null;
     },
     async linkAccount(account: AdapterAccount) {
       const t = account as unknown as Record<string, unknown>;

@@ -10,6 +10,7 @@ import { PleoProvider } from "@/lib/auth/pleo-provider";
 import { createSignInProof } from "@/lib/auth/sign-in-proof";
 import { AUTH_ERROR_PAGE, decidePleoSignIn } from "@/lib/auth/sign-in";
 import { companyIdsOf } from "@/lib/connections/session-scope";
+import { sessionLifetime } from "@/lib/sessions";
 
 /**
  * lib/auth owns signing in with Pleo: the next-auth configuration (this file), the Pleo provider, the
@@ -37,12 +38,15 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
   const e = env();
   // This request's proven company, passed from the signIn callback to the adapter (one per config).
   const proof = createSignInProof();
+  const lifetime = sessionLifetime(e);
   return {
     secret: e.AUTH_SECRET,
     trustHost: shouldTrustHost(),
     basePath: "/api/auth",
-    adapter: portalAdapter(e.PLEO_SCOPES, proof),
-    session: { strategy: "database" },
+    adapter: portalAdapter(e.PLEO_SCOPES, lifetime, proof),
+    // maxAge is the idle timeout (next-auth moves `expires` forward on use, at most once a minute); the
+    // absolute end after sign-in is enforced by the adapter (lib/sessions.ts).
+    session: { strategy: "database", maxAge: lifetime.idleMs / 1000, updateAge: 60 },
     providers: [
       PleoProvider({
         authUrl: e.PLEO_AUTH_URL,

@@ -8,6 +8,7 @@ import { headers } from "next/headers";
 import { db } from "@/lib/db";
 import { isSecureAuthRequest, sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { companyIdsOf } from "@/lib/connections/session-scope";
+import { sessionKey } from "@/lib/sessions";
 
 /**
  * The signed-in portal user. It is the Viewer that lib/connections' reads take: the user and the
@@ -41,7 +42,7 @@ export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null>
   const h = await headers();
   const token = sessionTokenFromCookieHeader(h.get("cookie"), { secure: isSecureAuthRequest(h) });
   const row = token
-    ? await db.session.findUnique({ where: { sessionToken: token }, select: { id: true, userId: true } })
+    ? await db.session.findUnique({ where: { sessionToken: sessionKey(token) }, select: { id: true, userId: true } })
     : null;
   return { ...user, sessionId: row && row.userId === user.userId ? row.id : null };
 });

@@ -3,6 +3,8 @@ import "server-only";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { addToLogContext } from "@/lib/log-context";
+import { env } from "@/lib/env";
+import { isSessionLive, sessionKey, sessionLifetime } from "@/lib/sessions";
 import type { TokenOwner } from "@/lib/pleo/identity";
 import { grantFromTokenResponse } from "@/lib/pleo/oauth";
 import { findCompanyOwner, reconnectCompany } from "@/lib/connections/link";
@@ -37,10 +39,10 @@ function authErrorPath(code: AuthFailureCode): string {
 async function userIdForSessionToken(sessionToken: string | null): Promise<string | null> {
   if (!sessionToken) return null;
   const session = await db.session.findUnique({
-    where: { sessionToken },
-    select: { userId: true, expires: true },
+    where: { sessionToken: sessionKey(sessionToken) },
+    select: { userId: true, expires: true, createdAt: true },
   });
-  return session && session.expires.getTime() > Date.now() ? session.userId : null;
+  return session && isSessionLive(session, sessionLifetime(env())) ? session.userId : null;
 }
 
 function isTokenOwner(v: unknown): v is TokenOwner {

@@ -1,6 +1,7 @@
 import "server-only";
 
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { sessionKey } from "@/lib/sessions";
 
 /**
  * Session-scoped company access. Pleo is the portal's only sign-in and proves a company, never a
@@ -28,7 +29,7 @@ export function scopeForNewSession(provenCompanyId: string | null | undefined): 
 }
 
 /**
- * Adds a company to a signed-in session's scope, inside the caller's transaction (the same one that
+ * Adds a company to a signed-in session's scope (`sessionToken`: the cookie's value), inside the caller's transaction (the same one that
  * stores the grant, so a company is never linked without reaching the session, or the reverse).
  * Throws when the session is gone or belongs to someone else: the connect then fails and stores nothing.
  */
@@ -37,7 +38,7 @@ export async function addCompanyToSession(
   input: { sessionToken: string; userId: string; companyId: string },
 ): Promise<void> {
   const session = await tx.session.findUnique({
-    where: { sessionToken: input.sessionToken },
+    where: { sessionToken: sessionKey(input.sessionToken) },
     select: { userId: true, companyIds: true },
   });
   if (!session || session.userId !== input.userId) {
@@ -45,7 +46,7 @@ export async function addCompanyToSession(
   }
   if (session.companyIds.includes(input.companyId)) return;
   await tx.session.update({
-    where: { sessionToken: input.sessionToken },
+    where: { sessionToken: sessionKey(input.sessionToken) },
     data: { companyIds: { push: input.companyId } },
   });
 }

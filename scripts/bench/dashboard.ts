@@ -34,6 +34,7 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import pg from "pg";
 import { listConnectionsForViewer, selectCompanyForViewer, type Viewer } from "@/lib/connections/queries";
 import { setDatabaseForProcess } from "@/lib/db";
+import { sessionKey } from "@/lib/sessions";
 import { createDatabase, postgresConnection, type Database } from "@/lib/db/connect";
 import { clearWidgetCache } from "@/lib/expenses/cache";
 import {
@@ -101,7 +102,7 @@ const sampleFilters = (v: View, i: number): ExpenseFilters =>
  */
 async function pageReads(viewer: Viewer, sessionToken: string, filters: ExpenseFilters, now: Date) {
   const adapter = PrismaAdapter((await import("@/lib/db")).db as never);
-  await adapter.getSessionAndUser!(sessionToken); // next-auth's session lookup (database sessions)
+  await adapter.getSessionAndUser!(sessionKey(sessionToken)); // the session lookup (database sessions, by hash)
   await listConnectionsForViewer(viewer); // layout: the header's company list
   await selectCompanyForViewer(viewer, COMPANY); // page: which company
   const scope = (await dashboardScope(COMPANY, filters, now))!;
@@ -298,7 +299,7 @@ async function main() {
         const sessionToken = randomBytes(32).toString("base64url");
         await database.prisma.session.create({
           data: {
-            sessionToken,
+            sessionToken: sessionKey(sessionToken), // stored hashed, as the portal's adapter stores sessions
             userId: conn.userId,
             expires: new Date(Date.now() + 86_400_000),
             companyIds: [COMPANY],

@@ -13,6 +13,7 @@ import {
 } from "@/lib/connections/queries";
 import { Browser, countRows, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
 import { openAccess, openRefresh } from "@/tests/support/tokens";
+import { sessionKey } from "@/lib/sessions";
 
 const demo = { email: DEMO_USER.email, password: DEMO_USER.password };
 const solo = { email: SOLO_USER.email, password: SOLO_USER.password };
@@ -52,7 +53,8 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
   const scopeOf = async (b: Browser) => (await sessionUser(b))?.companyIds ?? [];
   /** The same scope, straight from the Session row. */
   const storedScope = async (b: Browser) =>
-    (await h.db.prisma.session.findUniqueOrThrow({ where: { sessionToken: b.sessionToken()! } })).companyIds;
+    (await h.db.prisma.session.findUniqueOrThrow({ where: { sessionToken: sessionKey(b.sessionToken()!) } }))
+      .companyIds;
   /** Calls the sandbox's External API with a stored (decrypted) token: proves it is the real, working one. */
   const introspectWith = async (row: { companyId: string; accessTokenEnc: string; refreshTokenEnc: string }) => {
     const res = await fetch(`${h.sandbox.url}/v1/introspect`, {
@@ -258,13 +260,16 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
 
     it("a session with an empty scope (e.g. created before scoping existed) sees none of the account's companies", async () => {
       const stale = alice.clone();
-      await h.db.prisma.session.update({ where: { sessionToken: stale.sessionToken()! }, data: { companyIds: [] } });
+      await h.db.prisma.session.update({
+        where: { sessionToken: sessionKey(stale.sessionToken()!) },
+        data: { companyIds: [] },
+      });
       expect((await sessionUser(stale))?.user?.id).toBe(aliceId);
       expect(await scopeOf(stale)).toEqual([]);
       expect(await listConnectionsForViewer({ userId: aliceId, companyIds: [] })).toEqual([]);
       expect(await countConnectionsOutsideScope({ userId: aliceId, companyIds: [] })).toBe(2);
       await h.db.prisma.session.update({
-        where: { sessionToken: stale.sessionToken()! },
+        where: { sessionToken: sessionKey(stale.sessionToken()!) },
         data: { companyIds: [COMPANY_NORDLYS.id, COMPANY_BRIGHTWAVE.id] },
       });
     });
@@ -356,7 +361,9 @@ export function defineLinkingSuite(kind: "pglite" | "postgres") {
       const res = await h.request(b, "/api/auth/signout", { form: { csrfToken: csrf.csrfToken, callbackUrl: "/" } });
       expect(res.status).toBe(302);
       expect(b.sessionToken()).toBeUndefined();
-      expect(await h.db.prisma.session.findUnique({ where: { sessionToken: alice.sessionToken()! } })).toBeNull();
+      expect(
+        await h.db.prisma.session.findUnique({ where: { sessionToken: sessionKey(alice.sessionToken()!) } }),
+      ).toBeNull();
       expect(await sessionUser(alice)).toBeNull();
     });
   });
