@@ -22,6 +22,7 @@ import { spawnSync } from "node:child_process";
 import autocannon from "autocannon";
 import { createPleoClient } from "@/lib/pleo/client";
 import { runSync } from "@/lib/sync/run";
+import { sessionKey } from "@/lib/sessions";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { startRoundRobinProxy } from "@/scripts/cluster/round-robin-proxy";
 import { portalEnv } from "@/tests/support/portal-env";
@@ -113,7 +114,12 @@ async function main() {
     });
     const sessionToken = randomBytes(32).toString("base64url");
     await prisma.session.create({
-      data: { sessionToken, userId: conn.userId, expires: new Date(Date.now() + 86_400_000), companyIds: [COMPANY] },
+      data: {
+        sessionToken: sessionKey(sessionToken),
+        userId: conn.userId,
+        expires: new Date(Date.now() + 86_400_000),
+        companyIds: [COMPANY],
+      },
     });
     const cookie = `authjs.session-token=${sessionToken}`;
     const name = company.name.replace(/&/g, "&amp;");
