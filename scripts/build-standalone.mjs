@@ -11,6 +11,7 @@
  *                                                  migrations run with plain `node` (no tsx, no
  *                                                  TypeScript); pg and PGlite come from the traced
  *                                                  node_modules next to it
+ *   tokens-reseal.mjs                            – scripts/tokens-reseal.ts, bundled the same way
  *
  * Plain Node, no TypeScript: it runs right after `next build` on the build machine.
  */
@@ -51,32 +52,46 @@ copyDir(path.join(root, distDir, "static"), path.join(standalone, distDir, "stat
 copyDir(path.join(root, "public"), path.join(standalone, "public"));
 copyDir(path.join(root, "prisma", "migrations"), path.join(standalone, "prisma", "migrations"));
 
-await build({
-  entryPoints: [path.join(root, "scripts", "migrate.ts")],
-  outfile: path.join(standalone, "migrate.mjs"),
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // `server-only` resolves to its empty module under this condition, as in Next's server bundles.
-  conditions: ["react-server"],
-  tsconfig: path.join(root, "tsconfig.json"),
-  // Loaded from the standalone node_modules (traced there because the server uses them too).
-  external: ["pg", "@electric-sql/pglite", "pino"],
-  banner: {
-    js: [
-      'import { createRequire as __createRequire } from "node:module";',
-      'import { dirname as __dirname_of } from "node:path";',
-      'import { fileURLToPath as __file_of } from "node:url";',
-      "const require = __createRequire(import.meta.url);",
-      // Like server.js: relative paths (prisma/migrations, a relative PGLITE_DIR) mean the install's own.
-      "process.chdir(__dirname_of(__file_of(import.meta.url)));",
-    ].join("\n"),
-  },
-  logLevel: "warning",
-  legalComments: "none",
-});
+/** A script bundled with esbuild into the install, so it runs with plain `node` from there. */
+async function bundleScript(entry, outfile, external) {
+  await build({
+    entryPoints: [path.join(root, "scripts", entry)],
+    outfile: path.join(standalone, outfile),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // `server-only` resolves to its empty module under this condition, as in Next's server bundles.
+    conditions: ["react-server"],
+    tsconfig: path.join(root, "tsconfig.json"),
+    // Loaded from the standalone node_modules (traced there because the server uses them too).
+    external,
+    banner: {
+      js: [
+        'import { createRequire as __createRequire } from "node:module";',
+        'import { dirname as __dirname_of } from "node:path";',
+        'import { fileURLToPath as __file_of } from "node:url";',
+        "const require = __createRequire(import.meta.url);",
+        // Like server.js: relative paths (prisma/migrations, a relative PGLITE_DIR) mean the install's own.
+        "process.chdir(__dirname_of(__file_of(import.meta.url)));",
+      ].join("\n"),
+    },
+    logLevel: "warning",
+    legalComments: "none",
+  });
+}
+
+const DATABASE_DRIVERS = ["pg", "@electric-sql/pglite", "pino"];
+await bundleScript("migrate.ts", "migrate.mjs", DATABASE_DRIVERS);
+// Key rotation (README, "Deploying"): it uses the portal's Prisma client. Its runtime (pruned above) and
+// the PGlite adapter are in the traced node_modules; the PostgreSQL adapter, which Next bundles into the
+// server, is bundled here too.
+await bundleScript("tokens-reseal.ts", "tokens-reseal.mjs", [
+  ...DATABASE_DRIVERS,
+  "@prisma/client",
+  "pglite-prisma-adapter",
+]);
 
 process.stdout.write(
-  `standalone install ready in ${path.relative(root, standalone)}/ (server.js, migrate.mjs, prisma/migrations, static assets)\n`,
+  `standalone install ready in ${path.relative(root, standalone)}/ (server.js, migrate.mjs, tokens-reseal.mjs, prisma/migrations, static assets)\n`,
 );
