@@ -106,19 +106,25 @@ export async function startPortalProcess(opts: {
     },
   };
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  // What the last probe got, for the failure message (a refused connection and a 5xx need different fixes).
+  let last = "no probe answered";
   while (Date.now() < deadline) {
     if (gone) throw new Error(`server.js exited before answering:\n${out}`);
     try {
-      const res = await fetch(`${url}/api/health`);
-      await res.arrayBuffer();
+      const res = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(5_000) });
+      const body = await res.text();
       if (res.ok) return proc;
-    } catch {
+      last = `HTTP ${res.status}: ${body.slice(0, 300)}`;
+    } catch (err) {
       // not listening yet
+      last = `${(err as Error).name}: ${(err as Error).message}; cause: ${String((err as { cause?: unknown }).cause ?? "")}`;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   await proc.stop(1_000);
-  throw new Error(`server.js did not answer on ${url} within ${opts.timeoutMs ?? 60_000} ms:\n${out}`);
+  throw new Error(
+    `server.js did not answer on ${url} within ${opts.timeoutMs ?? 60_000} ms (last probe: ${last}):\n${out}`,
+  );
 }
 
 /** A TCP port free right now on 127.0.0.1. */
