@@ -2,6 +2,7 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import type { SyncKind, SyncRunStatus, SyncTrigger } from "@/lib/sync/config";
+import type { SyncErrorCode } from "@/lib/sync/describe-error";
 import type { SqlRunner } from "@/lib/sync/sql";
 import type { WriteCounts } from "@/lib/sync/write-entries";
 
@@ -66,7 +67,7 @@ export async function abandonStaleRuns(sql: SqlRunner, companyId: string, at: Da
      WHERE "companyId" = $1::uuid AND "status" = 'running'`,
     companyId,
     at.toISOString(),
-    "the process running this sync stopped",
+    "interrupted" satisfies SyncErrorCode,
   );
 }
 

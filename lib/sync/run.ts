@@ -8,7 +8,8 @@ import { byUser, recordEvent, SCHEDULER, type Actor } from "@/lib/pleo/activity"
 import { isNeedsReauth } from "@/lib/pleo/errors";
 import { SYNC_DEFAULTS, type SyncKind, type SyncRunStatus, type SyncTrigger } from "@/lib/sync/config";
 import { acquireLease, LeaseLostError, newLeaseOwner, releaseLease, startHeartbeat } from "@/lib/sync/lease";
-import { plainSyncError } from "@/lib/sync/describe-error";
+import { isSyncErrorCode, plainSyncError, type SyncErrorCode } from "@/lib/sync/describe-error";
+import { syncErrorCode } from "@/lib/sync/error-code";
 import {
   backfill,
   incremental,
@@ -120,10 +121,6 @@ function backfillPlan(state: RunState, windowStart: Date | null, forced: boolean
 /** After the `failures`-th failure in a row: 30 s doubling per failure, capped at the interval (or the interval). */
 function retryDelayMs(failures: number, intervalMs: number, backoff: boolean): number {
   return backoff ? Math.min(intervalMs, SYNC_DEFAULTS.failureBackoffMs * 2 ** (failures - 1)) : intervalMs;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -248,10 +245,10 @@ async function runSyncInScope(opts: RunSyncOptions): Promise<RunSyncResult> {
     const aborted = err instanceof SyncAbortedError || err instanceof LeaseLostError || controller.signal.aborted;
     if (aborted) {
       const reason = controller.signal.reason;
-      const why =
+      const why: SyncErrorCode =
         leaseLost || err instanceof LeaseLostError
-          ? "lease lost to another process"
-          : typeof reason === "string"
+          ? "lease_lost"
+          : typeof reason === "string" && isSyncErrorCode(reason)
             ? reason
             : "stopped";
       await finishRun(db, run.runId, totals(run, "aborted", why)).catch(() => {});
@@ -259,14 +256,15 @@ async function runSyncInScope(opts: RunSyncOptions): Promise<RunSyncResult> {
       return result(run, "aborted", why);
     }
     if (isNeedsReauth(err)) {
-      const message = "The Pleo connection needs to be reconnected";
+      const message: SyncErrorCode = "needs_reconnect";
       await failed(run, message, false).catch(() => {});
       await finishRun(db, run.runId, totals(run, "needs_reauth", message)).catch(() => {});
       await recordEvent(db, { companyId, type: "sync_failed", actor: actorOf(opts), detail: plainSyncError(message) });
       log.warn({ runId: run.runId, reason: err.reason }, "sync: stopped, connection needs reauthorization");
       return result(run, "needs_reauth", message);
     }
-    const message = describe(err);
+    // A stable code is stored and shown; the error itself (message, cause, stack) goes to the log below.
+    const message = syncErrorCode(err);
     await failed(run, message, true).catch(() => {});
     await finishRun(db, run.runId, totals(run, "failed", message)).catch(() => {});
     await recordEvent(db, { companyId, type: "sync_failed", actor: actorOf(opts), detail: plainSyncError(message) });

@@ -78,7 +78,7 @@ export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: numb
       stopped = true;
       clearInterval(timer);
       clearTimeout(first);
-      await stopAllSyncs("the server shut down; the next run resumes from the saved cursor");
+      await stopAllSyncs("shutdown");
     },
   };
 }

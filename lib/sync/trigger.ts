@@ -94,7 +94,7 @@ export async function stopSync(companyId: string): Promise<void> {
 }
 
 /** Ask every run in this process to stop after its current page, and wait for them; `reason` is recorded on each run. */
-export async function stopAllSyncs(reason = "stopped"): Promise<void> {
+export async function stopAllSyncs(reason: "stopped" | "shutdown" = "stopped"): Promise<void> {
   const all = [...running().values()];
   for (const r of all) r.controller.abort(reason);
   await Promise.all(all.map((r) => r.promise));

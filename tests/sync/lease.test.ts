@@ -93,7 +93,7 @@ for (const kind of DATABASE_KINDS) {
         started: true,
         status: "aborted",
         pages: 2,
-        error: "lease lost to another process",
+        error: "lease_lost",
       });
       const state = await world.prisma.syncState.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
       // Our release did not free the other holder's lease; rows match the saved progress.

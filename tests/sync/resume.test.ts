@@ -84,7 +84,7 @@ describe("resume after an interrupted backfill (pglite)", () => {
     const runs = await prisma.syncRun.findMany({ where: { companyId: LARGE_COMPANY_ID, status: "abandoned" } });
     expect(runs).toHaveLength(1);
     expect(runs[0].finishedAt).not.toBeNull();
-    expect(runs[0].error).toBe("the process running this sync stopped");
+    expect(runs[0].error).toBe("interrupted");
     await expectEqualToSandbox(world, LARGE_COMPANY_ID);
   });
 });

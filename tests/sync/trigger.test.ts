@@ -143,14 +143,14 @@ describe("starting syncs: connect hook, schedule, Sync now, reconnect needed (pg
     expect(result).toMatchObject({
       started: true,
       status: "needs_reauth",
-      error: "The Pleo connection needs to be reconnected",
+      error: "needs_reconnect",
     });
     const connection = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: SOLO_COMPANY_ID } });
     expect(connection.status).toBe("NEEDS_REAUTH");
     const progress = await getSyncProgress(SOLO_COMPANY_ID);
     expect(progress).toMatchObject({
       running: false,
-      lastError: "The Pleo connection needs to be reconnected",
+      lastError: "needs_reconnect",
       lastRun: { status: "needs_reauth" },
     });
     expect(await requestSync(SOLO_COMPANY_ID, "manual")).toEqual({
