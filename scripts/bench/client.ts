@@ -33,6 +33,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "@playwri
 import { findChromium } from "@/e2e/chromium";
 import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { portalEnv } from "@/tests/support/portal-env";
+import { freePort } from "@/tests/support/portal-process";
 import { startSandboxProcess, type TestSandbox } from "@/tests/support/sandbox";
 
 const ROOT = process.cwd();
@@ -81,17 +82,6 @@ function git(args: string[], cwd = ROOT): string {
   const r = spawnSync("git", args, { cwd, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
   return r.stdout.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** True once something accepts TCP connections on the port (no HTTP request: that would warm a route). */

@@ -4,7 +4,6 @@
  * together with the portal's, and get real tokens through its login and consent forms.
  */
 import { spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_OPTIONS } from "@/sandbox/config";
@@ -13,6 +12,7 @@ import { USERS } from "@/sandbox/seed/fixtures";
 import { startSandbox, type SandboxState } from "@/sandbox/server";
 import type { Fault, Stats } from "@/sandbox/store";
 import { getTokensForCompany, type SandboxTokenResponse } from "@/sandbox/testing";
+import { freePort } from "./portal-process";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -47,17 +47,6 @@ export async function startTestSandbox(opts: TestSandboxOptions): Promise<InProc
     control: new SandboxControl(running.url),
     redirectUri: running.state.config.redirectUris[0],
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**
