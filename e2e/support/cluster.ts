@@ -5,9 +5,10 @@
  */
 import fs from "node:fs";
 import pg from "pg";
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { portalEnv } from "../../tests/support/portal-env";
 import { migrateWith, startPortalProcess, type PortalProcess } from "../../tests/support/portal-process";
+import { createScratchPostgres, type ScratchPostgres } from "../../tests/support/scratch-postgres";
 import { CLUSTER } from "../env";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -26,29 +27,15 @@ export function clusterPort(): number {
   return nextPort++;
 }
 
-export type ClusterDatabase = { url: string; drop(): Promise<void> };
+export type ClusterDatabase = ScratchPostgres;
 
 /** A new, empty PostgreSQL database; `migrate` applies the migrations with the install's migrate.mjs. */
 export async function createClusterDatabase(opts: { migrate?: boolean } = {}): Promise<ClusterDatabase> {
   if (!TEST_DATABASE_URL) throw new Error(NEEDS_POSTGRES);
-  const name = `portal_cluster_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
+  const database = await createScratchPostgres(TEST_DATABASE_URL, "portal_cluster");
   if (opts.migrate ?? true)
-    migrateWith(deployDir(), { ...portalEnv("http://127.0.0.1:9"), DATABASE_URL: url.toString() });
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+    migrateWith(deployDir(), { ...portalEnv("http://127.0.0.1:9"), DATABASE_URL: database.url });
+  return database;
 }
 
 /** SQL on a cluster database (for reading what the instances wrote). */
@@ -132,3 +119,4 @@ export async function waitUntil<T>(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+

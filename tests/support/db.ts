@@ -3,15 +3,14 @@
  * a temporary directory (another process, e.g. `next start`, can open it once this one has closed it),
  * or a brand-new PostgreSQL database created and dropped here (needs TEST_DATABASE_URL).
  */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import pg from "pg";
 import { setDatabaseForProcess } from "@/lib/db";
 import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
 import { migratePGlite, migratePostgres } from "@/lib/db/migrate";
+import { createScratchPostgres } from "./scratch-postgres";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
 
@@ -89,25 +88,16 @@ async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
     };
   }
   if (!TEST_DATABASE_URL) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `portal_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  await migratePostgres(url.toString());
-  const db = createDatabase({ kind: "postgres", url: url.toString() });
+  const scratch = await createScratchPostgres(TEST_DATABASE_URL, "portal_test");
+  await migratePostgres(scratch.url);
+  const db = createDatabase({ kind: "postgres", url: scratch.url });
   return {
     ...db,
     kind,
-    url: url.toString(),
+    url: scratch.url,
     async drop() {
       await db.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
+      await scratch.drop();
     },
   };
 }
