@@ -9,7 +9,6 @@
  * would overshoot here only by each new holder's burst, less the handover's pause; several instances
  * calling for one connection at once, where per-process budgets add up, is tests/pleo/rate-budget.test.ts.)
  */
-import fs from "node:fs";
 import type { Page } from "@playwright/test";
 import { COMPANY_NORDLYS, DEMO_USER } from "../../sandbox/seed/fixtures";
 import { startTestSandbox, type InProcessSandbox } from "../../tests/support/sandbox";
@@ -25,6 +24,7 @@ import {
   TEST_DATABASE_URL,
   waitUntil,
   type ClusterDatabase,
+  attachOutputsOnFailure,
 } from "../support/cluster";
 import { connectCompany } from "../support/connect";
 import { expect, test } from "@playwright/test";
@@ -41,14 +41,7 @@ let database: ClusterDatabase;
 let sandbox: InProcessSandbox;
 const instances: PortalProcess[] = [];
 
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus) return;
-  for (const [k, i] of instances.entries()) {
-    const file = testInfo.outputPath(`instance-${k}.log`);
-    fs.writeFileSync(file, i.output());
-    await testInfo.attach(`instance ${k} output`, { path: file, contentType: "text/plain" });
-  }
-});
+test.afterEach(({}, testInfo) => attachOutputsOnFailure(testInfo, instances));
 
 test.afterAll(async () => {
   for (const i of instances) await i.stop(5_000);

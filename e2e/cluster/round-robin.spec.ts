@@ -7,7 +7,6 @@
  * B while A runs a sync for the company stops A's run (the company's lease is gone) and removes the
  * company from the session on every instance.
  */
-import fs from "node:fs";
 import type { Page } from "@playwright/test";
 import { COMPANY_NORDLYS, DEMO_USER } from "../../sandbox/seed/fixtures";
 import { BACKEND_HEADER, startRoundRobinProxy, type RoundRobinProxy } from "../../scripts/cluster/round-robin-proxy";
@@ -22,6 +21,7 @@ import {
   TEST_DATABASE_URL,
   waitUntil,
   type ClusterDatabase,
+  attachOutputsOnFailure,
 } from "../support/cluster";
 import { connectCompany } from "../support/connect";
 import { expect, test } from "@playwright/test";
@@ -37,14 +37,7 @@ let sandbox: InProcessSandbox;
 let proxy: RoundRobinProxy;
 const instances: PortalProcess[] = [];
 
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus) return;
-  for (const [k, i] of instances.entries()) {
-    const file = testInfo.outputPath(`instance-${k}.log`);
-    fs.writeFileSync(file, i.output());
-    await testInfo.attach(`instance ${k} output`, { path: file, contentType: "text/plain" });
-  }
-});
+test.afterEach(({}, testInfo) => attachOutputsOnFailure(testInfo, instances));
 
 test.afterAll(async () => {
   await proxy?.close();

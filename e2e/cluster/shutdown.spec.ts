@@ -6,7 +6,6 @@
  * from the saved cursor and starts the first sync A refused to start while draining: in the end the
  * copies equal the sandbox's (count + checksum), nothing lost, nothing written twice.
  */
-import fs from "node:fs";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "../../sandbox/seed/fixtures";
 import { startTestSandbox, type InProcessSandbox } from "../../tests/support/sandbox";
 import type { PortalProcess } from "../../tests/support/portal-process";
@@ -21,6 +20,7 @@ import {
   TEST_DATABASE_URL,
   waitUntil,
   type ClusterDatabase,
+  attachOutputsOnFailure,
 } from "../support/cluster";
 import { connectCompany } from "../support/connect";
 import { expect, test } from "@playwright/test";
@@ -36,14 +36,7 @@ let database: ClusterDatabase;
 let sandbox: InProcessSandbox;
 const instances: PortalProcess[] = [];
 
-test.afterEach(async ({}, testInfo) => {
-  if (testInfo.status === testInfo.expectedStatus) return;
-  for (const [k, i] of instances.entries()) {
-    const file = testInfo.outputPath(`instance-${k}.log`);
-    fs.writeFileSync(file, i.output());
-    await testInfo.attach(`instance ${k} output`, { path: file, contentType: "text/plain" });
-  }
-});
+test.afterEach(({}, testInfo) => attachOutputsOnFailure(testInfo, instances));
 
 test.afterAll(async () => {
   for (const i of instances) await i.stop(5_000);

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { portalEnv } from "../../tests/support/portal-env";
 import { migrateWith, startPortalProcess, type PortalProcess } from "../../tests/support/portal-process";
 import { createScratchPostgres, type ScratchPostgres } from "../../tests/support/scratch-postgres";
+import type { TestInfo } from "@playwright/test";
 import { CLUSTER } from "../env";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -120,3 +121,12 @@ export async function waitUntil<T>(
   }
 }
 
+/** After a failed test, each instance's output as an attachment (instance-<n>.log), for reading the report. */
+export async function attachOutputsOnFailure(testInfo: TestInfo, instances: PortalProcess[]): Promise<void> {
+  if (testInfo.status === testInfo.expectedStatus) return;
+  for (const [k, i] of instances.entries()) {
+    const file = testInfo.outputPath(`instance-${k}.log`);
+    fs.writeFileSync(file, i.output());
+    await testInfo.attach(`instance ${k} output`, { path: file, contentType: "text/plain" });
+  }
+}
