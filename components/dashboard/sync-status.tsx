@@ -6,8 +6,8 @@ import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { settingsHref } from "@/components/layout/portal-header";
 import { Button } from "@/components/ui/button";
 import { Alert } from "@/components/ui/alert";
-import { ProgressBar } from "@/components/ui/progress-bar";
 import { Skeleton } from "@/components/ui/skeleton";
+import { ExpensesSynced } from "./expenses-synced";
 import { RefreshWhile } from "./refresh-while";
 import { SyncNowButton, type SyncNowState } from "./sync-now-button";
 
@@ -74,16 +74,11 @@ export async function SyncStatus({ connection, locale, syncNow }: Props) {
           className="rounded-xl border border-black/10 bg-white p-4 shadow-sm"
           data-testid="sync-progress"
         >
-          <p className="mb-2 text-sm font-medium">
-            {progress.extending ? "Fetching older expenses from Pleo…" : "Syncing expenses from Pleo…"}{" "}
-            {progress.total !== null
-              ? `${n.format(Math.min(progress.synced, progress.total))} of ${n.format(progress.total)}`
-              : `${n.format(progress.synced)} so far`}
-          </p>
-          <ProgressBar
-            value={progress.synced}
-            max={progress.total ?? Math.max(progress.synced, 1)}
-            label="Expenses synced"
+          <ExpensesSynced
+            progress={progress}
+            n={n}
+            lead={progress.extending ? "Fetching older expenses from Pleo…" : "Syncing expenses from Pleo…"}
+            className="mb-2 text-sm font-medium"
           />
           <p className="mt-2 text-xs text-muted">
             The dashboard fills in as entries arrive; figures are incomplete until the first sync finishes.

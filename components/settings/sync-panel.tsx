@@ -1,6 +1,6 @@
+import { ExpensesSynced } from "@/components/dashboard/expenses-synced";
 import { RefreshWhile } from "@/components/dashboard/refresh-while";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import { ProgressBar } from "@/components/ui/progress-bar";
 import { ColumnHeader } from "@/components/ui/table";
 import type { ConnectionSummary } from "@/lib/connections/queries";
 import { readSyncPanel, RUNS_SHOWN, type RunRow, type SyncPanel as Data } from "@/lib/settings/read";
@@ -84,19 +84,11 @@ export async function SyncPanel({
             className="flex flex-col gap-2"
           >
             {progress.phase === "backfill" || !progress.backfillComplete ? (
-              <>
-                <p>
-                  {progress.extending ? "Fetching older expenses…" : "Syncing expenses…"}{" "}
-                  {progress.total !== null
-                    ? `${n.format(Math.min(progress.synced, progress.total))} of ${n.format(progress.total)}`
-                    : `${n.format(progress.synced)} so far`}
-                </p>
-                <ProgressBar
-                  value={progress.synced}
-                  max={progress.total ?? Math.max(progress.synced, 1)}
-                  label="Expenses synced"
-                />
-              </>
+              <ExpensesSynced
+                progress={progress}
+                n={n}
+                lead={progress.extending ? "Fetching older expenses…" : "Syncing expenses…"}
+              />
             ) : (
               <p>{progress.phase === "reconcile" ? "Running the daily full check…" : "Fetching recent changes…"}</p>
             )}
