@@ -7,7 +7,7 @@ import type { Page } from "@playwright/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { expectAccessible } from "./support/axe";
 import { connectCompany, forgetSandboxLogin, loginAndConsent } from "./support/connect";
-import { expect, test } from "./support/test";
+import { cspViolations, expect, test } from "./support/test";
 
 test.describe.configure({ mode: "serial" });
 
@@ -234,4 +234,43 @@ test("the landing page loads no script, and Connect Pleo signs in with JavaScrip
   const session = await (await page.request.get("/api/auth/session")).json();
   expect(session.companyIds).toEqual([COMPANY_THISTLE.id]);
   await context.close();
+});
+
+test("security headers as served: a fresh nonce per response on every script, an injected handler blocked", async ({
+  page,
+  request,
+}) => {
+  const url = "/auth/error?error=access_denied";
+  const [a, b] = [await request.get(url), await request.get(url)];
+  const csp = a.headers()["content-security-policy"];
+  const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+  expect(nonce).toBeTruthy();
+  expect(b.headers()["content-security-policy"]).not.toContain(nonce);
+  expect(csp).toContain("'strict-dynamic'");
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).toContain("base-uri 'none'");
+  expect(csp).toContain("object-src 'none'");
+  expect(csp).toMatch(/form-action 'self' http:\/\/127\.0\.0\.1:\d+(;|$)/);
+  expect(a.headers()).toMatchObject({
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+  });
+  expect(a.headers()["permissions-policy"]).toContain("camera=()");
+  // The portal runs on http here: no HSTS (it would be sent with an https AUTH_URL).
+  expect(a.headers()["strict-transport-security"]).toBeUndefined();
+  // Every script Next.js rendered carries this response's nonce (scripts without it would not run).
+  const scripts = (await a.text()).match(/<script\b[^>]*>/g) ?? [];
+  expect(scripts.length).toBeGreaterThan(2);
+  for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+
+  // An injected inline handler does not run, and the guard every test has (e2e/support/test.ts) sees it.
+  await page.goto(url);
+  const before = cspViolations.length;
+  await page.evaluate(() => {
+    document.body.insertAdjacentHTML("beforeend", `<img alt="" src="data:," onerror="window.__injected = true">`);
+  });
+  await expect.poll(() => cspViolations.length).toBeGreaterThan(before);
+  expect(await page.evaluate(() => (window as { __injected?: boolean }).__injected)).toBeUndefined();
+  expect(cspViolations.splice(before).join("\n")).toMatch(/script-src/);
 });

@@ -5,18 +5,27 @@ import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
+import { SANDBOX_DEFAULTS } from "@/lib/sandbox-defaults";
+
 /**
  * Portal configuration, validated once. In development a missing secret is generated once into
- * `.data/dev-secrets.json` so `npm run dev` needs no `.env`; in production nothing is generated and
- * every missing or malformed variable is named in one error.
+ * `.data/dev-secrets.json` and Pleo defaults to the sandbox, so `npm run dev` needs no `.env`. A
+ * production build gets no defaults and refuses what is only safe on a developer's machine (http
+ * URLs, the sandbox's public client secret, no AUTH_URL), naming every problem in one error; the
+ * production start checks this before the server listens (scripts/start-check.ts).
  */
 
-export const SANDBOX_DEFAULTS = {
-  PLEO_AUTH_URL: "http://127.0.0.1:4010",
-  PLEO_API_URL: "http://127.0.0.1:4010",
-  PLEO_CLIENT_ID: "sandbox-portal",
-  PLEO_CLIENT_SECRET: "sandbox-portal-secret",
-} as const;
+export { SANDBOX_DEFAULTS };
+
+/**
+ * Whether this code runs as a production build. Next's build and the install's bundled scripts
+ * replace `process.env.NODE_ENV` here with "production" at build time, so a NODE_ENV the environment
+ * sets at run time cannot turn a production build back into a development one; unbundled code
+ * (`npm run dev`, tests, tsx scripts) reads the variable.
+ */
+export function isProductionBuild(): boolean {
+  return process.env.NODE_ENV === "production";
+}
 
 export const DEFAULT_PLEO_SCOPES =
   "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read tax-codes:read";
@@ -31,6 +40,11 @@ const httpUrl = z
 
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  // The portal's public URL (next-auth reads it too): every URL it builds, the redirect_uri sent to Pleo
+  // included, uses this origin instead of the request's Host header. Required in production.
+  AUTH_URL: httpUrl.optional(),
+  // Production only: accept http URLs, for evaluating a production build against the local sandbox.
+  ALLOW_INSECURE_HTTP: z.enum(["true", "false"]).default("false"),
   AUTH_SECRET: z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)"),
   TOKEN_ENCRYPTION_KEYS: z
     .string()
@@ -84,16 +98,48 @@ export class ConfigError extends Error {
 
 type RawEnv = Record<string, string | undefined>;
 
-/** Pure: validate a raw environment. Throws ConfigError naming every bad variable. */
-export function parseEnv(raw: RawEnv): Env {
+/**
+ * What a production start refuses beyond the schema (README, "Security"): a deployment must name its
+ * public URL, talk https, and not use the sandbox's client secret, which is published in this
+ * repository. `ALLOW_INSECURE_HTTP=true` lets http through for a local evaluation (the start logs it);
+ * only then, and only towards a Pleo on http (the local sandbox), is the sandbox's secret accepted.
+ */
+export function productionProblems(raw: RawEnv): string[] {
+  const problems: string[] = [];
+  const insecureAllowed = raw.ALLOW_INSECURE_HTTP === "true";
+  if (!raw.AUTH_URL) problems.push("AUTH_URL is missing (the portal's public https URL; required in production)");
+  for (const name of ["AUTH_URL", "PLEO_AUTH_URL", "PLEO_API_URL"] as const) {
+    const value = raw[name];
+    if (value && /^http:\/\//i.test(value) && !insecureAllowed) {
+      problems.push(
+        `${name} must be an https URL in production (ALLOW_INSECURE_HTTP=true allows http for a local evaluation)`,
+      );
+    }
+  }
+  const towardsLocalSandbox = insecureAllowed && /^http:\/\//i.test(raw.PLEO_AUTH_URL ?? "");
+  if (raw.PLEO_CLIENT_SECRET === SANDBOX_DEFAULTS.PLEO_CLIENT_SECRET && !towardsLocalSandbox) {
+    problems.push("PLEO_CLIENT_SECRET is the sandbox's public secret: use the secret Pleo issued for your client");
+  }
+  return problems;
+}
+
+/**
+ * Pure: validate a raw environment. Throws ConfigError naming every bad variable; with `production`
+ * (default: this is a production build, or NODE_ENV says so) also every `productionProblems`.
+ */
+export function parseEnv(raw: RawEnv, opts: { production?: boolean } = {}): Env {
+  const production = opts.production ?? (isProductionBuild() || raw.NODE_ENV === "production");
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const result = envSchema.safeParse(cleaned);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join(".");
-    return raw[name] === undefined || raw[name] === "" ? `${name} is missing` : `${name} ${issue.message}`;
-  });
-  throw new ConfigError(problems);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        return raw[name] === undefined || raw[name] === "" ? `${name} is missing` : `${name} ${issue.message}`;
+      });
+  if (production) problems.push(...productionProblems(cleaned));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return result.data;
 }
 
 const DEV_SECRETS_FILE = "dev-secrets.json";
@@ -123,9 +169,16 @@ export function loadOrCreateDevSecrets(dataDir: string): { AUTH_SECRET: string; 
   }
 }
 
-/** Fill development defaults (sandbox URLs and credentials, generated secrets); production gets none. */
-export function withDevelopmentDefaults(raw: RawEnv, dataDir = ".data"): RawEnv {
-  if (raw.NODE_ENV === "production") return raw;
+/**
+ * Fill development defaults (sandbox URLs and credentials, generated secrets). A production build gets
+ * none, whatever NODE_ENV the environment carries.
+ */
+export function withDevelopmentDefaults(
+  raw: RawEnv,
+  dataDir = ".data",
+  production = isProductionBuild() || raw.NODE_ENV === "production",
+): RawEnv {
+  if (production) return raw;
   const out: RawEnv = { ...raw };
   for (const [k, v] of Object.entries(SANDBOX_DEFAULTS)) if (!out[k]) out[k] = v;
   if (!out.AUTH_SECRET || !out.TOKEN_ENCRYPTION_KEYS) {

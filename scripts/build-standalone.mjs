@@ -12,6 +12,11 @@
  *                                                  TypeScript); pg and PGlite come from the traced
  *                                                  node_modules next to it
  *   tokens-reseal.mjs                            – scripts/tokens-reseal.ts, bundled the same way
+ *   start-check.mjs, server.js                   – scripts/start-check.ts bundled the same way, and a
+ *                                                  server.js that runs it before Next's own server
+ *                                                  (renamed next-server.js) listens: a configuration
+ *                                                  that is not deployable stops the start, naming
+ *                                                  every problem
  *
  * Plain Node, no TypeScript: it runs right after `next build` on the build machine.
  */
@@ -76,6 +81,9 @@ async function bundleScript(entry, outfile, external) {
         "process.chdir(__dirname_of(__file_of(import.meta.url)));",
       ].join("\n"),
     },
+    // These scripts are part of a production build: lib/env.ts then applies production rules whatever
+    // NODE_ENV the environment carries, as it does in Next's own server bundles.
+    define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "warning",
     legalComments: "none",
   });
@@ -92,6 +100,28 @@ await bundleScript("tokens-reseal.ts", "tokens-reseal.mjs", [
   "pglite-prisma-adapter",
 ]);
 
+await bundleScript("start-check.ts", "start-check.mjs", ["pino"]);
+
+// server.js: the configuration check, then Next's server. `next build` writes a fresh server.js each
+// time; a second run of this script finds its own wrapper there and leaves it.
+const WRAPPER_MARK = "// portal: configuration check before Next's server";
+const serverJs = path.join(standalone, "server.js");
+if (!fs.readFileSync(serverJs, "utf8").startsWith(WRAPPER_MARK)) {
+  fs.renameSync(serverJs, path.join(standalone, "next-server.js"));
+  fs.writeFileSync(
+    serverJs,
+    [
+      WRAPPER_MARK,
+      "// (scripts/build-standalone.mjs): an invalid configuration exits 1 here, before anything listens.",
+      'import { checkConfiguration } from "./start-check.mjs";',
+      "",
+      "if (!checkConfiguration()) process.exit(1);",
+      'await import("./next-server.js");',
+      "",
+    ].join("\n"),
+  );
+}
+
 process.stdout.write(
-  `standalone install ready in ${path.relative(root, standalone)}/ (server.js, migrate.mjs, tokens-reseal.mjs, prisma/migrations, static assets)\n`,
+  `standalone install ready in ${path.relative(root, standalone)}/ (server.js, migrate.mjs, tokens-reseal.mjs, start-check.mjs, prisma/migrations, static assets)\n`,
 );

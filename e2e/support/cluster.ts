@@ -35,7 +35,10 @@ export async function createClusterDatabase(opts: { migrate?: boolean } = {}): P
   if (!TEST_DATABASE_URL) throw new Error(NEEDS_POSTGRES);
   const database = await createScratchPostgres(TEST_DATABASE_URL, "portal_cluster");
   if (opts.migrate ?? true)
-    migrateWith(deployDir(), { ...portalEnv("http://127.0.0.1:9"), DATABASE_URL: database.url });
+    migrateWith(deployDir(), {
+      ...portalEnv("http://127.0.0.1:9", { AUTH_URL: "http://127.0.0.1:9" }),
+      DATABASE_URL: database.url,
+    });
   return database;
 }
 

@@ -3,10 +3,10 @@
  * (for setup projects) whom to sign in as. Set per project in playwright.config.ts; specs import
  * `test` and `expect` from here.
  */
-import { test as base } from "@playwright/test";
+import { expect, test as base, type BrowserContext } from "@playwright/test";
 import { SandboxControl } from "../../tests/support/sandbox";
 
-export { expect } from "@playwright/test";
+export { expect };
 
 /** What a setup project signs in with: the connect flow through the UI, then `storageState` saved. */
 export type SignIn = {
@@ -32,7 +32,58 @@ export type E2EOptions = {
   signIn: SignIn | null;
 };
 
-export const test = base.extend<Record<never, never>, E2EOptions & { sandbox: SandboxControl }>({
+/** Console lines that report a Content-Security-Policy violation (Chromium's own, and ours below). */
+const CSP_VIOLATION = /Content Security Policy|CSP violation/i;
+
+/** Every CSP violation any guarded context of this worker saw, in order (a spec that provokes one on purpose takes it out). */
+export const cspViolations: string[] = [];
+const guarded = new WeakSet<BrowserContext>();
+
+/**
+ * Records CSP violations of every page in `context` (proxy.ts sends the policy): an inline script or
+ * style without the nonce, an eval, a form posting elsewhere. Chromium logs most to the console; the
+ * securitypolicyviolation event catches the rest.
+ */
+async function guardCsp(context: BrowserContext): Promise<void> {
+  if (guarded.has(context)) return;
+  guarded.add(context);
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.documentURI}`),
+    );
+  });
+  context.on("console", (msg) => {
+    if (msg.type() === "error" && CSP_VIOLATION.test(msg.text())) cspViolations.push(msg.text());
+  });
+}
+
+export const test = base.extend<{ cspGuard: void }, E2EOptions & { sandbox: SandboxControl }>({
+  /**
+   * Contexts a spec makes itself (`browser.newContext()`, e.g. one for a whole serial file) are
+   * guarded too: the worker's browser hands out guarded contexts.
+   */
+  browser: [
+    async ({ browser }, use) => {
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const context = await newContext(options);
+        await guardCsp(context);
+        return context;
+      };
+      await use(browser);
+    },
+    { scope: "worker" },
+  ],
+  /** Every test fails on a CSP violation seen while it ran, in any page of any context. */
+  cspGuard: [
+    async ({ context }, use) => {
+      await guardCsp(context);
+      const before = cspViolations.length;
+      await use();
+      expect(cspViolations.slice(before), "Content-Security-Policy violations in the browser console").toEqual([]);
+    },
+    { auto: true },
+  ],
   sandboxUrl: ["", { option: true, scope: "worker" }],
   strictSandbox: [false, { option: true, scope: "worker" }],
   signIn: [null, { option: true, scope: "worker" }],

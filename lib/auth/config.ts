@@ -1,7 +1,7 @@
 import "server-only";
 
 import type { NextAuthConfig } from "next-auth";
-import { env } from "@/lib/env";
+import { env, isProductionBuild } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { portalAdapter } from "@/lib/auth/adapter";
 import { classifyAuthFailure } from "@/lib/auth/failures";
@@ -26,12 +26,15 @@ import { sessionLifetime } from "@/lib/sessions";
 export type AuthRequestContext = { sessionToken: string | null; failures?: FailureSink };
 
 /**
- * next-auth trusts the request's Host header only when told to: with AUTH_URL set (then every URL it
- * builds, including the redirect_uri sent to Pleo, uses exactly that origin), with AUTH_TRUST_HOST=true
- * (behind a proxy that sets Host), or outside production.
+ * next-auth may use the request's Host header only in development; a production build must have
+ * AUTH_URL (lib/env.ts refuses to start without it), and then every URL next-auth builds, including
+ * the redirect_uri sent to Pleo, uses exactly that origin.
  */
-export function shouldTrustHost(e: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(e.AUTH_URL) || e.AUTH_TRUST_HOST === "true" || e.NODE_ENV !== "production";
+export function shouldTrustHost(
+  e: NodeJS.ProcessEnv = process.env,
+  production = isProductionBuild() || e.NODE_ENV === "production",
+): boolean {
+  return Boolean(e.AUTH_URL) || !production;
 }
 
 export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {

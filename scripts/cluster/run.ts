@@ -94,6 +94,8 @@ const env: Record<string, string> = {
   AUTH_SECRET: secrets.AUTH_SECRET!,
   TOKEN_ENCRYPTION_KEYS: secrets.TOKEN_ENCRYPTION_KEYS!,
   AUTH_URL: publicUrl,
+  // A local evaluation: the portal and the sandbox talk plain http (README, "Security").
+  ALLOW_INSECURE_HTTP: process.env.ALLOW_INSECURE_HTTP ?? "true",
   DATABASE_URL: databaseUrl,
   LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
 };

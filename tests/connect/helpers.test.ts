@@ -124,12 +124,15 @@ describe("helpers", () => {
     expect(parseScopes(" a  b a ")).toEqual(["a", "b"]);
   });
 
-  it("trusts the Host header only when configured to (or outside production)", () => {
+  it("uses the Host header only in development: production needs AUTH_URL", () => {
     expect(shouldTrustHost({ NODE_ENV: "production" } as NodeJS.ProcessEnv)).toBe(false);
     expect(shouldTrustHost({ NODE_ENV: "production", AUTH_URL: "https://portal.example" } as NodeJS.ProcessEnv)).toBe(
       true,
     );
-    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_TRUST_HOST: "true" } as NodeJS.ProcessEnv)).toBe(true);
+    // The old escape hatch is gone: a production build never trusts Host.
+    expect(shouldTrustHost({ NODE_ENV: "production", AUTH_TRUST_HOST: "true" } as NodeJS.ProcessEnv)).toBe(false);
+    // A production build stays one whatever NODE_ENV says at run time.
+    expect(shouldTrustHost({ NODE_ENV: "development" } as NodeJS.ProcessEnv, true)).toBe(false);
     expect(shouldTrustHost({ NODE_ENV: "development" } as NodeJS.ProcessEnv)).toBe(true);
   });
 });

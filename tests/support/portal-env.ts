@@ -21,6 +21,9 @@ export function portalEnv(sandboxUrl: string, overrides: Record<string, string> 
     PLEO_API_URL: sandboxUrl,
     PLEO_CLIENT_ID: SANDBOX_CLIENT.clientId,
     PLEO_CLIENT_SECRET: SANDBOX_CLIENT.clientSecret,
+    // Production builds here (e2e, benchmarks) are local evaluations: http to a local sandbox, with its
+    // client. Development and tests ignore it.
+    ALLOW_INSECURE_HTTP: "true",
     ...overrides,
   };
 }

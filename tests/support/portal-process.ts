@@ -144,3 +144,49 @@ export async function readiness(url: string): Promise<{ status: number; body: Re
   const res = await fetch(`${url}/api/ready`);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
+
+/**
+ * `node server.js` in `dir` with exactly `env` (and PATH; no NODE_ENV unless given) when it is expected
+ * to refuse to start: resolves with its exit code and output once it exits (SIGKILL after `timeoutMs`),
+ * and whether anything ever accepted a connection on `port` meanwhile (probed every 25 ms).
+ */
+export async function startExpectingRefusal(opts: {
+  dir: string;
+  port: number;
+  env: Record<string, string>;
+  timeoutMs?: number;
+}): Promise<{ code: number | null; output: string; listened: boolean }> {
+  assertBuilt(opts.dir);
+  const child = spawn(process.execPath, ["server.js"], {
+    cwd: opts.dir,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      PORT: String(opts.port),
+      HOSTNAME: "127.0.0.1",
+      ...opts.env,
+    } as unknown as NodeJS.ProcessEnv, // NODE_ENV deliberately unset unless `env` has it
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += String(d)));
+  child.stderr!.on("data", (d) => (output += String(d)));
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  const killer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+  let listened = false;
+  while (!exited) {
+    listened ||= await new Promise<boolean>((resolve) => {
+      const socket = net.connect(opts.port, "127.0.0.1");
+      socket.once("connect", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  clearTimeout(killer);
+  return { code: await exit, output, listened };
+}
