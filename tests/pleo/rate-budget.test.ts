@@ -14,7 +14,10 @@ import { createTestDatabase, DATABASE_KINDS, databaseUnavailable, type TestDatab
 const WINDOW_MS = 2_000;
 const LIMIT = 40;
 const BURST = 4;
-const SLACK_MS = 100;
+// The test records an admission when acquire() returns, not when the database granted it; on a loaded
+// machine the event loop can bunch those records by a few hundred ms. A slack that covers that keeps
+// the assertion about the bucket, not the scheduler (the bucket's arithmetic does not depend on it).
+const SLACK_MS = 500;
 const RUN_MS = 4_000;
 
 /** The most timestamps any window of `windowMs` holds (half-open: (t − windowMs, t]). */
