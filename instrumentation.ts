@@ -1,7 +1,8 @@
 /**
  * Next.js calls register() once when a server process starts: it warms the database so the first
  * request after a start is as fast as the rest (lib/db/warm-up.ts), installs graceful shutdown on
- * SIGTERM / SIGINT (lib/ops/shutdown.ts), then starts the background work (sync schedule, first sync
+ * SIGTERM / SIGINT (lib/ops/shutdown.ts), hooks the session rules into the token refresh (a company
+ * whose grant Pleo ended leaves every session), then starts the background work (sync schedule, first sync
  * after connecting, token keep-alive) — inside the Node.js server process only, never in the Edge
  * runtime, and background work not at all with BACKGROUND_JOBS=off (e.g. a web-only instance, or runs
  * that drive syncs themselves). onRequestError logs what a request failed with, as one JSON line with
@@ -28,6 +29,10 @@ export async function register(): Promise<void> {
     logger().error({ module: "instrumentation", err }, "configuration invalid: background jobs not started");
   }
   onShutdown("close", "database", closeDatabase);
+  // Every instance, background jobs or not: any token use may find that Pleo ended a grant, and the
+  // company must then leave every session in the same transaction (lib/connections/session-scope.ts).
+  const { registerSessionScopeHooks } = await import("@/lib/connections/session-scope");
+  registerSessionScopeHooks();
   installSignalHandlers({
     timeoutMs: (config?.SHUTDOWN_TIMEOUT_SECONDS ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS) * 1000,
   });

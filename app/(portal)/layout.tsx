@@ -1,14 +1,19 @@
+import { EndedCompaniesNotice } from "@/components/layout/ended-companies-notice";
 import { PortalHeader } from "@/components/layout/portal-header";
-import { requireUser } from "@/lib/auth/session";
-import { listConnectionsForViewer } from "@/lib/connections/queries";
+import { requireSessionUser } from "@/lib/auth/session";
+import { listConnectionsForViewer, listEndedCompaniesForViewer } from "@/lib/connections/queries";
 
-/** Every portal page needs a signed-in user (signed-out visitors go to the landing page). */
+/**
+ * Every portal page needs a signed-in user (signed-out visitors go to the landing page). Above every
+ * page: the companies this session lost because Pleo stopped accepting their connection, with Reconnect.
+ */
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
-  const user = await requireUser();
-  const connections = await listConnectionsForViewer(user);
+  const user = await requireSessionUser();
+  const [connections, ended] = await Promise.all([listConnectionsForViewer(user), listEndedCompaniesForViewer(user)]);
   return (
     <div className="min-h-screen">
       <PortalHeader connections={connections} />
+      <EndedCompaniesNotice companies={ended} />
       {children}
     </div>
   );

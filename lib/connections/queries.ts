@@ -134,3 +134,47 @@ export async function selectCompanyForViewer(
     companyParam: connections.length > 1 ? connection?.companyId : undefined,
   };
 }
+
+/** A company that left the viewer's session because Pleo stopped accepting its connection. */
+export type EndedCompany = {
+  companyId: string;
+  companyName: string;
+  /** The connection now: NEEDS_REAUTH (still not accepted), or CONNECTED again (reconnected in another session). */
+  status: ConnectionStatus;
+};
+
+/**
+ * The companies this session lost because their connection ended at Pleo (Session.endedCompanyIds,
+ * lib/connections/session-scope.ts `endCompanyInSessions`), for the notice that offers Reconnect. Only
+ * companies this session had proven and that are still linked to the same user: a name is never shown
+ * to a session that could not see it before, and a company since disconnected or linked elsewhere drops out.
+ */
+export async function listEndedCompaniesForViewer(viewer: Viewer): Promise<EndedCompany[]> {
+  if (!viewer.sessionId) return [];
+  const session = await db.session.findFirst({
+    where: { id: viewer.sessionId, userId: viewer.userId },
+    select: { endedCompanyIds: true },
+  });
+  const inScope = new Set(scopeOf(viewer));
+  const ended = (session?.endedCompanyIds ?? [])
+    .filter((id) => isUuid(id))
+    .map((id) => id.toLowerCase())
+    .filter((id) => !inScope.has(id));
+  if (ended.length === 0) return [];
+  const rows = await db.pleoConnection.findMany({
+    where: { userId: viewer.userId, companyId: { in: ended } },
+    select: { companyId: true, status: true, company: { select: { name: true } } },
+    orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
+  });
+  return rows.map((r) => ({ companyId: r.companyId, companyName: r.company.name, status: r.status }));
+}
+
+/** The ended company a page's `company` parameter names, if it is one of the viewer's (else null: "not found"). */
+export async function endedCompanyNamed(
+  viewer: Viewer,
+  companyParam: string | string[] | null | undefined,
+): Promise<EndedCompany | null> {
+  const wanted = (Array.isArray(companyParam) ? companyParam[0] : companyParam)?.trim().toLowerCase();
+  if (!wanted || !isUuid(wanted)) return null;
+  return (await listEndedCompaniesForViewer(viewer)).find((c) => c.companyId === wanted) ?? null;
+}

@@ -1,6 +1,7 @@
 import "server-only";
 
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { registerGrantEndedWrite } from "@/lib/pleo/grant-ended";
 import { sessionKey } from "@/lib/sessions";
 
 /**
@@ -14,9 +15,10 @@ import { sessionKey } from "@/lib/sessions";
  *   adapter when next-auth creates the session);
  * - connecting or reconnecting company Z while signed in adds Z to the current session
  *   (`addCompanyToSession`, inside the transaction of lib/connections/link.ts);
- * - a company that loses its connection (disconnected; and wherever else access must be proven again)
- *   leaves every session that holds it (`removeCompanyFromSessions`), so opening it again takes a new
- *   consent at Pleo.
+ * - a company that loses its connection leaves every session that holds it, so opening it again takes
+ *   a new consent at Pleo: disconnected by the user (`removeCompanyFromSessions`), or no longer accepted
+ *   by Pleo, i.e. needs reconnect or uninstalled in Pleo (`endCompanyInSessions`, which also remembers it
+ *   in the session's `endedCompanyIds` so the session is told and offered Reconnect).
  *
  * Reads (lib/connections/queries.ts) show a company only when it is both linked to the user and in
  * the session's scope. These rules live here, beside the linking writes and the reads they guard;
@@ -39,31 +41,70 @@ export async function addCompanyToSession(
 ): Promise<void> {
   const session = await tx.session.findUnique({
     where: { sessionToken: sessionKey(input.sessionToken) },
-    select: { userId: true, companyIds: true },
+    select: { userId: true, companyIds: true, endedCompanyIds: true },
   });
   if (!session || session.userId !== input.userId) {
     throw new Error("the signed-in session ended or changed while the company was being connected");
   }
-  if (session.companyIds.includes(input.companyId)) return;
+  const ended = session.endedCompanyIds.filter((id) => id.toLowerCase() !== input.companyId.toLowerCase());
+  const endedChanged = ended.length !== session.endedCompanyIds.length;
+  if (session.companyIds.includes(input.companyId) && !endedChanged) return;
   await tx.session.update({
     where: { sessionToken: sessionKey(input.sessionToken) },
-    data: { companyIds: { push: input.companyId } },
+    data: {
+      ...(session.companyIds.includes(input.companyId) ? {} : { companyIds: { push: input.companyId } }),
+      // Proven again here: the notice about its ended connection goes.
+      ...(endedChanged ? { endedCompanyIds: ended } : {}),
+    },
   });
 }
 
 /**
  * Removes a company from every portal session that holds it (any user's), inside the caller's
  * transaction; returns how many sessions lost it. The sessions stay signed in with their other
- * companies. Used by the disconnect (lib/settings/disconnect.ts); reusable wherever a company must be
- * proven again, e.g. when its connection needs a reconnect.
+ * companies. Used by the disconnect (lib/settings/disconnect.ts): the user chose it, so no session is
+ * told afterwards, and the company is also forgotten from every session's "ended" list (a later
+ * connect elsewhere must not bring back a notice about a connection that no longer exists).
  */
 export async function removeCompanyFromSessions(
   tx: Pick<Prisma.TransactionClient, "$executeRaw">,
   companyId: string,
 ): Promise<number> {
-  return tx.$executeRaw`
+  const removed = await tx.$executeRaw`
     UPDATE "Session" SET "companyIds" = ARRAY(SELECT id FROM unnest("companyIds") AS id WHERE lower(id) <> lower(${companyId}))
     WHERE EXISTS (SELECT 1 FROM unnest("companyIds") AS id WHERE lower(id) = lower(${companyId}))`;
+  await tx.$executeRaw`
+    UPDATE "Session" SET "endedCompanyIds" = ARRAY(SELECT id FROM unnest("endedCompanyIds") AS id WHERE lower(id) <> lower(${companyId}))
+    WHERE EXISTS (SELECT 1 FROM unnest("endedCompanyIds") AS id WHERE lower(id) = lower(${companyId}))`;
+  return removed;
+}
+
+/**
+ * Pleo stopped accepting the company's connection (needs reconnect; uninstalled in Pleo shows up the
+ * same way): it leaves every session that holds it, and each of those sessions remembers it in
+ * `endedCompanyIds`, in the same statement, so its pages can say what happened and offer Reconnect
+ * (`listEndedCompaniesForViewer`). Runs inside the transaction that writes the status
+ * (lib/pleo/grant-ended.ts; registered by `registerSessionScopeHooks`). Returns how many sessions lost it.
+ */
+export async function endCompanyInSessions(
+  tx: Pick<Prisma.TransactionClient, "$executeRaw">,
+  companyId: string,
+): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE "Session" SET
+      "companyIds" = ARRAY(SELECT id FROM unnest("companyIds") AS id WHERE lower(id) <> lower(${companyId})),
+      "endedCompanyIds" = ARRAY(SELECT id FROM unnest(coalesce("endedCompanyIds", '{}')) AS id WHERE lower(id) <> lower(${companyId}))
+        || ARRAY[lower(${companyId})]
+    WHERE EXISTS (SELECT 1 FROM unnest("companyIds") AS id WHERE lower(id) = lower(${companyId}))`;
+}
+
+/**
+ * Hook the session rules into lib/pleo (which may not import this folder): a grant Pleo no longer
+ * accepts ends the company in every session, inside the status write's transaction. Called once per
+ * server process (instrumentation.ts); registering again replaces the hook.
+ */
+export function registerSessionScopeHooks(): () => void {
+  return registerGrantEndedWrite("session-scope", endCompanyInSessions);
 }
 
 /** A session's scope as next-auth hands it over (unknown shape: validate). */

@@ -4,6 +4,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/log";
 import { PLEO, recordEvent, SCHEDULER } from "@/lib/pleo/activity";
 import { NeedsReauthError, PleoApiError, PleoUnavailableError } from "@/lib/pleo/errors";
+import { runGrantEndedWrites } from "@/lib/pleo/grant-ended";
 import { introspectRefreshToken, refreshTokenGrant, type OAuthClientConfig } from "@/lib/pleo/oauth";
 import {
   markNeedsReauth,
@@ -69,7 +70,14 @@ export async function refreshWithLease(
 
   async function needsReauth(reason: NeedsReauthError["reason"], detail: string): Promise<never> {
     const at = new Date(s.now());
-    if (await markNeedsReauth(s.prisma, companyId, lease.tokenVersion, `${reason}: ${detail}`, at)) {
+    // One transaction: the status, and what must change with it (the company leaves every portal
+    // session: lib/pleo/grant-ended.ts), happen together or not at all.
+    const marked = await s.prisma.$transaction(async (tx) => {
+      if (!(await markNeedsReauth(tx, companyId, lease.tokenVersion, `${reason}: ${detail}`, at))) return false;
+      await runGrantEndedWrites(tx, companyId);
+      return true;
+    });
+    if (marked) {
       await recordEvent(s.prisma, {
         companyId,
         type: "needs_reconnect",

@@ -3,6 +3,7 @@ import "server-only";
 import { retryDueUninstalls } from "@/lib/connections/disconnections";
 import { registerConnectedHook } from "@/lib/connections/events";
 import { refreshInstallation } from "@/lib/connections/installation";
+import { registerSessionScopeHooks } from "@/lib/connections/session-scope";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/log";
 import { onShutdown } from "@/lib/ops/shutdown";
@@ -47,6 +48,8 @@ export function startBackgroundJobs(
   const existing = slot.get();
   if (existing) return existing;
   const log = logger().child({ module: "background" });
+  // Also here (instrumentation.ts registers it too): a worker that only runs this still refreshes tokens.
+  registerSessionScopeHooks();
   const unhook = registerConnectedHook(startSyncAfterConnect);
   // Not awaited: the OAuth callback waits for hooks, and this one may meet a slow Pleo.
   const unhookInstallation = registerConnectedHook((companyId) => {

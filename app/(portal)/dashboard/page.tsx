@@ -12,8 +12,9 @@ import { MonthlySpend, MonthlySpendSkeleton } from "@/components/dashboard/month
 import { SyncStatus, SyncStatusSkeleton } from "@/components/dashboard/sync-status";
 import type { DashboardView } from "@/components/dashboard/view";
 import { Alert } from "@/components/ui/alert";
-import { requireUser } from "@/lib/auth/session";
-import { selectCompanyForViewer } from "@/lib/connections/queries";
+import { EndedCompanyPage } from "@/components/layout/ended-companies-notice";
+import { requireSessionUser } from "@/lib/auth/session";
+import { endedCompanyNamed, selectCompanyForViewer } from "@/lib/connections/queries";
 import { dashboardScope } from "@/lib/expenses/data";
 import { parseExpenseFilters, periodOf } from "@/lib/expenses/filters";
 import { localeFromAcceptLanguage } from "@/lib/expenses/money";
@@ -27,8 +28,14 @@ type SearchParams = Record<string, string | string[] | undefined>;
 export default async function DashboardPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   // Another user's company (or one this session has not opened) looks exactly like a missing one.
-  const selection = await selectCompanyForViewer(await requireUser(), params.company);
-  if (!selection) notFound();
+  const user = await requireSessionUser();
+  const selection = await selectCompanyForViewer(user, params.company);
+  if (!selection) {
+    // One this session lost because Pleo ended its connection: say so (the layout offers Reconnect).
+    const ended = await endedCompanyNamed(user, params.company);
+    if (ended) return <EndedCompanyPage title="Expenses" company={ended} />;
+    notFound();
+  }
   const { connections, connection, companyParam } = selection;
 
   if (!connection) {

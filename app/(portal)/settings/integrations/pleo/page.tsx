@@ -6,6 +6,7 @@ import { Suspense } from "react";
 import { ConnectPleoLink } from "@/components/auth/connect-link";
 import { ActivityPanel } from "@/components/settings/activity-panel";
 import type { SettingsActions } from "@/components/settings/actions";
+import { EndedCompanyPage } from "@/components/layout/ended-companies-notice";
 import { DisconnectPanel } from "@/components/settings/disconnect-panel";
 import { Disconnections } from "@/components/settings/disconnections";
 import { HealthPanel } from "@/components/settings/health-panel";
@@ -17,6 +18,7 @@ import { requireSessionUser } from "@/lib/auth/session";
 import { listDisconnectionsForViewer } from "@/lib/connections/disconnections";
 import {
   countConnectionsOutsideScope,
+  endedCompanyNamed,
   getConnectionForViewer,
   listConnectionsForViewer,
   type ConnectionSummary,
@@ -60,7 +62,12 @@ export default async function PleoSettingsPage({ searchParams }: { searchParams:
   let shown: ConnectionSummary[];
   if (companyParam) {
     const one = await getConnectionForViewer(user, companyParam);
-    if (!one) notFound();
+    if (!one) {
+      // One this session lost because Pleo ended its connection: say so (the layout offers Reconnect).
+      const ended = await endedCompanyNamed(user, companyParam);
+      if (ended) return <EndedCompanyPage title="Pleo integration" company={ended} />;
+      notFound();
+    }
     shown = [one];
   } else {
     shown = await listConnectionsForViewer(user);

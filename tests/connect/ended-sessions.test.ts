@@ -1,0 +1,3 @@
+import { defineEndedSessionsSuite } from "./ended-sessions-suite";
+
+defineEndedSessionsSuite("pglite");
