@@ -2,9 +2,10 @@
  * The integration settings page (Pleo's Settings URL) end to end, signed in by the setup project with
  * the demo user's Brightwave: health, settings saved with the installation activated (also when Pleo
  * fails on the installation endpoints first), Sync now with progress, the history window, another
- * account's company in the URL and in action payloads, a grant revoked in Pleo and Reconnect, the
- * disconnect dialog, a disconnect while Pleo is unreachable finished by Retry now, connecting again with
- * the kept data, and a disconnect that deletes it. axe runs on every page and on the open dialog.
+ * account's company in the URL and in action payloads, a grant revoked in Pleo (the company leaves the
+ * session, every page says so) and Reconnect from the keyboard, the disconnect dialog, a disconnect while
+ * Pleo is unreachable finished by Retry now, connecting again with the kept data, and a disconnect that
+ * deletes it. axe runs on every page and on the open dialog.
  */
 import type { BrowserContext, Locator, Page } from "@playwright/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE, DEMO_USER, SOLO_USER } from "@/sandbox/seed/fixtures";
@@ -262,42 +263,71 @@ test("another account's company: not found in the URL, and in action payloads no
   await expect(frequency()).toHaveValue("manual");
 });
 
-test("a grant revoked in Pleo: 'Disconnected in Pleo', syncing stops; Reconnect restores it with data and settings", async ({
+test("a grant revoked in Pleo: the company leaves the session, every page says so, and Reconnect (keyboard) restores it with data and settings", async ({
   sandbox,
 }) => {
+  await page.goto(`/dashboard?company=${MINE.id}`);
+  const entriesBefore = await page.getByTestId("table-summary").innerText();
   await openIdle();
   await sandbox.revoke(MINE.id, { keepInstallation: true });
   await syncPanel().getByRole("button", { name: "Sync now" }).click();
-  await expect(health().getByTestId("connection-status")).toContainText("Disconnected in Pleo", { timeout: 30_000 });
-  await expect(health()).toContainText("the app was removed in Pleo, or its access was revoked");
-  await expect(syncPanel().getByTestId("next-run")).toContainText(
-    "syncing has stopped until the company is reconnected",
+
+  // The sync's token use finds the grant dead: the company leaves this session, and the page says why.
+  const notice = page.getByTestId("ended-company").filter({ hasText: MINE.name });
+  await expect(async () => {
+    await page.reload();
+    await expect(notice).toContainText(`${MINE.name}: Pleo no longer accepts this connection`, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await expect(notice.getByRole("alert")).toContainText("The app was removed in Pleo, or its access was revoked");
+  await expect(page.getByTestId("ended-company-page")).toHaveText(
+    `${MINE.name} is closed in this session until it is reconnected.`,
   );
-  await expect(syncPanel().getByRole("button", { name: "Sync now" })).toBeDisabled();
-  await expect(activity().locator('tr[data-event="needs_reconnect"]').first()).toContainText("Pleo");
-  await expectAccessible(page, "settings: disconnected in Pleo");
+  await expect(page.getByTestId("company-section")).toHaveCount(0);
+  await expect(page.getByRole("navigation", { name: "Linked companies" })).not.toContainText(MINE.name);
+  await expectAccessible(page, "settings: a company whose connection ended");
 
-  await page.goto("/dashboard");
-  await expect(page.getByRole("alert").filter({ hasText: `Reconnect ${MINE.name}` })).toBeVisible();
-  await expect(
-    page.getByRole("link", { name: `${MINE.name} needs attention: open its connection settings` }),
-  ).toHaveAttribute("href", `${SETTINGS}?company=${MINE.id}`);
-  const entriesBefore = await page.getByTestId("table-summary").innerText();
+  // Nothing of it is readable from this session any more: dashboard, CSV, actions.
+  await page.goto(`/dashboard?company=${MINE.id}`);
+  await expect(page.getByTestId("ended-company-page")).toBeVisible();
+  await expect(page.getByTestId("table-summary")).toHaveCount(0);
+  await expect(notice).toBeVisible();
+  await expectAccessible(page, "dashboard: a company whose connection ended");
+  const csv = await page.request.get(`/dashboard/export?company=${MINE.id}`);
+  expect(csv.status()).toBe(404);
+  // The other account's session never held it: no notice there.
+  await other.goto("/dashboard");
+  await expect(other.getByTestId("ended-company")).toHaveCount(0);
 
-  await openIdle();
+  // Reconnect from the keyboard: Tab to it, Enter starts Pleo's consent.
+  await openSettingsAfterEnd();
+  const reconnect = notice.getByRole("link", { name: `Reconnect ${MINE.name}` });
   await connectCompany(page, {
     email: DEMO_USER.email,
     password: DEMO_USER.password,
     companyName: MINE.name,
-    start: () => health().getByRole("link", { name: "Reconnect" }).click(),
+    start: async () => {
+      for (let i = 0; i < 30 && !(await reconnect.evaluate((el) => el === document.activeElement)); i++) {
+        await page.keyboard.press("Tab");
+      }
+      await expect(reconnect).toBeFocused();
+      await page.keyboard.press("Enter");
+    },
   });
   await expect(page).toHaveURL(new RegExp(`${SETTINGS}\\?company=${MINE.id}`));
+  await expect(page.getByTestId("ended-company")).toHaveCount(0);
   await expect(health().getByTestId("connection-status")).toContainText("Connected");
   await expect(frequency()).toHaveValue("manual");
+  await expect(activity().locator('tr[data-event="needs_reconnect"]').first()).toContainText("Pleo");
   await expect(activity().locator('tr[data-event="reconnected"]').first()).toContainText("You");
-  await page.goto("/dashboard");
+  await page.goto(`/dashboard?company=${MINE.id}`);
   await expect(page.getByTestId("table-summary")).toHaveText(entriesBefore);
 });
+
+/** The settings page for a company that left the session (no sync panel: nothing to wait for). */
+async function openSettingsAfterEnd(): Promise<void> {
+  await page.goto(`${SETTINGS}?company=${MINE.id}`);
+  await expect(page.getByTestId("ended-company-page")).toBeVisible();
+}
 
 test("the disconnect dialog names the company, keeps focus inside, and Escape cancels", async () => {
   await openIdle();
