@@ -33,8 +33,9 @@ export async function requireUser(): Promise<CurrentUser> {
 
 /**
  * The signed-in user with the id of their session row (not its token), for what is scoped to one
- * session beyond its companies: the settings page lists the disconnects made in it. One more indexed
- * read, so only the pages and actions that need it ask.
+ * session beyond its companies: the settings page lists the disconnects made in it, and every portal
+ * page the companies it lost because Pleo ended their connection. One more indexed read, so only the
+ * pages and actions that need it ask.
  */
 export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null> => {
   const user = await getCurrentUser();
@@ -42,9 +43,13 @@ export const getCurrentSessionUser = cache(async (): Promise<CurrentUser | null>
   const h = await headers();
   const token = sessionTokenFromCookieHeader(h.get("cookie"), { secure: isSecureAuthRequest(h) });
   const row = token
-    ? await db.session.findUnique({ where: { sessionToken: sessionKey(token) }, select: { id: true, userId: true } })
+    ? await db.session.findUnique({
+        where: { sessionToken: sessionKey(token) },
+        select: { id: true, userId: true, endedCompanyIds: true },
+      })
     : null;
-  return { ...user, sessionId: row && row.userId === user.userId ? row.id : null };
+  const mine = row && row.userId === user.userId ? row : null;
+  return { ...user, sessionId: mine?.id ?? null, endedCompanyIds: mine?.endedCompanyIds ?? [] };
 });
 
 export async function requireSessionUser(): Promise<CurrentUser> {

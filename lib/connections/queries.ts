@@ -15,6 +15,8 @@ export type Viewer = {
   companyIds: readonly string[];
   /** The session's own id (not its token): what was done in this session, e.g. its disconnects. */
   sessionId?: string | null;
+  /** The session's Session.endedCompanyIds, when the caller read its row already (saves a read). */
+  endedCompanyIds?: readonly string[];
 };
 
 /** The viewer's scope as valid, lower-cased company ids (companyId is a uuid column). */
@@ -151,12 +153,17 @@ export type EndedCompany = {
  */
 export async function listEndedCompaniesForViewer(viewer: Viewer): Promise<EndedCompany[]> {
   if (!viewer.sessionId) return [];
-  const session = await db.session.findFirst({
-    where: { id: viewer.sessionId, userId: viewer.userId },
-    select: { endedCompanyIds: true },
-  });
+  const endedIds =
+    viewer.endedCompanyIds ??
+    (
+      await db.session.findFirst({
+        where: { id: viewer.sessionId, userId: viewer.userId },
+        select: { endedCompanyIds: true },
+      })
+    )?.endedCompanyIds ??
+    [];
   const inScope = new Set(scopeOf(viewer));
-  const ended = (session?.endedCompanyIds ?? [])
+  const ended = endedIds
     .filter((id) => isUuid(id))
     .map((id) => id.toLowerCase())
     .filter((id) => !inScope.has(id));
