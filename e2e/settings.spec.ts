@@ -292,6 +292,9 @@ test("a grant revoked in Pleo: the company leaves the session, every page says s
   await expect(page.getByTestId("table-summary")).toHaveCount(0);
   await expect(notice).toBeVisible();
   await expectAccessible(page, "dashboard: a company whose connection ended");
+  await page.goto("/dashboard");
+  await expect(page.getByText("No Pleo company is open in this session.")).toBeVisible();
+  await expect(notice).toBeVisible();
   const csv = await page.request.get(`/dashboard/export?company=${MINE.id}`);
   expect(csv.status()).toBe(404);
   // The other account's session never held it: no notice there.

@@ -43,7 +43,11 @@ export default async function DashboardPage({ searchParams }: { searchParams: Pr
       <main className="mx-auto max-w-3xl px-6 py-16">
         <h1 className="text-2xl font-bold tracking-tight">Expenses</h1>
         <div className="mt-6 rounded-xl border border-dashed border-black/15 bg-white p-8 text-center">
-          <p className="font-medium">No Pleo company is connected yet.</p>
+          <p className="font-medium">
+            {user.endedCompanyIds?.length
+              ? "No Pleo company is open in this session."
+              : "No Pleo company is connected yet."}
+          </p>
           <p className="mt-1 text-sm text-muted">Connect one and its expenses appear here within seconds.</p>
           <div className="mt-4">
             <ConnectPleoLink returnTo="/dashboard" />

@@ -103,7 +103,9 @@ export default async function PleoSettingsPage({ searchParams }: { searchParams:
       <Disconnections items={disconnects} locale={locale} actions={actions} highlight={first(params.disconnected)} />
 
       {shown.length === 0 ? (
-        <p className="rounded-xl border border-dashed border-black/10 p-6 text-muted">No company is connected yet.</p>
+        <p className="rounded-xl border border-dashed border-black/10 p-6 text-muted">
+          {user.endedCompanyIds?.length ? "No company is open in this session." : "No company is connected yet."}
+        </p>
       ) : (
         shown.map((c) => (
           <CompanySection
