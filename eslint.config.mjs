@@ -60,6 +60,8 @@ const config = [
       "lib/generated/**",
       "test-results/**",
       "playwright-report/**",
+      "reports/**",
+      ".stryker-tmp/**",
       "next-env.d.ts",
     ],
   },

@@ -64,6 +64,40 @@ describe("access tokens", () => {
     expect(await openAccess(after)).toBe(tokens[0]);
   });
 
+  it("in one process, concurrent callers share one refresh: as many locked transactions as a lone caller's", async () => {
+    // The database lock alone would also keep Pleo at one refresh (the callers after the first re-read the
+    // new token under the lock), so count what the in-process single flight saves: transactions.
+    const counting = () => {
+      const counter = { transactions: 0 };
+      const prisma = new Proxy(world.prisma, {
+        get(target, key) {
+          if (key === "$transaction") {
+            return (...args: Parameters<typeof target.$transaction>) => {
+              counter.transactions++;
+              return (target.$transaction as (...a: unknown[]) => unknown)(...args);
+            };
+          }
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      return { counter, manager: world.tokenManager({ prisma }) };
+    };
+
+    await world.clock.advance(601);
+    const lone = counting();
+    await lone.manager.getAccessToken(COMPANY);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
+    expect(lone.counter.transactions).toBeGreaterThan(0);
+
+    await world.clock.advance(601);
+    const crowd = counting();
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => crowd.manager.getAccessToken(COMPANY)));
+    expect(new Set(tokens).size).toBe(1);
+    expect((await stats()).tokenRequests.refresh_token).toBe(2);
+    expect(crowd.counter.transactions).toBe(lone.counter.transactions);
+  });
+
   it("refreshes within ~60 s of expiry (from expires_in), not only after it", async () => {
     await world.clock.advance(560); // 40 s left
     await manager.getAccessToken(COMPANY);
