@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { COMPANY_THISTLE, DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createWorld, type World } from "@/tests/support/world";
 
 /**
@@ -31,6 +31,31 @@ describe("pleoClient(companyId) and the token entry points", () => {
     const row = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: LARGE_COMPANY_ID } });
     expect(row.tokenVersion).toBe(1);
     expect(typeof (await getAccessToken(LARGE_COMPANY_ID))).toBe("string");
+  });
+
+  it("waits on the connection's request budget (PLEO_RATE_LIMIT_PER_MINUTE): request N+1 after the burst waits", async () => {
+    // 60 a minute: a burst of 6, then one request per (60 s + 1 s slack) / 54 ≈ 1.13 s (lib/pleo/limiter.ts).
+    world.configure({ PLEO_RATE_LIMIT_PER_MINUTE: "60" });
+    try {
+      await world.connect(COMPANY_THISTLE.id);
+      const { pleoClient } = await import("@/lib/pleo/client");
+      const client = pleoClient(COMPANY_THISTLE.id);
+      const before = (await world.sandbox.control.stats()).apiRequests;
+      const start = performance.now();
+      const done: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        await client.getCompany();
+        done.push(performance.now() - start);
+      }
+      expect((await world.sandbox.control.stats()).apiRequests - before).toBe(8);
+      const step = 61_000 / 54;
+      // The burst goes at once; the 7th and 8th each wait for a refill.
+      expect(done[5]).toBeLessThan(step);
+      expect(done[6]).toBeGreaterThanOrEqual(step * 0.9);
+      expect(done[7]).toBeGreaterThanOrEqual(step * 1.8);
+    } finally {
+      world.configure();
+    }
   });
 
   it("keep-alive uses TOKEN_KEEPALIVE_DAYS", async () => {
