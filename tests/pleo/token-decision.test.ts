@@ -53,6 +53,9 @@ describe("decideTokens", () => {
     expect(decide(row(), force, true)).toEqual(refresh); // the stored token is the refused one
     // An expired replacement is no replacement.
     expect(decide(row({ accessTokenExpiresAt: at(-1) }), force, false)).toEqual(refresh);
+    // Nor is one that expires this very millisecond.
+    expect(decide(row({ accessTokenExpiresAt: at(0) }), force, false)).toEqual(refresh);
+    expect(decide(row({ accessTokenExpiresAt: at(1) }), force, false)).toEqual({ kind: "use" });
   });
 
   it("force without the refused token compares versions", () => {

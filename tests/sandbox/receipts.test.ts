@@ -55,6 +55,7 @@ describe("GET /v1/accounting-entries/{id}/receipts", () => {
     const invoice = entries.find((x) => x.family === "BILL_INVOICE" && x.receiptIds.length > 0);
     for (const e of [withReceipts("CARD_PURCHASE"), ...(invoice ? [invoice] : [])]) {
       const list = (await api(sb.url, token, `/v1/accounting-entries/${e.id}/receipts`)).json.data;
+      expect(list.length).toBeGreaterThan(0);
       for (const x of list) {
         const file = await fetch(x.url);
         expect(file.status).toBe(200);

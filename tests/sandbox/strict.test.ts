@@ -88,6 +88,7 @@ describe("strict mode", () => {
     expect(teams.status).toBe(404);
     const employees = await api(sb.url, token, `/v2/employees?companyId=${COMPANY_NORDLYS.id}&limit=100`);
     expect(employees.status).toBe(200);
+    expect(employees.json.data.length).toBeGreaterThan(0);
     for (const e of employees.json.data) {
       for (const f of ["id", "companyId", "email", "firstName", "lastName"]) expect(e).toHaveProperty(f);
     }

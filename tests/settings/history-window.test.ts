@@ -187,6 +187,7 @@ for (const kind of DATABASE_KINDS) {
         expect(narrow.kpiCount).toBeLessThan(wide.kpiCount);
         expect(narrow.breakdownCount).toBe(narrow.kpiCount);
         const start = historyStart(3, new Date(), ZONE)!;
+        expect(narrow.monthly.filter((m) => m.start < start).length).toBeGreaterThan(0);
         for (const m of narrow.monthly) {
           if (m.start < start) expect(m).toMatchObject({ total: 0n, count: 0 });
         }
