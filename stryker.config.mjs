@@ -1,6 +1,7 @@
-// Mutation testing (README → Tests → Mutation testing): `npm run test:mutation`, or one module while you
-// work: `npm run test:mutation -- --mutate lib/crypto.ts`. Not part of CI: a whole run takes hours on two
-// cores. Needs no PostgreSQL: the suites use PGlite, and the PostgreSQL-only suites skip without
+// Mutation testing (README → Tests → Mutation testing): `npm run test:mutation`, or one module with the
+// suites that exercise it while you work:
+//   MUTATION_TESTS=tests/lib/crypto.test.ts npm run test:mutation -- --mutate lib/crypto.ts
+// Not part of CI: a whole run takes hours on two cores. Needs no PostgreSQL: the suites use PGlite, and the PostgreSQL-only suites skip without
 // TEST_DATABASE_URL (leave it unset so a run stays on one engine and fits the machine).
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 const config = {
@@ -16,7 +17,7 @@ const config = {
     "lib/expenses/**/*.ts",
     "lib/crypto.ts",
     "sandbox/oauth/**/*.ts",
-    // Pure types and schemas: mutating declarations yields no behaviour to test.
+    // Types only, and generated code: no behaviour of ours to test.
     "!lib/pleo/types.ts",
     "!lib/generated/**",
   ],
