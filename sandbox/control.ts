@@ -243,6 +243,10 @@ export function controlRoutes(state: SandboxState) {
     return c.json(publicConfig(state));
   });
 
+  // Test-only: the secret values of every token issued since the process started (also before a reset),
+  // for the e2e secret scan. Pleo has nothing like it; a real authorization server never lists tokens.
+  app.get("/__sandbox/issued-tokens", (c) => c.json({ tokens: state.issuedTokens }));
+
   app.post("/__sandbox/reset", (c) => {
     state.reset();
     return c.json({ reset: true, now: iso(state.clock.now()) });

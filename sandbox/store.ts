@@ -201,6 +201,11 @@ export class SandboxState {
   codes = new Map<string, AuthCode>();
   grants = new Map<string, Grant>();
   tokens = new Map<string, TokenRec>();
+  /**
+   * Every token value this process ever issued, kept across `reset()`: what the e2e secret scan looks for
+   * in the portal's pages, bundles and logs (GET /__sandbox/issued-tokens, test-only).
+   */
+  readonly issuedTokens: Array<{ kind: "access" | "refresh"; companyId: string; value: string }> = [];
   installations = new Map<string, Installation>();
   rateWindows = new Map<string, { start: number; count: number }>();
   /** Sliding-window request counts per access token (by its jti, never its value) and per company. */

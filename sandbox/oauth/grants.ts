@@ -36,6 +36,7 @@ function mint(state: SandboxState, grant: Grant, kind: "access" | "refresh"): To
     jti: randomUUID(),
   };
   state.tokens.set(rec.value, rec);
+  state.issuedTokens.push({ kind, companyId: grant.companyId, value: rec.value });
   grant.tokens.push(rec.value);
   state.stats.tokensIssued++;
   return rec;

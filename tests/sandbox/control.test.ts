@@ -266,3 +266,21 @@ describe("requests per token in any minute (sliding window)", () => {
     expect(Object.values(await byToken())[0]).toMatchObject({ requests: 605, maxInAnyMinute: 605 });
   });
 });
+
+describe("issued tokens (test-only, for the e2e secret scan)", () => {
+  it("lists every access and refresh token issued, also those issued before a reset", async () => {
+    // beforeEach issued one pair already; a second pair for another company, then a reset.
+    const second = await sandboxTokens(sb, COMPANY_THISTLE.id);
+    await sb.control.reset();
+    const issued = await sb.control.issuedTokens();
+    const values = issued.map((t) => t.value);
+    expect(values).toContain(token);
+    expect(values).toContain(second.access_token);
+    expect(values).toContain(second.refresh_token);
+    expect(issued.find((t) => t.value === second.refresh_token)).toEqual({
+      kind: "refresh",
+      companyId: COMPANY_THISTLE.id,
+      value: second.refresh_token,
+    });
+  });
+});

@@ -165,6 +165,14 @@ export class SandboxControl {
     return JSON.parse(text) as T;
   }
 
+  /** Test-only: every access and refresh token this sandbox issued, values included, also before a reset. */
+  issuedTokens(): Promise<Array<{ kind: "access" | "refresh"; companyId: string; value: string }>> {
+    return this.call<{ tokens: Array<{ kind: "access" | "refresh"; companyId: string; value: string }> }>(
+      "GET",
+      "/issued-tokens",
+    ).then((r) => r.tokens);
+  }
+
   /** Back to the seed: data, tokens, clock, faults, stats and config. */
   async reset(): Promise<void> {
     await this.call("POST", "/reset");
