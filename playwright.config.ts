@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
 import { findChromium } from "./e2e/chromium";
 import { CONNECT_STACK, DASHBOARD_STACK, DASHBOARD_STRICT_STACK, SETTINGS_STACK, type Stack } from "./e2e/env";
+import { PORTAL_LOGS_DIR } from "./e2e/support/recorder";
 import type { E2EOptions } from "./e2e/support/test";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "./sandbox/seed/fixtures";
 import { portalEnv } from "./tests/support/portal-env";
@@ -29,7 +30,8 @@ function sandboxServer(stack: Stack, entries: number, strict = false) {
 /** The portal of a stack: the production build on a fresh embedded database, talking to its own sandbox. */
 function portalServer(stack: Stack) {
   return {
-    command: `rm -rf ${stack.pgliteDir} && npm run start`,
+    // Its output also goes to a file for the secret scan (e2e/proofs/secret-scan.final.ts).
+    command: `rm -rf ${stack.pgliteDir} && mkdir -p ${PORTAL_LOGS_DIR} && npm run start 2>&1 | tee ${PORTAL_LOGS_DIR}/${stack.name}.log`,
     url: `${stack.portalUrl}/`,
     env: portalEnv(stack.sandboxUrl, {
       NODE_ENV: "production",
@@ -138,6 +140,14 @@ export default defineConfig<Record<never, never>, E2EOptions>({
         sandboxUrl: SETTINGS_STACK.sandboxUrl,
         storageState: SETTINGS_STACK.storageState,
       },
+    },
+    // The cross-tenant sweep and the fuzz (README "Security", "Proofs"): their own portal on PostgreSQL.
+    { name: "proofs", testMatch: /proofs\/tenant\.spec\.ts$/, timeout: 300_000 },
+    // The secret scan, after the projects whose browsers it recorded and whose portals' logs it reads.
+    {
+      name: "secret scan",
+      testMatch: /proofs\/secret-scan\.final\.ts$/,
+      dependencies: ["connect", "dashboard", "dashboard strict", "settings", "proofs"],
     },
     // Several instances of the deployed production install on one PostgreSQL (e2e/cluster/): a setup
     // project deploys it as README "Deploying" says; the specs start and stop their own instances.

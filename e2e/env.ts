@@ -55,3 +55,10 @@ export const CLUSTER = {
   lastPort: FIRST_PORTAL_PORT + 99,
   deployFile: `${PGLITE_DIR}-cluster-deploy.json`,
 };
+
+/**
+ * e2e/proofs/tenant.spec.ts: its own portal (the production build on a scratch PostgreSQL database, so
+ * the spec can read every table while the portal runs) on E2E_PORTAL_PORT + 10, with an in-process
+ * sandbox.
+ */
+export const PROOFS = { portalPort: FIRST_PORTAL_PORT + 10 };

@@ -5,6 +5,7 @@
  */
 import { expect, test as base, type BrowserContext } from "@playwright/test";
 import { SandboxControl } from "../../tests/support/sandbox";
+import { ResponseRecorder } from "./recorder";
 
 export { expect };
 
@@ -57,7 +58,10 @@ async function guardCsp(context: BrowserContext): Promise<void> {
   });
 }
 
-export const test = base.extend<{ cspGuard: void }, E2EOptions & { sandbox: SandboxControl }>({
+export const test = base.extend<
+  { cspGuard: void; recordResponses: void },
+  E2EOptions & { sandbox: SandboxControl; recorder: ResponseRecorder }
+>({
   /**
    * Contexts a spec makes itself (`browser.newContext()`, e.g. one for a whole serial file) are
    * guarded too: the worker's browser hands out guarded contexts.
@@ -94,5 +98,30 @@ export const test = base.extend<{ cspGuard: void }, E2EOptions & { sandbox: Sand
       await use(new SandboxControl(sandboxUrl));
     },
     { scope: "worker" },
+  ],
+  // Every browser context a spec opens (its own or the default one) is recorded for the secret scan
+  // (e2e/support/recorder.ts).
+  recorder: [
+    async ({ browser }, use, workerInfo) => {
+      const recorder = new ResponseRecorder(String(workerInfo.workerIndex));
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const context = await newContext(options);
+        recorder.attach(context);
+        return context;
+      };
+      await use(recorder);
+      browser.newContext = newContext;
+    },
+    // Auto: set up before any beforeAll opens a context.
+    { scope: "worker", auto: true },
+  ],
+  recordResponses: [
+    async ({ recorder }, use, testInfo) => {
+      recorder.test = `${testInfo.project.name} › ${testInfo.titlePath.slice(1).join(" › ")}`;
+      await use();
+      await recorder.flush();
+    },
+    { auto: true },
   ],
 });
