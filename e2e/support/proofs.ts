@@ -16,6 +16,7 @@ import {
   DEMO_USER,
   SOLO_USER,
 } from "../../sandbox/seed/fixtures";
+export { internalErrorText } from "../../tests/support/error-text";
 import { portalEnv } from "../../tests/support/portal-env";
 import { migrateWith, standaloneDir, startPortalProcess, type PortalProcess } from "../../tests/support/portal-process";
 import { startTestSandbox, type InProcessSandbox } from "../../tests/support/sandbox";
@@ -98,25 +99,6 @@ export async function snapshot(url: string): Promise<Record<string, string>> {
 
 async function cookieHeader(context: BrowserContext, url: string): Promise<string> {
   return (await context.cookies(url)).map((c) => `${c.name}=${c.value}`).join("; ");
-}
-
-/** Internal error text an answer must never carry: stack frames, error class names, database text. */
-export const INTERNAL_ERROR_TEXT = [
-  /\n\s+at [\w$.<>[\] ]+ \(/,
-  /\bat [^\s()]+ \((?:file:\/\/|\/|node:)[^)]*:\d+:\d+\)/,
-  /\b(?:Type|Reference|Syntax|Range|Prisma[A-Za-z]*|Postgres|Zod)Error\b/,
-  /\bError: /,
-  /PrismaClient|Invalid `prisma|P20\d\d\b/,
-  /\brelation "[^"]+" does not exist|syntax error at or near|invalid input syntax for type|violates \w+ constraint/,
-  /ECONNREFUSED|ECONNRESET|node_modules\//,
-];
-
-export function internalErrorText(body: string): string | null {
-  for (const re of INTERNAL_ERROR_TEXT) {
-    const m = re.exec(body);
-    if (m) return body.slice(Math.max(0, m.index - 80), m.index + 120);
-  }
-  return null;
 }
 
 export type Answer = { status: number; location: string | null; contentType: string; body: string };
