@@ -99,12 +99,26 @@ describe("helpers", () => {
     expect(sessionTokenFromCookieHeader(";;=;  ; authjs.session-token=ok", { secure: false })).toBe("ok");
   });
 
+  it("strips only a matched pair of quotes and the spaces around a value; a part without = is no cookie", () => {
+    const read = (header: string) => sessionTokenFromCookieHeader(header, { secure: false });
+    expect(read("authjs.session-token=  tok  ; x=1")).toBe("tok");
+    expect(read('authjs.session-token="abc')).toBe('"abc');
+    expect(read('authjs.session-token=abc"')).toBe('abc"');
+    expect(read('authjs.session-token="')).toBe('"');
+    expect(read('authjs.session-token=""')).toBeNull();
+    // "authjs.session-token1" has no "=": not a cookie named like ours with value "1".
+    expect(read("authjs.session-token1")).toBeNull();
+    expect(read("authjs.session-token1; authjs.session-token=real")).toBe("real");
+  });
+
   it("takes the protocol the way next-auth does: AUTH_URL, else x-forwarded-proto, else https", () => {
     const h = (proto?: string) => new Headers(proto ? { "x-forwarded-proto": proto } : {});
     expect(isSecureAuthRequest(h("http"), "https://portal.example")).toBe(true);
     expect(isSecureAuthRequest(h("https"), "http://127.0.0.1:3000")).toBe(false);
     expect(isSecureAuthRequest(h("http"), undefined)).toBe(false);
     expect(isSecureAuthRequest(h("https:"), undefined)).toBe(true);
+    // Only a trailing colon is dropped, as next-auth does.
+    expect(isSecureAuthRequest(h("ht:tps"), undefined)).toBe(false);
     expect(isSecureAuthRequest(h(), undefined)).toBe(true);
   });
 
