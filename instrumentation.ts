@@ -1,5 +1,6 @@
 /**
- * Next.js calls register() once when a server process starts: it warms the database so the first
+ * Next.js calls register() once when a server process starts: it stamps each request with its TCP peer's
+ * address for the abuse limits, warms the database so the first
  * request after a start is as fast as the rest (lib/db/warm-up.ts), installs graceful shutdown on
  * SIGTERM / SIGINT (lib/ops/shutdown.ts), hooks the session rules into the token refresh (a company
  * whose grant Pleo ended leaves every session), then starts the background work (sync schedule, first sync
@@ -14,6 +15,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
 
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Before anything else: the per-client abuse limits key on the TCP peer (lib/limits/client-address.ts).
+  (await import("@/lib/limits/client-address")).installPeerAddressHeader();
   // Not awaited: the server starts listening meanwhile (see lib/db/warm-up.ts).
   void import("@/lib/db/warm-up").then((m) => m.warmDatabase());
   const { logger } = await import("@/lib/log");

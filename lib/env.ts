@@ -85,6 +85,17 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(25),
   // Dashboard widget reads cached per company data version (lib/expenses/cache.ts); off for diagnostics.
   DASHBOARD_CACHE: z.enum(["on", "off"]).default("on"),
+  // Abuse limits (README → Security → Abuse limits): hits allowed per window, per client address for the
+  // sign-in routes and per session for the signed-in actions. Far above what a person does by hand.
+  RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  RATE_LIMIT_CONNECT: z.coerce.number().int().min(1).max(100_000).default(20),
+  RATE_LIMIT_CALLBACK: z.coerce.number().int().min(1).max(100_000).default(20),
+  RATE_LIMIT_EXPORT: z.coerce.number().int().min(1).max(100_000).default(30),
+  RATE_LIMIT_SYNC: z.coerce.number().int().min(1).max(100_000).default(6),
+  RATE_LIMIT_SETTINGS: z.coerce.number().int().min(1).max(100_000).default(20),
+  // How many reverse proxies in front of the portal append to X-Forwarded-For; 0 = clients connect
+  // directly and the header is not trusted (lib/limits/client-address.ts).
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -29,7 +29,7 @@ export function SyncNowButton({
       >
         {pending ? "Starting…" : "Sync now"}
       </Button>
-      <p aria-live="polite" className={`text-sm ${state.status === "error" ? "text-red-700" : "text-muted"}`}>
+      <p role="status" className={`text-sm ${state.status === "error" ? "text-red-700" : "text-muted"}`}>
         {state.message ?? (disabled && disabledReason ? disabledReason : "")}
       </p>
     </form>

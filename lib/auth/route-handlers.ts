@@ -3,6 +3,8 @@ import "server-only";
 import { Auth, setEnvDefaults } from "@auth/core";
 import type { NextRequest } from "next/server";
 import { buildAuthConfig } from "@/lib/auth/config";
+import { limitByClient } from "@/lib/limits/guard";
+import { tooManyRequestsResponse } from "@/lib/limits/too-many-requests";
 import { logger } from "@/lib/log";
 import { withRequestLogContext } from "@/lib/log-context";
 import { createFailureSink } from "@/lib/auth/failure-sink";
@@ -20,6 +22,8 @@ import { signInFlowId } from "@/lib/auth/sign-in-flow";
  * 2. When next-auth sends the browser to the error page, the reason we classified from the logged error
  *    replaces its generic code (most callback failures arrive as "Configuration"), so the page can say
  *    what actually happened.
+ * 3. The OAuth callback is limited per client address (README → Security → Abuse limits): each one makes
+ *    the portal call Pleo's token endpoint with its client credentials.
  * Every log line of the request carries its request id; the callback's outcome is logged with the
  * sign-in's flow id (lib/auth/sign-in-flow.ts), as /connect/pleo logged its start.
  */
@@ -47,6 +51,12 @@ function handleAuthRequest(req: NextRequest): Promise<Response> {
 }
 
 async function authRequest(req: NextRequest): Promise<Response> {
+  const callback = CALLBACK_PATH.test(req.nextUrl.pathname);
+  if (callback) {
+    const verdict = await limitByClient("callback", req.headers);
+    if (!verdict.allowed)
+      return tooManyRequestsResponse(req, verdict.retryAfterSeconds, { href: "/", label: "Back to the portal" });
+  }
   const sink = createFailureSink();
   const config = buildAuthConfig({
     // The cookie next-auth reads for the request it is handed: the public origin's protocol.
@@ -60,7 +70,6 @@ async function authRequest(req: NextRequest): Promise<Response> {
 
   const location = res.headers.get("location");
   let reason = sink.reason();
-  const callback = CALLBACK_PATH.test(req.nextUrl.pathname);
   const flow = callback ? signInFlowId(req.nextUrl.searchParams.get("state")) : undefined;
   if (callback && !reason) logger().info({ event: "auth.signin.done", flow }, "sign-in completed");
   if (!location || !reason) return res;

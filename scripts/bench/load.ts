@@ -25,7 +25,7 @@ import { runSync } from "@/lib/sync/run";
 import { sessionKey } from "@/lib/sessions";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { startRoundRobinProxy } from "@/scripts/cluster/round-robin-proxy";
-import { portalEnv } from "@/tests/support/portal-env";
+import { portalEnv, UNLIMITED } from "@/tests/support/portal-env";
 import { freePort, ROOT, standaloneDir, startPortalProcess, type PortalProcess } from "@/tests/support/portal-process";
 import { startTestSandbox } from "@/tests/support/sandbox";
 import { createWorld } from "@/tests/support/world";
@@ -147,7 +147,9 @@ async function main() {
     ];
 
     const results: Result[] = [];
+    // The export's per-session limit would turn the load into 429s: this measures throughput.
     const env = portalEnv(sandbox.url, {
+      ...UNLIMITED,
       DATABASE_URL: world.database.url!,
       BACKGROUND_JOBS: "off",
       LOG_LEVEL: "warn",

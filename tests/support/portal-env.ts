@@ -27,3 +27,16 @@ export function portalEnv(sandboxUrl: string, overrides: Record<string, string> 
     ...overrides,
   };
 }
+
+/**
+ * The abuse limits (README → Security → Abuse limits) out of the way of runs that sign in, sync or
+ * export many times a minute as one client: the unit suites (configurePortal) and the load benchmark.
+ * tests/limits and e2e/limits.spec.ts run with real limits.
+ */
+export const UNLIMITED: Record<string, string> = {
+  RATE_LIMIT_CONNECT: "100000",
+  RATE_LIMIT_CALLBACK: "100000",
+  RATE_LIMIT_EXPORT: "100000",
+  RATE_LIMIT_SYNC: "100000",
+  RATE_LIMIT_SETTINGS: "100000",
+};

@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { SyncNowState } from "@/components/dashboard/sync-now-button";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getConnectionForViewer } from "@/lib/connections/queries";
+import { overActionLimit } from "@/lib/limits/action-limit";
 import { logger } from "@/lib/log";
 import { addToLogContext, withRequestLogContext } from "@/lib/log-context";
 import { requestSync } from "@/lib/sync/trigger";
@@ -13,7 +14,8 @@ import { requestSync } from "@/lib/sync/trigger";
 const SyncNowInput = z.object({ companyId: z.uuid() });
 
 /**
- * "Sync now": validate, check the caller owns the connection, then start a manual sync. The run's log
+ * "Sync now": validate, count it against the session's limit (README → Security → Abuse limits), check
+ * the caller owns the connection, then start a manual sync. The run's log
  * lines carry this request's id (it starts inside the request's log scope).
  */
 export async function syncNowAction(prev: SyncNowState, formData: FormData): Promise<SyncNowState> {
@@ -25,6 +27,8 @@ async function syncNow(_prev: SyncNowState, formData: FormData): Promise<SyncNow
   if (!user) return { status: "error", message: "Your session has ended. Sign in again." };
   const parsed = SyncNowInput.safeParse({ companyId: formData.get("companyId") });
   if (!parsed.success) return { status: "error", message: "That company is not known." };
+  const limited = await overActionLimit("sync");
+  if (limited) return { status: "error", message: limited };
   const connection = await getConnectionForViewer(user, parsed.data.companyId);
   if (!connection) return { status: "error", message: "That company is not connected to your account." };
   addToLogContext({ companyId: connection.companyId });

@@ -5,17 +5,31 @@ import { exportEntriesCsv } from "@/lib/expenses/csv";
 import { dashboardScope } from "@/lib/expenses/data";
 import { parseExpenseFilters } from "@/lib/expenses/filters";
 import { isoDate } from "@/lib/expenses/period";
+import { limitBySession } from "@/lib/limits/guard";
+import { tooManyRequestsResponse } from "@/lib/limits/too-many-requests";
+import { withRequestLogContext } from "@/lib/log-context";
 
 export const dynamic = "force-dynamic";
 
 /**
  * CSV of the dashboard's current view (same query parameters as /dashboard), streamed row batch by
  * row batch so 200,000 entries never sit in memory. Paging and sorting do not apply: the file has
- * every matching entry, newest first.
+ * every matching entry, newest first. Limited per session (README → Security → Abuse limits): each
+ * export reads the whole matching range.
  */
 export async function GET(req: NextRequest) {
+  return withRequestLogContext(req.headers, () => exportCsv(req));
+}
+
+async function exportCsv(req: NextRequest) {
   const user = await getCurrentUser();
   if (!user) return new Response("Sign in to export expenses.", { status: 401 });
+  const verdict = await limitBySession("export", req.headers);
+  if (!verdict.allowed)
+    return tooManyRequestsResponse(req, verdict.retryAfterSeconds, {
+      href: "/dashboard",
+      label: "Back to the dashboard",
+    });
   const params = req.nextUrl.searchParams;
   const connection = (await selectCompanyForViewer(user, params.get("company")))?.connection;
   if (!connection) return new Response("That company is not connected to your account.", { status: 404 });

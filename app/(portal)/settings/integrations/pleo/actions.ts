@@ -14,6 +14,8 @@ import {
   handleSyncNow,
 } from "@/lib/settings/actions";
 import type { Viewer } from "@/lib/connections/queries";
+import { overActionLimit } from "@/lib/limits/action-limit";
+import type { LimitName } from "@/lib/limits/limits";
 
 /**
  * The settings page's server actions: the signed-in session's viewer, the action itself (validation,
@@ -23,10 +25,18 @@ import type { Viewer } from "@/lib/connections/queries";
 const SETTINGS_PATH = "/settings/integrations/pleo";
 const SIGNED_OUT: ActionState = { status: "error", message: "Your session has ended. Sign in again." };
 
-function withViewer(handle: (viewer: Viewer, form: FormData) => Promise<ActionState>) {
+/** Over the session's limit for an action that calls Pleo (README → Security → Abuse limits): the inline message. */
+async function limited(limit: LimitName | undefined): Promise<ActionState | null> {
+  const message = limit ? await overActionLimit(limit) : null;
+  return message ? { status: "error", message, at: Date.now() } : null;
+}
+
+function withViewer(handle: (viewer: Viewer, form: FormData) => Promise<ActionState>, limit?: LimitName) {
   return async (form: FormData): Promise<ActionState> => {
     const viewer = await getCurrentSessionUser();
     if (!viewer) return SIGNED_OUT;
+    const over = await limited(limit);
+    if (over) return over;
     const state = await handle(viewer, form);
     revalidatePath(SETTINGS_PATH);
     return state;
@@ -34,11 +44,11 @@ function withViewer(handle: (viewer: Viewer, form: FormData) => Promise<ActionSt
 }
 
 const save = withViewer((v, f) => handleSaveSettings(v, f));
-const activate = withViewer(handleActivateInstallation);
-const check = withViewer(handleCheckInstallation);
-const sync = withViewer(handleSyncNow);
+const activate = withViewer(handleActivateInstallation, "settings");
+const check = withViewer(handleCheckInstallation, "settings");
+const sync = withViewer(handleSyncNow, "sync");
 const deleteHidden = withViewer((v, f) => handleDeleteHidden(v, f));
-const retry = withViewer(handleRetryUninstall);
+const retry = withViewer(handleRetryUninstall, "settings");
 
 export async function saveSettingsAction(_prev: ActionState, form: FormData) {
   return save(form);
@@ -63,6 +73,8 @@ export async function retryUninstallAction(_prev: ActionState, form: FormData) {
 export async function disconnectAction(_prev: ActionState, form: FormData): Promise<ActionState> {
   const viewer = await getCurrentSessionUser();
   if (!viewer) return SIGNED_OUT;
+  const over = await limited("settings");
+  if (over) return over;
   const state = await handleDisconnect(viewer, form);
   // The header, switcher and dashboard list the company too.
   revalidatePath("/", "layout");
