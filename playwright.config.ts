@@ -40,6 +40,8 @@ function portalServer(stack: Stack) {
       PGLITE_DIR: stack.pgliteDir,
       DATABASE_URL: "",
       LOG_LEVEL: "warn",
+      // e2e/limits.spec.ts plays clients at other addresses through X-Forwarded-For.
+      TRUST_PROXY_HOPS: "1",
     }),
     reuseExistingServer: false,
     timeout: 120_000,
@@ -133,7 +135,8 @@ export default defineConfig<Record<never, never>, E2EOptions>({
     },
     {
       name: "settings",
-      testMatch: /settings\.spec\.ts$/,
+      // limits.spec.ts: the abuse limits, with this project's signed-in session for the export's.
+      testMatch: /(settings|limits)\.spec\.ts$/,
       dependencies: ["settings setup"],
       use: {
         baseURL: SETTINGS_STACK.portalUrl,

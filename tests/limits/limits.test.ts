@@ -8,11 +8,18 @@
  * HTTP are in e2e/limits.spec.ts.
  */
 import { spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "@/lib/db/connect";
-import { clientAddress, PEER_ADDRESS_HEADER, UNKNOWN_CLIENT } from "@/lib/limits/client-address";
+import {
+  clientAddress,
+  installPeerAddressHeader,
+  PEER_ADDRESS_HEADER,
+  UNKNOWN_CLIENT,
+} from "@/lib/limits/client-address";
 import { limitByClient, limitBySession } from "@/lib/limits/guard";
 import { consumeLimit, createLimiter, resetLimitersForTests } from "@/lib/limits/limits";
 import { prismaStoreClient } from "@/lib/limits/store-client";
@@ -57,6 +64,30 @@ describe("client address", () => {
     expect(clientAddress(xff, 2)).toBe("198.51.100.4");
     expect(clientAddress(h({ "x-forwarded-for": "198.51.100.4" }), 2)).toBe("198.51.100.4");
     expect(clientAddress(h({}), 1)).toBe(UNKNOWN_CLIENT);
+  });
+});
+
+describe("the peer address stamp", () => {
+  it("a real HTTP server sees the TCP peer under its header, whatever the client sent under that name", async () => {
+    installPeerAddressHeader();
+    installPeerAddressHeader(); // idempotent: one stamp, not a chain
+    const server = http.createServer((req, res) => {
+      res.end(JSON.stringify({ peer: req.headers[PEER_ADDRESS_HEADER], xff: req.headers["x-forwarded-for"] ?? null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const res = await fetch(`http://127.0.0.1:${port}/`, {
+        headers: { [PEER_ADDRESS_HEADER]: "203.0.113.99", "x-forwarded-for": "203.0.113.98" },
+      });
+      const seen = (await res.json()) as { peer: string; xff: string };
+      expect(seen.peer).toBe("127.0.0.1");
+      expect(clientAddress(new Headers({ [PEER_ADDRESS_HEADER]: seen.peer, "x-forwarded-for": seen.xff }), 0)).toBe(
+        "127.0.0.1",
+      );
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
