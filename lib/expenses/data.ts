@@ -568,7 +568,8 @@ export async function fetchEntryCompanyId(entryId: string): Promise<string | nul
 /** Tag names of a company by tag id, "Group: Tag" (the CSV export). */
 export async function fetchTagNames(companyId: string): Promise<Map<string, string>> {
   const tags = await db.tag.findMany({
-    where: { companyId },
+    // The group is joined by id: scope it to the company too (tenant boundary, README → Security).
+    where: { companyId, tagGroup: { companyId } },
     select: { id: true, name: true, tagGroup: { select: { name: true } } },
   });
   return new Map(tags.map((t) => [t.id, `${t.tagGroup.name}: ${t.name}`]));

@@ -5,6 +5,7 @@ import type { Logger } from "@/lib/log";
 import { PleoApiError } from "@/lib/pleo/errors";
 import type { AccountingEntry, Page } from "@/lib/pleo/types";
 import type { SyncKind } from "@/lib/sync/config";
+import { logAnomalies } from "@/lib/sync/anomalies";
 import { renewLease, type HeldLease } from "@/lib/sync/lease";
 import { addToRun } from "@/lib/sync/run-history";
 import { scanEntries, SyncAbortedError, type EntryQuery } from "@/lib/sync/scan-entries";
@@ -58,10 +59,16 @@ const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 export async function refreshDirectory(ctx: RunContext, source: SyncSource): Promise<void> {
   const directory = await fetchDirectory(source, ctx.log);
   if (ctx.signal.aborted) throw new SyncAbortedError();
-  await db.$transaction(async (tx) => {
-    if ((await writeDirectory(tx, ctx.lease.companyId, directory)) > 0) await bumpDataVersion(tx, ctx.lease.companyId);
+  const anomalies = await db.$transaction(async (tx) => {
+    const { changed, anomalies } = await writeDirectory(tx, ctx.lease.companyId, directory);
+    if (changed > 0) await bumpDataVersion(tx, ctx.lease.companyId);
+    if (anomalies.length > 0) await addToRun(tx, ctx.runId, 0, { ...emptyCounts(), anomalies: anomalies.length });
     await renewLease(tx, ctx.lease);
+    return anomalies;
   }, TX_OPTIONS);
+  // Logged once committed (a retried transaction would log twice).
+  logAnomalies(ctx.log, ctx.lease.companyId, anomalies);
+  ctx.counts.anomalies += anomalies.length;
 }
 
 /**
@@ -76,7 +83,7 @@ async function commitPage(
   const { companyId } = ctx.lease;
   const currency = walletCurrencyOf(page.items);
   const counts = await db.$transaction(async (tx) => {
-    const c = await writeEntryPage(tx, companyId, page.items);
+    const c = await writeEntryPage(tx, companyId, page.items, ctx.log);
     const currencyChanged = currency && !ctx.currencyChecked ? await saveWalletCurrency(tx, companyId, currency) : 0;
     if (c.created + c.updated + c.deleted + currencyChanged > 0) await bumpDataVersion(tx, companyId);
     await saveState(tx);

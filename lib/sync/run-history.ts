@@ -29,13 +29,14 @@ export async function startRun(
 export async function addToRun(tx: SqlRunner, runId: string, pages: number, counts: WriteCounts): Promise<void> {
   await tx.$executeRawUnsafe(
     `UPDATE "SyncRun" SET "pages" = "pages" + $2::int, "created" = "created" + $3::int,
-       "updated" = "updated" + $4::int, "deleted" = "deleted" + $5::int
+       "updated" = "updated" + $4::int, "deleted" = "deleted" + $5::int, "anomalies" = "anomalies" + $6::int
      WHERE "id" = $1`,
     runId,
     pages,
     counts.created,
     counts.updated,
     counts.deleted,
+    counts.anomalies,
   );
 }
 
@@ -47,7 +48,7 @@ export async function finishRun(
 ): Promise<void> {
   await sql.$executeRawUnsafe(
     `UPDATE "SyncRun" SET "status" = $2, "error" = $3, "finishedAt" = $4::timestamp(3),
-       "pages" = $5::int, "created" = $6::int, "updated" = $7::int, "deleted" = $8::int
+       "pages" = $5::int, "created" = $6::int, "updated" = $7::int, "deleted" = $8::int, "anomalies" = $9::int
      WHERE "id" = $1`,
     runId,
     end.status,
@@ -57,6 +58,7 @@ export async function finishRun(
     end.created,
     end.updated,
     end.deleted,
+    end.anomalies,
   );
 }
 

@@ -44,14 +44,15 @@ export const NOW_UTC = `(now() AT TIME ZONE 'UTC')`;
 
 /**
  * Batch upsert keyed by `id`: inserts new rows, updates existing rows only when a compared column
- * differs (so re-syncing unchanged data writes nothing), in one statement. Returns the number written.
+ * differs (so re-syncing unchanged data writes nothing) and `onlyIf` (SQL over the table and EXCLUDED)
+ * holds, in one statement. Returns the number written.
  */
 export async function bulkUpsert(
   sql: SqlRunner,
   table: string,
   columns: Column[],
   rows: Record<string, unknown>[],
-  opts: { extraSet?: string[] } = {},
+  opts: { extraSet?: string[]; onlyIf?: string } = {},
 ): Promise<number> {
   if (rows.length === 0) return 0;
   const names = columns.map((c) => quoteIdent(c.name));
@@ -65,6 +66,6 @@ export async function bulkUpsert(
   const incoming = updatable.map((c) => `EXCLUDED.${quoteIdent(c.name)}`).join(", ");
   const statement =
     `INSERT INTO ${t} (${names.join(", ")}) SELECT ${names.join(", ")} FROM ${recordset(columns)} ` +
-    `ON CONFLICT ("id") DO UPDATE SET ${set.join(", ")} WHERE (${current}) IS DISTINCT FROM (${incoming})`;
+    `ON CONFLICT ("id") DO UPDATE SET ${set.join(", ")} WHERE ${opts.onlyIf ? `(${opts.onlyIf}) AND ` : ""}(${current}) IS DISTINCT FROM (${incoming})`;
   return sql.$executeRawUnsafe(statement, toRecordsetJson(rows));
 }

@@ -4,8 +4,9 @@ import { PleoApiError } from "@/lib/pleo/errors";
 import { collectAll } from "@/lib/pleo/paginate";
 import type { Company, Employee, LedgerAccount, Tag, TagGroup, TaxCode, Team } from "@/lib/pleo/types";
 import type { Logger } from "@/lib/log";
+import { heldByOtherCompanies, withoutAnomalies, type Anomaly, type OwnedTable } from "@/lib/sync/anomalies";
 import type { SyncSource } from "@/lib/sync/source";
-import { bulkUpsert, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
+import { bulkUpsert, NOW_UTC, quoteIdent, type Column, type SqlRunner } from "@/lib/sync/sql";
 
 /**
  * Company details and the lookup tables entries refer to (employees, teams, chart of accounts, tag
@@ -113,10 +114,42 @@ const TAX_CODE: Column[] = [
 const synced = [`"syncedAt" = ${NOW_UTC}`];
 
 /**
- * Write the directory (the PleoCompany row already exists: the connection references it). Returns the
- * number of rows it changed, so the caller knows whether the dashboard's data version moves.
+ * One table of the company's directory: rows whose id another company holds are skipped (tenant guard,
+ * lib/sync/anomalies.ts), the rest upserted, never moving a row to another company.
  */
-export async function writeDirectory(sql: SqlRunner, companyId: string, d: Directory): Promise<number> {
+async function upsertOwned<T extends { id: string }>(
+  sql: SqlRunner,
+  table: OwnedTable,
+  columns: Column[],
+  companyId: string,
+  rows: T[],
+  anomalies: Anomaly[],
+): Promise<{ changed: number; written: T[] }> {
+  const foreign = await heldByOtherCompanies(
+    sql,
+    table,
+    companyId,
+    rows.map((r) => r.id),
+  );
+  anomalies.push(...foreign);
+  const written = withoutAnomalies(rows, foreign);
+  const changed = await bulkUpsert(sql, table, columns, written, {
+    extraSet: synced,
+    onlyIf: `${quoteIdent(table)}."companyId" = EXCLUDED."companyId"`,
+  });
+  return { changed, written };
+}
+
+/**
+ * Write the directory (the PleoCompany row already exists: the connection references it). Returns the
+ * number of rows it changed, so the caller knows whether the dashboard's data version moves, and the
+ * rows it skipped because another company holds their id (the caller logs and counts them).
+ */
+export async function writeDirectory(
+  sql: SqlRunner,
+  companyId: string,
+  d: Directory,
+): Promise<{ changed: number; anomalies: Anomaly[] }> {
   const a = d.company.address;
   let changed = await sql.$executeRawUnsafe(
     `UPDATE "PleoCompany" SET "name" = $2, "organizationId" = $3, "registrationNumber" = $4, "country" = $5,
@@ -131,22 +164,26 @@ export async function writeDirectory(sql: SqlRunner, companyId: string, d: Direc
     a ? JSON.stringify(a) : null,
     d.company.timeZone,
   );
+  const anomalies: Anomaly[] = [];
   const own = <T extends { companyId: string }>(rows: T[]) => rows.filter((r) => r.companyId === companyId);
-  changed += await bulkUpsert(sql, "Employee", EMPLOYEE, own(d.employees), { extraSet: synced });
-  changed += await bulkUpsert(sql, "Team", TEAM, own(d.teams), { extraSet: synced });
-  changed += await bulkUpsert(sql, "LedgerAccount", ACCOUNT, own(d.accounts), { extraSet: synced });
-  const groups = own(d.tagGroups);
-  changed += await bulkUpsert(sql, "TagGroup", TAG_GROUP, groups, { extraSet: synced });
+  const upsert = async <T extends { id: string }>(table: OwnedTable, columns: Column[], rows: T[]) => {
+    const r = await upsertOwned(sql, table, columns, companyId, rows, anomalies);
+    changed += r.changed;
+    return r.written;
+  };
+  await upsert("Employee", EMPLOYEE, own(d.employees));
+  await upsert("Team", TEAM, own(d.teams));
+  await upsert("LedgerAccount", ACCOUNT, own(d.accounts));
+  const groups = await upsert("TagGroup", TAG_GROUP, own(d.tagGroups));
+  // Tags of a group the company does not hold (not listed, or skipped above) are not written either.
   const groupIds = new Set(groups.map((g) => g.id));
-  changed += await bulkUpsert(
-    sql,
+  await upsert(
     "Tag",
     TAG,
     d.tags.filter((t) => groupIds.has(t.tagGroupId)).map((t) => ({ ...t, companyId })),
-    { extraSet: synced },
   );
-  changed += await bulkUpsert(sql, "TaxCode", TAX_CODE, own(d.taxCodes), { extraSet: synced });
-  return changed;
+  await upsert("TaxCode", TAX_CODE, own(d.taxCodes));
+  return { changed, anomalies };
 }
 
 /**

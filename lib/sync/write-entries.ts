@@ -2,17 +2,23 @@ import "server-only";
 
 import type { AccountingEntry } from "@/lib/pleo/types";
 import { isUuid } from "@/lib/ids";
+import type { Logger } from "@/lib/log";
+import { heldByOtherCompanies, logAnomalies, withoutAnomalies, type Anomaly } from "@/lib/sync/anomalies";
 import { quoteIdent, recordset, toRecordsetJson, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
 
-/** What one page changed in our copy. */
-export type WriteCounts = { created: number; updated: number; deleted: number };
+/**
+ * What one page changed in our copy; `anomalies`: rows skipped because another company holds their id
+ * (lib/sync/anomalies.ts).
+ */
+export type WriteCounts = { created: number; updated: number; deleted: number; anomalies: number };
 
-export const emptyCounts = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0 });
+export const emptyCounts = (): WriteCounts => ({ created: 0, updated: 0, deleted: 0, anomalies: 0 });
 
 export function addCounts(into: WriteCounts, more: WriteCounts): WriteCounts {
   into.created += more.created;
   into.updated += more.updated;
   into.deleted += more.deleted;
+  into.anomalies += more.anomalies;
   return into;
 }
 
@@ -155,7 +161,9 @@ written AS (
   ON CONFLICT ("id") DO UPDATE SET
     ${updatable.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(",\n    ")},
     "syncedAt" = EXCLUDED."syncedAt"
-  WHERE (${updatable.map((c) => `"AccountingEntry".${quoteIdent(c.name)}`).join(", ")})
+  -- Tenant guard (lib/sync/anomalies.ts): another company's row is never moved, even if it appeared since the check.
+  WHERE "AccountingEntry"."companyId" = EXCLUDED."companyId"
+    AND (${updatable.map((c) => `"AccountingEntry".${quoteIdent(c.name)}`).join(", ")})
     IS DISTINCT FROM (${updatable.map((c) => `EXCLUDED.${quoteIdent(c.name)}`).join(", ")})
   RETURNING "id", "deletedAt"
 )
@@ -171,7 +179,9 @@ const DELETE_SPLITS = `DELETE FROM "SplitItem" WHERE "entryId" IN (SELECT (value
 const INSERT_SPLITS = `INSERT INTO "SplitItem" (${names(SPLIT_COLUMNS)}) SELECT ${names(SPLIT_COLUMNS)} FROM ${recordset(SPLIT_COLUMNS)}
 ON CONFLICT ("id") DO UPDATE SET ${SPLIT_COLUMNS.filter((c) => c.name !== "id")
   .map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`)
-  .join(", ")}`;
+  .join(", ")}
+WHERE (SELECT e."companyId" FROM "AccountingEntry" e WHERE e."id" = "SplitItem"."entryId")
+  = (SELECT e."companyId" FROM "AccountingEntry" e WHERE e."id" = EXCLUDED."entryId")`;
 
 const MEMBER_COLUMNS: Column[] = [
   { name: "companyId", type: "uuid" },
@@ -194,40 +204,73 @@ WHERE "employeeId" IS NOT NULL GROUP BY 1, 2, 3
 ON CONFLICT ("teamId", "employeeId") DO UPDATE SET "lastSeenAt" = GREATEST("TeamMember"."lastSeenAt", EXCLUDED."lastSeenAt")
 WHERE EXCLUDED."lastSeenAt" > "TeamMember"."lastSeenAt"`;
 
-async function writeTeams(sql: SqlRunner, companyId: string, entries: AccountingEntry[]): Promise<void> {
-  const rows = entries
+async function writeTeams(sql: SqlRunner, companyId: string, entries: AccountingEntry[]): Promise<Anomaly[]> {
+  const seen = entries
     .filter((e) => e.teamId && isUuid(e.teamId) && !e.deletedAt)
     .map((e) => ({
+      id: e.teamId!,
       companyId,
       teamId: e.teamId,
       employeeId: e.employeeId && isUuid(e.employeeId) ? e.employeeId : null,
       lastSeenAt: iso(e.performedAt),
     }));
-  if (rows.length === 0) return;
+  if (seen.length === 0) return [];
+  // A team id another company holds: its Team row is not ours to describe (no members recorded under it).
+  const foreign = await heldByOtherCompanies(sql, "Team", companyId, [...new Set(seen.map((r) => r.id))]);
+  const rows = withoutAnomalies(seen, foreign).map(({ id: _id, ...row }) => row);
+  if (rows.length === 0) return foreign;
   const json = toRecordsetJson(rows);
   await sql.$executeRawUnsafe(UPSERT_TEAMS, json);
   await sql.$executeRawUnsafe(UPSERT_MEMBERS, json);
+  return foreign;
 }
 
 /**
- * Idempotent write of one page of entries (and, for entries that changed, their split items) — at
- * most five statements per page whatever its size (entries, split items, teams). Run it inside the
- * page's transaction.
+ * Idempotent write of one page of entries (and, for entries that changed, their split items) — a few
+ * statements per page whatever its size (tenant checks, entries, split items, teams). Entries, split
+ * items and teams whose id another company holds are skipped, logged on `log` and counted (tenant
+ * guard, lib/sync/anomalies.ts). Run it inside the page's transaction.
  */
 export async function writeEntryPage(
   sql: SqlRunner,
   companyId: string,
   entries: AccountingEntry[],
+  log?: Logger,
 ): Promise<WriteCounts> {
   const counts = emptyCounts();
   if (entries.length === 0) return counts;
+  const anomalies: Anomaly[] = [];
+  const report = () => {
+    counts.anomalies = anomalies.length;
+    if (log) logAnomalies(log, companyId, anomalies);
+    return counts;
+  };
   // A page can repeat an id if the data moved under the cursor; ON CONFLICT cannot touch a row twice.
-  const unique = [...new Map(entries.map((e) => [e.id, e])).values()];
+  const deduped = [...new Map(entries.map((e) => [e.id, e])).values()];
+  const foreignEntries = await heldByOtherCompanies(
+    sql,
+    "AccountingEntry",
+    companyId,
+    deduped.map((e) => e.id),
+  );
+  anomalies.push(...foreignEntries);
+  const ours = withoutAnomalies(deduped, foreignEntries);
+  // A split item id another company's entry holds: the whole entry is skipped (its splits must add up).
+  const foreignSplits = await heldByOtherCompanies(
+    sql,
+    "SplitItem",
+    companyId,
+    ours.flatMap((e) => e.splitItems.map((s) => s.id)),
+  );
+  anomalies.push(...foreignSplits);
+  const badSplit = new Set(foreignSplits.map((a) => a.id.toLowerCase()));
+  const unique = ours.filter((e) => !e.splitItems.some((s) => badSplit.has(s.id.toLowerCase())));
+  if (unique.length === 0) return report();
   const written = await sql.$queryRawUnsafe<{ id: string; inserted: boolean; newlyDeleted: boolean }[]>(
     UPSERT_ENTRIES,
     toRecordsetJson(unique.map((e) => entryRow(companyId, e))),
   );
-  if (written.length === 0) return counts;
+  if (written.length === 0) return report();
   for (const w of written) {
     if (w.newlyDeleted) counts.deleted++;
     else if (w.inserted) counts.created++;
@@ -241,8 +284,8 @@ export async function writeEntryPage(
   if (existed.length > 0) await sql.$executeRawUnsafe(DELETE_SPLITS, JSON.stringify(existed));
   const splits = changedEntries.flatMap(splitRows);
   if (splits.length > 0) await sql.$executeRawUnsafe(INSERT_SPLITS, toRecordsetJson(splits));
-  await writeTeams(sql, companyId, changedEntries);
-  return counts;
+  anomalies.push(...(await writeTeams(sql, companyId, changedEntries)));
+  return report();
 }
 
 /**
