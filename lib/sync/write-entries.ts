@@ -217,7 +217,8 @@ async function writeTeams(sql: SqlRunner, companyId: string, entries: Accounting
   if (seen.length === 0) return [];
   // A team id another company holds: its Team row is not ours to describe (no members recorded under it).
   const foreign = await heldByOtherCompanies(sql, "Team", companyId, [...new Set(seen.map((r) => r.id))]);
-  const rows = withoutAnomalies(seen, foreign).map(({ id: _id, ...row }) => row);
+  // (The recordset reads the columns it names; the extra `id` key is ignored.)
+  const rows = withoutAnomalies(seen, foreign);
   if (rows.length === 0) return foreign;
   const json = toRecordsetJson(rows);
   await sql.$executeRawUnsafe(UPSERT_TEAMS, json);
