@@ -65,7 +65,7 @@ test("the OAuth callback: 20 a minute per client, then 429", async ({ playwright
   await client.dispose();
 });
 
-test("the CSV export: 30 a minute per session, then 429; another session is not blocked", async ({
+test("the CSV export: 30 a minute per session, then 429; signed out is still 401", async ({
   page,
   context,
   playwright,
@@ -86,8 +86,8 @@ test("the CSV export: 30 a minute per session, then 429; another session is not 
   expect(res?.status()).toBe(429);
   await expect(page.getByRole("link", { name: "Back to the dashboard" })).toHaveAttribute("href", "/dashboard");
 
-  // Signed out (no session): not this session's count, and no export either.
-  const anonymous = await playwright.request.newContext({ baseURL });
+  // Signed out (no session cookie at all): no export, and not this session's count either.
+  const anonymous = await playwright.request.newContext({ baseURL, storageState: { cookies: [], origins: [] } });
   expect((await anonymous.get(exportUrl, { maxRedirects: 0 })).status()).toBe(401);
   await anonymous.dispose();
 });
