@@ -24,18 +24,19 @@ export async function GET(req: NextRequest) {
 async function exportCsv(req: NextRequest) {
   const user = await getCurrentUser();
   if (!user) return new Response("Sign in to export expenses.", { status: 401 });
-  const verdict = await limitBySession("export", req.headers);
-  if (!verdict.allowed)
-    return tooManyRequestsResponse(req, verdict.retryAfterSeconds, {
-      href: "/dashboard",
-      label: "Back to the dashboard",
-    });
   const params = req.nextUrl.searchParams;
   const connection = (await selectCompanyForViewer(user, params.get("company")))?.connection;
   if (!connection) return new Response("That company is not connected to your account.", { status: 404 });
 
   const { filters, issues } = parseExpenseFilters(params);
   if (issues.length > 0) return new Response(`Cannot export this view:\n${issues.join("\n")}`, { status: 400 });
+  // Counted once the export would read data: a refused request (not found, bad filters) costs nothing.
+  const verdict = await limitBySession("export", req.headers);
+  if (!verdict.allowed)
+    return tooManyRequestsResponse(req, verdict.retryAfterSeconds, {
+      href: "/dashboard",
+      label: "Back to the dashboard",
+    });
   const scope = await dashboardScope(connection.companyId, filters, new Date());
   if (!scope) return new Response("No expenses are synced for this company yet.", { status: 409 });
   const { period } = scope;
