@@ -17,7 +17,7 @@ import {
   SOLO_USER,
 } from "../../sandbox/seed/fixtures";
 export { internalErrorText } from "../../tests/support/error-text";
-import { portalEnv } from "../../tests/support/portal-env";
+import { portalEnv, UNLIMITED } from "../../tests/support/portal-env";
 import { migrateWith, standaloneDir, startPortalProcess, type PortalProcess } from "../../tests/support/portal-process";
 import { startTestSandbox, type InProcessSandbox } from "../../tests/support/sandbox";
 import { createScratchPostgres, type ScratchPostgres } from "../../tests/support/scratch-postgres";
@@ -31,7 +31,7 @@ import { manifestActions, type ManifestAction } from "./routes";
  * minute from one client: when the portal limits requests (per client, per session), set generous
  * limits here so the proofs test access control and input handling, not the limiter.
  */
-export const PROOFS_PORTAL_ENV: Record<string, string> = {};
+export const PROOFS_PORTAL_ENV: Record<string, string> = { ...UNLIMITED };
 
 /** The disconnect of Thistle's the stack leaves (its uninstall gave up): only B may retry it. */
 export const THISTLE_DISCONNECTION_ID = "proofsdisconnect0001";
@@ -74,7 +74,7 @@ export async function sql<T extends Record<string, unknown>>(url: string, text: 
 
 /**
  * Every table (but the migrations') as row count + SHA-256 of its rows, sorted. Session.expires is left
- * out: the idle timeout moves it forward on every signed-in request, by design.
+ * out: the idle timeout moves it forward on every signed-in request, by design; so is RateLimit.
  */
 export async function snapshot(url: string): Promise<Record<string, string>> {
   const cols = await sql<{ table_name: string; column_name: string }>(
@@ -85,6 +85,8 @@ export async function snapshot(url: string): Promise<Record<string, string>> {
   const tables = new Map<string, string[]>();
   for (const c of cols) {
     if (c.table_name === "Session" && c.column_name === "expires") continue;
+    // The abuse limits' counters move on every counted request, by design (README → Abuse limits).
+    if (c.table_name === "RateLimit") continue;
     tables.set(c.table_name, [...(tables.get(c.table_name) ?? []), c.column_name]);
   }
   const out: Record<string, string> = {};
