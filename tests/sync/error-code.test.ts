@@ -43,4 +43,29 @@ describe("a failed sync's stored error", () => {
     expect(plainSyncError(leak)).toBe(SYNC_ERROR_SENTENCES.internal);
     expect(plainSyncError(null)).toBeNull();
   });
+  it("reads every kind of message stored before codes, and only those, as its sentence", () => {
+    const S = SYNC_ERROR_SENTENCES;
+    const cases: Array<[string, string]> = [
+      ["Nordlys needs to be reconnected in Pleo", S.needs_reconnect],
+      ["Pleo rate limit reached", S.rate_limited],
+      ["Pleo GET /v1/accounting-entries answered HTTP 502", S.pleo_unavailable],
+      ["token refresh failed after 12 attempts", S.pleo_unavailable],
+      ["Pleo is unavailable", S.pleo_unavailable],
+      ["backing off after errors", S.pleo_unavailable],
+      ["another instance is still refreshing the token", S.pleo_unavailable],
+      ["Pleo sent an unexpected response", S.unexpected_response],
+      ["sync lease lost", S.lease_lost],
+      ["server shut down mid-page", S.shutdown],
+      ["No Pleo connection for this company", S.disconnected],
+      ["stopped", S.stopped],
+      ["Pleo POST /v1/export-jobs answered HTTP 403", S.pleo_refused],
+      // Near misses are not those kinds: they read as "unexpected".
+      ["it was stopped", S.internal],
+      ["stopped early", S.internal],
+      ["Pleo answered HTTP 4x3", S.internal],
+      ["failed after many attempts", S.internal],
+    ];
+    for (const [stored, sentence] of cases) expect([stored, plainSyncError(stored)]).toEqual([stored, sentence]);
+    expect(cases).toHaveLength(17);
+  });
 });
