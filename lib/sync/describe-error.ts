@@ -41,7 +41,6 @@ const LEGACY: Array<[RegExp, SyncErrorCode]> = [
   [/process running this sync stopped/i, "interrupted"],
   [/server shut down/i, "shutdown"],
   [/No Pleo connection/i, "disconnected"],
-  [/^stopped$/i, "stopped"],
   [/answered HTTP 4\d\d/i, "pleo_refused"],
 ];
 
