@@ -10,26 +10,18 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CompanyLinkedElsewhereError, linkCompany, reconnectCompany } from "@/lib/connections/link";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
-import { timeZoneForCountry } from "@/lib/pleo/country";
 import type { Company } from "@/lib/pleo/types";
 import { sessionKey } from "@/lib/sessions";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, type CompanyFixture } from "@/sandbox/seed/fixtures";
 import { sandboxTokens } from "@/tests/support/sandbox";
-import { createWorld, type World } from "@/tests/support/world";
+import { companyFromFixture, createWorld, type World } from "@/tests/support/world";
 
 const OWNED = COMPANY_NORDLYS;
 const FREE = COMPANY_BRIGHTWAVE;
 
 let world: World;
 
-const company = (f: CompanyFixture): Company => ({
-  id: f.id,
-  name: f.name,
-  organizationId: f.organizationId,
-  registrationNumber: f.registrationNumber,
-  address: f.address,
-  timeZone: timeZoneForCountry(f.address.country),
-});
+const company = (f: CompanyFixture): Company => companyFromFixture(f.id);
 
 /** A real grant for the company, as Pleo's token endpoint would give an intruder who got one. */
 async function grantFor(companyId: string): Promise<GrantedTokens> {

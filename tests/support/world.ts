@@ -55,7 +55,8 @@ export type World = {
   close(): Promise<void>;
 };
 
-function companyFromFixture(companyId: string): Company {
+/** The company a link stores for a sandbox company, as sign-in builds it from Pleo's answer. */
+export function companyFromFixture(companyId: string): Company {
   const f = companyById(companyId);
   if (!f) throw new Error(`Not a sandbox company: ${companyId}`);
   return {
