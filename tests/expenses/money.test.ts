@@ -53,6 +53,13 @@ describe("formatMoney", () => {
   it("formats compact axis labels", () => {
     expect(plain(formatMoney(1_250_000_00n, "DKK", { locale: "en-US", compact: true }))).toBe("DKK 1.3M");
   });
+  it("signs changes when asked (comparisons), never zero", () => {
+    const change = (m: bigint) => plain(formatMoney(m, "EUR", { locale: "en-US", signDisplay: "exceptZero" }));
+    expect(change(500n)).toBe("+€5.00");
+    expect(change(-500n)).toBe("-€5.00");
+    expect(change(0n)).toBe("€0.00");
+    expect(plain(formatMoney(500n, "EUR", { locale: "en-US" }))).toBe("€5.00");
+  });
   it("never throws on a malformed currency code", () => {
     expect(formatMoney(1234n, "EURO")).toBe("12.34 EURO");
   });
@@ -68,5 +75,7 @@ describe("localeFromAcceptLanguage", () => {
     expect(localeFromAcceptLanguage(null)).toBe("en-GB");
     expect(localeFromAcceptLanguage("*")).toBe("en-GB");
     expect(localeFromAcceptLanguage("not a locale!!, de")).toBe("de");
+    // Well-formed but unknown to Intl: skipped, not returned.
+    expect(localeFromAcceptLanguage("zz-ZZ, da-DK")).toBe("da-DK");
   });
 });

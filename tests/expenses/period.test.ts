@@ -5,6 +5,7 @@ import {
   isoDate,
   last12Months,
   parseIsoDate,
+  PERIOD_LABELS,
   resolvePeriod,
   startOfDayIn,
 } from "@/lib/expenses/period";
@@ -64,7 +65,33 @@ describe("resolvePeriod in UTC (a company whose country is unknown)", () => {
   });
 
   it("all time has no range and no comparison", () => {
-    expect(resolvePeriod("all", now)).toMatchObject({ current: null, previous: null, previousLabel: null, days: null });
+    expect(resolvePeriod("all", now)).toMatchObject({
+      current: null,
+      previous: null,
+      label: "All time",
+      previousLabel: null,
+      days: null,
+    });
+  });
+
+  it("labels a range by whole months only when it starts on a 1st and ends on a month's last day", () => {
+    const label = (from: string, to: string) =>
+      resolvePeriod("custom", now, "UTC", { from: day(from), to: day(to) }).label;
+    expect(label("2026-03-01", "2026-03-31")).toBe("March 2026");
+    expect(label("2026-03-01", "2026-03-19")).toBe("1 Mar 2026 – 19 Mar 2026");
+    expect(label("2026-03-10", "2026-03-31")).toBe("10 Mar 2026 – 31 Mar 2026");
+    expect(label("2026-03-10", "2026-03-10")).toBe("10 Mar 2026");
+  });
+
+  it("a custom period without its dates is a programming error, said plainly", () => {
+    expect(() => resolvePeriod("custom", now)).toThrow("custom period needs from/to");
+  });
+
+  it("every period has its own readable name (the filter's options)", () => {
+    const names = Object.values(PERIOD_LABELS);
+    expect(names.length).toBeGreaterThanOrEqual(10);
+    for (const name of names) expect(name).toMatch(/^[A-Z][a-z0-9 ]+$/);
+    expect(new Set(names).size).toBe(names.length);
   });
 });
 
@@ -174,8 +201,18 @@ describe("startOfDayIn / parseIsoDate / describeTimeZone", () => {
     expect(isoDate(parseIsoDate("2024-02-29")!)).toBe("2024-02-29");
   });
 
+  it("accepts only a whole YYYY-MM-DD that names that very day", () => {
+    for (const bad of ["x2026-02-03", "2026-02-03x", "2026-13-01", "2026-00-10", "2026-04-31", "2026-01-60"]) {
+      expect([bad, parseIsoDate(bad)]).toEqual([bad, null]);
+    }
+    expect(parseIsoDate("2026-12-31")).toEqual(day("2026-12-31"));
+  });
+
   it("names the zone the way the page shows it", () => {
     expect(describeTimeZone("Europe/Copenhagen")).toBe("Copenhagen time (Europe/Copenhagen)");
+    expect(describeTimeZone("America/Argentina/Buenos_Aires")).toBe(
+      "Buenos Aires time (America/Argentina/Buenos_Aires)",
+    );
     expect(describeTimeZone("UTC")).toBe("UTC");
   });
 });
