@@ -113,3 +113,78 @@ describe("periodOf", () => {
     expect(p.current?.end.toISOString()).toBe("2026-05-02T00:00:00.000Z");
   });
 });
+
+describe("filters, edges that a small slip would change", () => {
+  const NOW = new Date("2026-11-15T12:00:00Z");
+
+  it("the defaults are exactly this month, newest first, page 1, and no filter keys at all", () => {
+    expect(parseExpenseFilters({}).filters).toStrictEqual({ period: "this-month", sort: "date", dir: "desc", page: 1 });
+    expect(parseExpenseFilters({ tagGroup: EMP }).filters).toStrictEqual({
+      period: "this-month",
+      sort: "date",
+      dir: "desc",
+      page: 1,
+      tagGroup: EMP,
+    });
+  });
+
+  it("says exactly what was wrong with a search, a sort column or a direction", () => {
+    expect(parseExpenseFilters({ q: "x".repeat(101), sort: "colour", dir: "sideways" }).issues).toEqual([
+      "Search text is limited to 100 characters; the search was ignored.",
+      '"colour" is not a valid sort column; sorting by newest first.',
+      '"sideways" is not a valid sort direction; sorting by newest first.',
+    ]);
+  });
+
+  it("shows a bad value whole up to 40 characters, then its first 40 and an ellipsis", () => {
+    const forty = "p".repeat(40);
+    expect(parseExpenseFilters({ period: forty }).issues).toEqual([
+      `"${forty}" is not a known period; showing this month.`,
+    ]);
+    expect(parseExpenseFilters({ period: `${forty}Z` }).issues).toEqual([
+      `"${forty}…" is not a known period; showing this month.`,
+    ]);
+  });
+
+  it("one date alone asks for both; the same start and end is a one-day range", () => {
+    const alone = parseExpenseFilters({ from: "2026-03-01" });
+    expect(alone.filters.period).toBe("this-month");
+    expect(alone.issues).toEqual([
+      "A custom period needs a valid start and end date (YYYY-MM-DD); showing this month.",
+    ]);
+    expect(parseExpenseFilters({ from: "2026-03-05", to: "2026-03-05" }).filters).toMatchObject({
+      period: "custom",
+      from: "2026-03-05",
+      to: "2026-03-05",
+    });
+  });
+
+  it("an invalid direction keeps newest first, also when sorting by another column", () => {
+    expect(parseExpenseFilters({ sort: "amount", dir: "sideways" }).filters).toMatchObject({
+      sort: "amount",
+      dir: "desc",
+    });
+    expect(parseExpenseFilters({ sort: "amount" }).filters).toMatchObject({ sort: "amount", dir: "asc" });
+  });
+
+  it("periodOf uses from/to only for a custom period that has both", () => {
+    const from = "2026-05-01";
+    const to = "2026-05-02";
+    expect(periodOf(DEFAULT_FILTERS, NOW).label).toBe("November 2026");
+    expect(periodOf({ ...DEFAULT_FILTERS, period: "last-month", from, to }, NOW).label).toBe("October 2026");
+    expect(periodOf({ ...DEFAULT_FILTERS, period: "custom", to }, NOW).label).toBe("November 2026");
+    expect(periodOf({ ...DEFAULT_FILTERS, period: "custom", from, to }, NOW).label).toBe("1 May 2026 – 2 May 2026");
+  });
+
+  it("the URL names exactly what differs from the defaults", () => {
+    const url = (f: Partial<typeof DEFAULT_FILTERS>, extra = {}) =>
+      filtersToSearchParams({ ...DEFAULT_FILTERS, ...f }, extra).toString();
+    expect(url({}, { company: undefined })).toBe("");
+    expect(url({ period: "last-month" })).toBe("period=last-month");
+    expect(url({ period: "last-month", from: "2026-05-01", to: "2026-05-02" })).toBe("period=last-month");
+    expect(url({ period: "custom" })).toBe("period=custom");
+    expect(url({ tagGroup: EMP })).toBe(`tagGroup=${EMP}`);
+    expect(url({ sort: "amount" })).toBe("sort=amount&dir=desc");
+    expect(url({ dir: "asc" })).toBe("sort=date&dir=asc");
+  });
+});
