@@ -165,6 +165,7 @@ describe("filters, edges that a small slip would change", () => {
       dir: "desc",
     });
     expect(parseExpenseFilters({ sort: "amount" }).filters).toMatchObject({ sort: "amount", dir: "asc" });
+    expect(parseExpenseFilters({ sort: "date" }).filters).toMatchObject({ sort: "date", dir: "desc" });
   });
 
   it("periodOf uses from/to only for a custom period that has both", () => {
