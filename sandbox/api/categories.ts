@@ -7,14 +7,15 @@ import { z } from "zod";
 import type { Account } from "../model";
 import type { SandboxState } from "../store";
 import {
+  type ApiContext,
+  type ApiEnv,
   badRequest,
   notFound,
   paginateList,
   requireCompany,
+  requireCompanyParam,
   requireScope,
   uuidSchema,
-  type ApiContext,
-  type ApiEnv,
 } from "./common";
 import { renderTag, renderTagGroup } from "./render";
 
@@ -100,13 +101,8 @@ export function categoryRoutes(state: SandboxState) {
   app.get("/v1-beta/accounts/:accountId", getAccount);
 
   app.get("/v0/tag-groups", (c) => {
-    const denied = requireScope(c, "tag-groups:read");
-    if (denied) return denied;
-    const companyId = c.req.query("company_id");
-    if (companyId === undefined) return badRequest(c, "company_id or organization_id is required");
-    if (!uuidSchema.safeParse(companyId).success) return badRequest(c, "company_id must be a UUID");
-    const wrong = requireCompany(c, companyId);
-    if (wrong) return wrong;
+    const companyId = requireCompanyParam(c, "tag-groups:read", "company_id or organization_id is required");
+    if (companyId instanceof Response) return companyId;
     const includeArchived = parseBool(c, "include_archived");
     if (includeArchived instanceof Response) return includeArchived;
     const includeCount = parseBool(c, "include_tags_count");

@@ -119,6 +119,24 @@ export function requireCompany(c: ApiContext, companyId: string): Response | nul
 
 export const uuidSchema = z.uuid();
 
+/**
+ * The company a `?company_id=` list endpoint is asked about, after the checks every such endpoint makes
+ * in this order: the scope (403), the parameter present (400, `missing` says how) and a UUID (400), and
+ * the token's own company (403). A Response when a check fails.
+ */
+export function requireCompanyParam(
+  c: ApiContext,
+  scope: Scope,
+  missing = "company_id is required",
+): string | Response {
+  const denied = requireScope(c, scope);
+  if (denied) return denied;
+  const companyId = c.req.query("company_id");
+  if (companyId === undefined) return badRequest(c, missing);
+  if (!uuidSchema.safeParse(companyId).success) return badRequest(c, "company_id must be a UUID");
+  return requireCompany(c, companyId) ?? companyId;
+}
+
 export function parseLimit(raw: string | undefined, max = 100, dflt = 20): number | string {
   if (raw === undefined || raw === "") return dflt;
   if (!/^\d+$/.test(raw)) return "limit must be an integer";

@@ -5,14 +5,15 @@ import { Hono } from "hono";
 import type { Employee, Team } from "../model";
 import type { SandboxState } from "../store";
 import {
+  type ApiEnv,
   badRequest,
   forbidden,
   notFound,
   paginateList,
   requireCompany,
+  requireCompanyParam,
   requireScope,
   uuidSchema,
-  type ApiEnv,
 } from "./common";
 import type { CompanyFixture } from "../seed/fixtures";
 import { ABSENT_RATE, strictView, type StrictView } from "../strict";
@@ -110,13 +111,8 @@ export function directoryRoutes(state: SandboxState) {
   // GET /v1/teams?company_id= so the portal can name teams. Scope users:read (GUESSED). Not in strict mode.
   app.get("/v1/teams", (c) => {
     if (strictView(state).strict) return notFound(c, `No route for GET ${c.req.path}`);
-    const denied = requireScope(c, "users:read");
-    if (denied) return denied;
-    const companyId = c.req.query("company_id");
-    if (companyId === undefined) return badRequest(c, "company_id is required");
-    if (!uuidSchema.safeParse(companyId).success) return badRequest(c, "company_id must be a UUID");
-    const wrong = requireCompany(c, companyId);
-    if (wrong) return wrong;
+    const companyId = requireCompanyParam(c, "users:read");
+    if (companyId instanceof Response) return companyId;
     return paginateList(c, state.company(companyId)!.data.teams, renderTeam);
   });
 

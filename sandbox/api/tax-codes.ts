@@ -9,14 +9,15 @@ import type { CompanyState, SandboxState } from "../store";
 import { strictView } from "../strict";
 import { iso } from "./render";
 import {
+  type ApiEnv,
   badRequest,
   notFound,
   paginateList,
   parseJsonBody,
   requireCompany,
+  requireCompanyParam,
   requireScope,
   uuidSchema,
-  type ApiEnv,
 } from "./common";
 
 const TaxCodeSearchSchema = z.object({
@@ -49,13 +50,8 @@ export function taxCodeRoutes(state: SandboxState) {
   const app = new Hono<ApiEnv>();
 
   app.post("/v0/tax-codes:search", async (c) => {
-    const denied = requireScope(c, "tax-codes:read");
-    if (denied) return denied;
-    const companyId = c.req.query("company_id");
-    if (companyId === undefined) return badRequest(c, "company_id is required");
-    if (!uuidSchema.safeParse(companyId).success) return badRequest(c, "company_id must be a UUID");
-    const wrong = requireCompany(c, companyId);
-    if (wrong) return wrong;
+    const companyId = requireCompanyParam(c, "tax-codes:read");
+    if (companyId instanceof Response) return companyId;
     const parsed = parseJsonBody(await c.req.text(), TaxCodeSearchSchema);
     if (!parsed.ok) return badRequest(c, `Invalid request body: ${parsed.message}`);
     const f = parsed.data;
