@@ -27,6 +27,11 @@ export function isProductionBuild(): boolean {
   return process.env.NODE_ENV === "production";
 }
 
+/** Production rules apply: a production build, or an environment that says NODE_ENV=production. */
+export function runsAsProduction(raw: { NODE_ENV?: string }): boolean {
+  return isProductionBuild() || raw.NODE_ENV === "production";
+}
+
 export const DEFAULT_PLEO_SCOPES =
   "accounting-entries:read users:read companies:read accounts:read tag-groups:read export-jobs:read export-items:read tax-codes:read";
 
@@ -139,7 +144,7 @@ export function productionProblems(raw: RawEnv): string[] {
  * (default: this is a production build, or NODE_ENV says so) also every `productionProblems`.
  */
 export function parseEnv(raw: RawEnv, opts: { production?: boolean } = {}): Env {
-  const production = opts.production ?? (isProductionBuild() || raw.NODE_ENV === "production");
+  const production = opts.production ?? runsAsProduction(raw);
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const result = envSchema.safeParse(cleaned);
   const problems = result.success
@@ -184,11 +189,7 @@ export function loadOrCreateDevSecrets(dataDir: string): { AUTH_SECRET: string; 
  * Fill development defaults (sandbox URLs and credentials, generated secrets). A production build gets
  * none, whatever NODE_ENV the environment carries.
  */
-export function withDevelopmentDefaults(
-  raw: RawEnv,
-  dataDir = ".data",
-  production = isProductionBuild() || raw.NODE_ENV === "production",
-): RawEnv {
+export function withDevelopmentDefaults(raw: RawEnv, dataDir = ".data", production = runsAsProduction(raw)): RawEnv {
   if (production) return raw;
   const out: RawEnv = { ...raw };
   for (const [k, v] of Object.entries(SANDBOX_DEFAULTS)) if (!out[k]) out[k] = v;

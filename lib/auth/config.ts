@@ -1,7 +1,7 @@
 import "server-only";
 
 import type { NextAuthConfig } from "next-auth";
-import { env, isProductionBuild } from "@/lib/env";
+import { env, runsAsProduction } from "@/lib/env";
 import { logger } from "@/lib/log";
 import { portalAdapter } from "@/lib/auth/adapter";
 import { classifyAuthFailure } from "@/lib/auth/failures";
@@ -30,10 +30,7 @@ export type AuthRequestContext = { sessionToken: string | null; failures?: Failu
  * AUTH_URL (lib/env.ts refuses to start without it), and then every URL next-auth builds, including
  * the redirect_uri sent to Pleo, uses exactly that origin.
  */
-export function shouldTrustHost(
-  e: NodeJS.ProcessEnv = process.env,
-  production = isProductionBuild() || e.NODE_ENV === "production",
-): boolean {
+export function shouldTrustHost(e: NodeJS.ProcessEnv = process.env, production = runsAsProduction(e)): boolean {
   return Boolean(e.AUTH_URL) || !production;
 }
 
