@@ -37,7 +37,7 @@ import { FALLBACK_TIME_ZONE, isTimeZone, last12Months, type DateRange } from "./
 import type { DashboardScope } from "./scope";
 import {
   breakdownsQuery,
-  kpiQuery,
+  kpiFiguresQuery,
   monthlySpendQuery,
   searchMatchesQuery,
   tablePageQuery,
@@ -178,7 +178,7 @@ export function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promi
   return cachedRead("kpis", scope, deps, async () => {
     const rows = await run<KpiRow>(
       "the key figures",
-      kpiQuery(scope, await readFilters(scope, filters), current, previous),
+      kpiFiguresQuery(scope, await readFilters(scope, filters), current, previous),
     );
     const cur = emptyFigures();
     const prev = previous ? emptyFigures() : null;

@@ -6,7 +6,7 @@
 import { Prisma } from "@/lib/generated/prisma/client";
 import { NON_SPEND_STATUSES, RECEIPT_FAMILIES, SPEND_FAMILIES, WAITING_FOR_REVIEW_PREFIX } from "./definitions";
 import { FILTER_KEYS, type ExpenseFilters, type FilterKey, type SortKey } from "./filters";
-import { addMonths, calendarDateIn, isoDate, type DateRange, type MonthRange } from "./period";
+import { addMonths, calendarDateIn, isoDate, startOfDayIn, type DateRange, type MonthRange } from "./period";
 import type { DashboardScope } from "./scope";
 
 const { sql, join, empty, raw } = Prisma;
@@ -22,8 +22,10 @@ const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
  * The conditions of lib/expenses/definitions.ts in SQL, built from the same constants. The review
  * prefix is ours, not user input, so it is inlined: the statement text stays the same for every call.
  */
-const waitingForReview = sql`e."reviewStatus" LIKE ${raw(`'${likeLiteral(WAITING_FOR_REVIEW_PREFIX)}%'`)}`;
-const missingReceipt = sql`e."receiptCount" = 0 AND e."family" IN (${join([...RECEIPT_FAMILIES])})`;
+const waitingForReview = (alias: "e" | "r") =>
+  sql`${raw(alias)}."reviewStatus" LIKE ${raw(`'${likeLiteral(WAITING_FOR_REVIEW_PREFIX)}%'`)}`;
+const receiptFamily = (alias: "e" | "r") => sql`${raw(alias)}."family" IN (${join([...RECEIPT_FAMILIES])})`;
+const missingReceipt = sql`e."receiptCount" = 0 AND ${receiptFamily("e")}`;
 const isSpend = (alias: "e" | "r") =>
   sql`${raw(alias)}."family" IN (${join([...SPEND_FAMILIES])}) AND ${raw(alias)}."status" NOT IN (${join([...NON_SPEND_STATUSES])})`;
 
@@ -116,7 +118,7 @@ function filterConditions(scope: SqlScope, f: ReadFilters): Sql {
   const parts: Sql[] = [companyRows(scope)];
   if (f.family) parts.push(sql`e."family" = ${f.family}`);
   if (f.status) parts.push(sql`e."status" = ${f.status}`);
-  if (f.review === "WAITING") parts.push(waitingForReview);
+  if (f.review === "WAITING") parts.push(waitingForReview("e"));
   else if (f.review) parts.push(sql`e."reviewStatus" = ${f.review}`);
   if (f.employee) parts.push(sql`e."employeeId" = ${f.employee}::uuid`);
   if (f.team) parts.push(sql`e."teamId" = ${f.team}::uuid`);
@@ -144,7 +146,7 @@ export function kpiQuery(scope: SqlScope, f: ReadFilters, current: DateRange | n
   return sql`SELECT ${isCurrent} AS "isCurrent", e."billCurrency" AS currency,
       COALESCE(SUM(e."billMinors") FILTER (WHERE ${spend}), 0)::bigint AS total,
       (count(*) FILTER (WHERE ${spend}))::int AS count,
-      (count(*) FILTER (WHERE ${spend} AND ${waitingForReview}))::int AS waiting,
+      (count(*) FILTER (WHERE ${spend} AND ${waitingForReview("e")}))::int AS waiting,
       (count(*) FILTER (WHERE ${spend} AND ${missingReceipt}))::int AS "missingReceipt",
       count(*)::int AS entries
     FROM "AccountingEntry" e
@@ -166,10 +168,10 @@ export function monthlyQuery(scope: SqlScope, f: ReadFilters, months: MonthRange
 }
 
 /**
- * Filters the monthly rollup ("SpendMonthly": per local month, family, status, bill currency) can
- * answer; any other filter (a new one too) needs the entries themselves.
+ * Filters the monthly rollup ("SpendMonthly": per local month, family, status, review status, bill
+ * currency and account) can answer; any other filter (a new one too) needs the entries themselves.
  */
-const ROLLUP_FILTERS: readonly FilterKey[] = ["family", "status"];
+const ROLLUP_FILTERS: readonly FilterKey[] = ["family", "status", "review", "category"];
 
 export function rollupCanAnswer(f: ReadFilters): boolean {
   return FILTER_KEYS.every((k) => ROLLUP_FILTERS.includes(k) || !f[k]);
@@ -179,25 +181,98 @@ export function rollupCanAnswer(f: ReadFilters): boolean {
 const wallMonth = (m: MonthRange) => `${isoDate(m.first)} 00:00:00`;
 
 /**
+ * `at` as the wall time of the local month it starts, or null when it is not a month's first instant
+ * in `timeZone` (a rolling or custom range: only the entries can answer it).
+ */
+function wallMonthStart(at: Date, timeZone: string): string | null {
+  const day = calendarDateIn(at, timeZone);
+  if (day.day !== 1 || startOfDayIn(day, timeZone).getTime() !== at.getTime()) return null;
+  return `${isoDate(day)} 00:00:00`;
+}
+
+/** The range as rollup months [start, end), or null when it does not start and end on month starts. */
+function rollupMonths(range: DateRange, timeZone: string): { start: string; end: string } | null {
+  const start = wallMonthStart(range.start, timeZone);
+  const end = wallMonthStart(range.end, timeZone);
+  return start && end ? { start, end } : null;
+}
+
+/**
+ * The rollup's rows a view's filters select: the base condition (companyRows), then family, status,
+ * review and category as the entries' conditions (filterConditions) apply them. Without a category,
+ * each entry's primary row only, so an entry with several accounts counts once; with one, that
+ * account's rows ("" for "none"), each its entry whole, as `accountIds @>` matches it.
+ */
+function rollupConditions(scope: SqlScope, f: ReadFilters): Sql {
+  const parts: Sql[] = [companyRows(scope, "r")];
+  if (f.family) parts.push(sql`r."family" = ${f.family}`);
+  if (f.status) parts.push(sql`r."status" = ${f.status}`);
+  if (f.review === "WAITING") parts.push(waitingForReview("r"));
+  else if (f.review) parts.push(sql`r."reviewStatus" = ${f.review}`);
+  if (f.category === "none") parts.push(sql`r."accountId" = ''`);
+  else if (f.category) parts.push(sql`r."accountId" = ${f.category.toLowerCase()}`);
+  else parts.push(sql`r."isPrimary"`);
+  return join(parts, " AND ");
+}
+
+/**
  * Same result as monthlyQuery, from the trigger-maintained rollup (a few hundred rows, not every entry).
  * Its months are cut in the company's stored zone, the one `scope.timeZone` was read from.
  */
 function monthlyRollupQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[], currency: string): Sql {
-  const extra: Sql[] = [];
-  if (f.family) extra.push(sql` AND r."family" = ${f.family}`);
-  if (f.status) extra.push(sql` AND r."status" = ${f.status}`);
   const end = `${isoDate(addMonths(months[months.length - 1].first, 1))} 00:00:00`;
   return sql`SELECT r."month" AS month, COALESCE(SUM(r."total"), 0)::bigint AS total, COALESCE(SUM(r."count"), 0)::int AS count
     FROM "SpendMonthly" r
-    WHERE ${companyRows(scope, "r")} AND r."month" >= ${wallMonth(months[0])}::timestamp AND r."month" < ${end}::timestamp
+    WHERE ${rollupConditions(scope, f)} AND r."month" >= ${wallMonth(months[0])}::timestamp AND r."month" < ${end}::timestamp
       AND r."billCurrency" = ${currency}
-      AND ${isSpend("r")}${extra.length > 0 ? join(extra, "") : empty}
+      AND ${isSpend("r")}
     GROUP BY 1 HAVING SUM(r."count") <> 0 ORDER BY 1`;
 }
 
 /** The 12-month chart's query: the rollup when it can answer, the entries otherwise. */
 export function monthlySpendQuery(scope: SqlScope, f: ReadFilters, months: MonthRange[], currency: string): Sql {
   return rollupCanAnswer(f) ? monthlyRollupQuery(scope, f, months, currency) : monthlyQuery(scope, f, months, currency);
+}
+
+/**
+ * Same rows as kpiQuery, from the rollup, when the filters fit its keys and both ranges are whole
+ * months in the company's zone (every calendar period, and "all"); null otherwise.
+ */
+function kpiRollupQuery(
+  scope: SqlScope,
+  f: ReadFilters,
+  current: DateRange | null,
+  previous: DateRange | null,
+): Sql | null {
+  if (!rollupCanAnswer(f)) return null;
+  const span: DateRange | null = current && previous ? { start: previous.start, end: current.end } : current;
+  const months = span && rollupMonths(span, scope.timeZone);
+  const currentStart = current && wallMonthStart(current.start, scope.timeZone);
+  if (span && (!months || !currentStart)) return null;
+  const isCurrent = currentStart ? sql`(r."month" >= ${currentStart}::timestamp)` : sql`true`;
+  const range = months
+    ? sql` AND r."month" >= ${months.start}::timestamp AND r."month" < ${months.end}::timestamp`
+    : empty;
+  const spend = isSpend("r");
+  return sql`SELECT ${isCurrent} AS "isCurrent", r."billCurrency" AS currency,
+      COALESCE(SUM(r."total") FILTER (WHERE ${spend}), 0)::bigint AS total,
+      COALESCE(SUM(r."count") FILTER (WHERE ${spend}), 0)::int AS count,
+      COALESCE(SUM(r."count") FILTER (WHERE ${spend} AND ${waitingForReview("r")}), 0)::int AS waiting,
+      COALESCE(SUM(r."noReceipt") FILTER (WHERE ${spend} AND ${receiptFamily("r")}), 0)::int AS "missingReceipt",
+      COALESCE(SUM(r."count"), 0)::int AS entries
+    FROM "SpendMonthly" r
+    WHERE ${rollupConditions(scope, f)}${range}
+    GROUP BY 1, 2 HAVING SUM(r."count") <> 0`;
+}
+
+/** The KPI query: the rollup when it can answer, the entries otherwise (same rows either way). */
+export function kpiFiguresQuery(
+  scope: SqlScope,
+  f: ReadFilters,
+  current: DateRange | null,
+  previous: DateRange | null,
+): Sql {
+  return kpiRollupQuery(scope, f, current, previous) ?? kpiQuery(scope, f, current, previous);
 }
 
 export type BreakdownDimension = "category" | "tag" | "team" | "employee" | "family";
