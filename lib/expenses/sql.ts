@@ -277,10 +277,13 @@ export function kpiFiguresQuery(
 
 export type BreakdownDimension = "category" | "tag" | "team" | "employee" | "family";
 
-/** The tag of a group in a JSON tag list (`[{tagGroupId, tagId}]`), as text; the first if several. */
+/**
+ * The tag of a group in a JSON tag list (`[{tagGroupId, tagId}]`), as text; the first if several. The
+ * path's variables are one bound jsonb value, not built per row (a third of the statement's time).
+ */
 const tagOfGroup = (tags: Sql, group: string | null) =>
   group
-    ? sql`(jsonb_path_query_first(${tags}, '$[*] ? (@.tagGroupId == $g).tagId', jsonb_build_object('g', ${group}::text)) #>> '{}')`
+    ? sql`(jsonb_path_query_first(${tags}, '$[*] ? (@.tagGroupId == $g).tagId', ${JSON.stringify({ g: group })}::jsonb) #>> '{}')`
     : sql`NULL::text`;
 
 /**
@@ -302,8 +305,8 @@ export function breakdownsQuery(
   const where = sql`${filterConditions(scope, f)}${spendCondition}${rangeCondition(range)} AND e."billCurrency" = ${currency}`;
   const grouping = (col: string) => raw(`GROUPING(${col}) = 0`);
   return sql`WITH parts AS (
-      SELECT e."accountId"::text AS cat, ${tagOfGroup(sql`e."tags"`, tagGroup)} AS tag, e."teamId"::text AS team,
-        e."employeeId"::text AS emp, e."family" AS fam, e."billMinors" AS amount, 1 AS wcat, 1 AS wtag, 1 AS whead
+      SELECT e."accountId" AS cat, ${tagOfGroup(sql`e."tags"`, tagGroup)} AS tag, e."teamId" AS team,
+        e."employeeId" AS emp, e."family" AS fam, e."billMinors" AS amount, 1 AS wcat, 1 AS wtag, 1 AS whead
       FROM "AccountingEntry" e WHERE ${where} AND e."splitCount" = 0
       UNION ALL
       SELECT cat, tag, team, emp, fam, amount,
@@ -311,16 +314,16 @@ export function breakdownsQuery(
         (row_number() OVER (PARTITION BY id, tag ORDER BY sid) = 1)::int,
         (row_number() OVER (PARTITION BY id ORDER BY sid) = 1)::int
       FROM (
-        SELECT e."id", s."id" AS sid, s."accountId"::text AS cat, ${tagOfGroup(sql`s."tags"`, tagGroup)} AS tag,
-          e."teamId"::text AS team, e."employeeId"::text AS emp, e."family" AS fam, s."billMinors" AS amount
+        SELECT e."id", s."id" AS sid, s."accountId" AS cat, ${tagOfGroup(sql`s."tags"`, tagGroup)} AS tag,
+          e."teamId" AS team, e."employeeId" AS emp, e."family" AS fam, s."billMinors" AS amount
         FROM "AccountingEntry" e JOIN "SplitItem" s ON s."entryId" = e."id"
         WHERE ${where} AND e."splitCount" > 0
       ) split
     )
     SELECT CASE WHEN ${grouping("cat")} THEN 'category' WHEN ${grouping("tag")} THEN 'tag'
         WHEN ${grouping("team")} THEN 'team' WHEN ${grouping("emp")} THEN 'employee' ELSE 'family' END AS dim,
-      CASE WHEN ${grouping("cat")} THEN cat WHEN ${grouping("tag")} THEN tag
-        WHEN ${grouping("team")} THEN team WHEN ${grouping("emp")} THEN emp ELSE fam END AS key,
+      CASE WHEN ${grouping("cat")} THEN cat::text WHEN ${grouping("tag")} THEN tag
+        WHEN ${grouping("team")} THEN team::text WHEN ${grouping("emp")} THEN emp::text ELSE fam END AS key,
       COALESCE(SUM(amount), 0)::bigint AS total,
       SUM(wcat)::int AS "byCategory", SUM(wtag)::int AS "byTag", SUM(whead)::int AS "byEntry"
     FROM parts
