@@ -1,5 +1,6 @@
 import "server-only";
 
+import { cache } from "react";
 import { db } from "@/lib/db";
 import { isUuid } from "@/lib/ids";
 import type { ConnectionStatus } from "@/lib/pleo/types";
@@ -79,13 +80,21 @@ function toSummary(row: SummaryRow): ConnectionSummary {
 export async function listConnectionsForViewer(viewer: Viewer): Promise<ConnectionSummary[]> {
   const companyIds = scopeOf(viewer);
   if (companyIds.length === 0) return [];
+  return connectionsInScope(viewer.userId, companyIds.join(","));
+}
+
+/**
+ * Read once per server render (React's `cache`, keyed by value): the layout's header and the page's
+ * company choice both list the viewer's connections. Outside a render every call reads.
+ */
+const connectionsInScope = cache(async (userId: string, companyIds: string): Promise<ConnectionSummary[]> => {
   const rows = await db.pleoConnection.findMany({
-    where: { userId: viewer.userId, companyId: { in: companyIds } },
+    where: { userId, companyId: { in: companyIds.split(",") } },
     select: summarySelect,
     orderBy: [{ company: { name: "asc" } }, { companyId: "asc" }],
   });
   return rows.map(toSummary);
-}
+});
 
 /**
  * One linked company, only if it belongs to the viewer and is in their session's scope (the ownership

@@ -32,7 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import pg from "pg";
-import { listConnectionsForViewer, selectCompanyForViewer, type Viewer } from "@/lib/connections/queries";
+import { listEndedCompaniesForViewer, selectCompanyForViewer, type Viewer } from "@/lib/connections/queries";
 import { setDatabaseForProcess } from "@/lib/db";
 import { sessionKey } from "@/lib/sessions";
 import { createDatabase, postgresConnection, type Database } from "@/lib/db/connect";
@@ -101,10 +101,20 @@ const sampleFilters = (v: View, i: number): ExpenseFilters =>
  * app/(portal)/dashboard/page.tsx with its widgets (each Suspense boundary's reads run concurrently).
  */
 async function pageReads(viewer: Viewer, sessionToken: string, filters: ExpenseFilters, now: Date) {
-  const adapter = PrismaAdapter((await import("@/lib/db")).db as never);
+  const { db } = await import("@/lib/db");
+  const adapter = PrismaAdapter(db as never);
   await adapter.getSessionAndUser!(sessionKey(sessionToken)); // the session lookup (database sessions, by hash)
-  await listConnectionsForViewer(viewer); // layout: the header's company list
-  await selectCompanyForViewer(viewer, COMPANY); // page: which company
+  // The session row's id and ended companies (lib/auth/session.ts getCurrentSessionUser), which the
+  // layout's ended-companies notice then uses without another read.
+  const row = await db.session.findUnique({
+    where: { sessionToken: sessionKey(sessionToken) },
+    select: { id: true, userId: true, endedCompanyIds: true },
+  });
+  const sessionViewer = { ...viewer, sessionId: row!.id, endedCompanyIds: row!.endedCompanyIds };
+  await listEndedCompaniesForViewer(sessionViewer); // layout: the notice
+  // Layout (header) and page (which company) share one read per render: React's cache, which does not
+  // apply outside a render, so it is read once here.
+  await selectCompanyForViewer(sessionViewer, COMPANY);
   const scope = (await dashboardScope(COMPANY, filters, now))!;
   await Promise.all([
     getSyncProgress(COMPANY),
