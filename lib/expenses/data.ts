@@ -97,10 +97,12 @@ export type CompanyContext = {
  * zone and its data version. One small read per request.
  */
 export async function fetchCompanyContext(companyId: string): Promise<CompanyContext> {
-  const company = await db.pleoCompany.findUnique({
-    where: { id: companyId },
-    select: { currency: true, timeZone: true, dataVersion: true, connections: { select: { historyMonths: true } } },
-  });
+  // One statement (the ORM would send two for the connection's window): this runs on every dashboard request.
+  const [company] = await db.$queryRaw<
+    { currency: string | null; timeZone: string | null; dataVersion: bigint; historyMonths: number | null }[]
+  >`SELECT c."currency", c."timeZone", c."dataVersion",
+      (SELECT k."historyMonths" FROM "PleoConnection" k WHERE k."companyId" = c."id" LIMIT 1) AS "historyMonths"
+    FROM "PleoCompany" c WHERE c."id" = ${companyId}::uuid`;
   let currency = company?.currency ?? null;
   if (!currency) {
     const latest = await db.accountingEntry.findFirst({
@@ -116,7 +118,7 @@ export async function fetchCompanyContext(companyId: string): Promise<CompanyCon
     timeZone: known ? company!.timeZone! : FALLBACK_TIME_ZONE,
     timeZoneKnown: known,
     dataVersion: Number(company?.dataVersion ?? 0),
-    historyMonths: company?.connections[0]?.historyMonths ?? null,
+    historyMonths: company?.historyMonths ?? null,
   };
 }
 
