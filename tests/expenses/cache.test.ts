@@ -5,7 +5,7 @@
  * new figures; every scope field is part of the key; DASHBOARD_CACHE=off runs every read.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { clearWidgetCache, widgetCacheStats } from "@/lib/expenses/cache";
+import { cachedRead, clearWidgetCache, widgetCacheStats } from "@/lib/expenses/cache";
 import {
   dashboardScope,
   fetchBreakdown,
@@ -161,5 +161,74 @@ describe("the dashboard's widget cache", () => {
     for (const widget of ["kpis", "monthly", "breakdowns", "filter-options"]) {
       expect(loads[widget], widget).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe("cachedRead's own bookkeeping", () => {
+  /** A read of widget "w" for `deps`, counted in the stats; resolves to what `value` returns. */
+  const read = <T>(scope: DashboardScope, deps: unknown, value: () => Promise<T>) =>
+    cachedRead("w", scope, deps, value);
+  const loads = () => widgetCacheStats().loads.w ?? 0;
+
+  it("identical concurrent reads share one load; each later one is a counted hit", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    const [a, b] = await Promise.all([read(s, 1, async () => ({ n: 1 })), read(s, 1, async () => ({ n: 2 }))]);
+    expect(b).toBe(a);
+    expect(a).toEqual({ n: 1 });
+    expect(await read(s, 1, async () => ({ n: 3 }))).toBe(a);
+    expect(widgetCacheStats()).toEqual({ loads: { w: 1 }, hits: 2, size: 1 });
+  });
+
+  it("the period and the clock are not part of the key (the reads name what they depend on)", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    const other = (await dashboardScope(A, f({ period: "last-month" }), new Date(NOW.getTime() + 86_400_000)))!;
+    expect(other.period).not.toEqual(s.period);
+    await read(s, "same", async () => 1);
+    expect(await read(other, "same", async () => 2)).toBe(1);
+    expect(loads()).toBe(1);
+  });
+
+  it("a failed read is not kept: the next call loads again and its result is served", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    await expect(read(s, "k", () => Promise.reject(new Error("database went away")))).rejects.toThrow("went away");
+    expect(await read(s, "k", async () => "second")).toBe("second");
+    expect(await read(s, "k", async () => "third")).toBe("second");
+    expect(loads()).toBe(2);
+  });
+
+  it("keeps at most 2000 entries, dropping the least recently used; a hit makes an entry recent", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    for (let i = 0; i < 2000; i++) await read(s, i, async () => i);
+    expect(widgetCacheStats().size).toBe(2000);
+    // Entry 0 is used again, so entry 1 is now the oldest and goes when entry 2000 comes in.
+    expect(await read(s, 0, async () => -1)).toBe(0);
+    await read(s, 2000, async () => 2000);
+    expect(widgetCacheStats().size).toBe(2000);
+    expect(loads()).toBe(2001);
+    expect(await read(s, 0, async () => -1)).toBe(0);
+    expect(await read(s, 2000, async () => -1)).toBe(2000);
+    expect(loads()).toBe(2001);
+    expect(await read(s, 1, async () => -1)).toBe(-1);
+    expect(loads()).toBe(2002);
+  });
+
+  it("a read that fails after its entry was evicted leaves the newer entry for its key alone", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    let fail!: (err: Error) => void;
+    const stale = read(s, "k", () => new Promise<string>((_, reject) => (fail = reject)));
+    for (let i = 0; i < 2000; i++) await read(s, i, async () => i);
+    expect(await read(s, "k", async () => "fresh")).toBe("fresh");
+    fail(new Error("late failure"));
+    await expect(stale).rejects.toThrow("late failure");
+    expect(await read(s, "k", async () => "again")).toBe("fresh");
+  });
+
+  it("clearWidgetCache forgets the entries and the counts", async () => {
+    const s = (await dashboardScope(A, f(), NOW))!;
+    await read(s, "k", async () => "before");
+    await read(s, "k", async () => "before");
+    clearWidgetCache();
+    expect(widgetCacheStats()).toEqual({ loads: {}, hits: 0, size: 0 });
+    expect(await read(s, "k", async () => "after")).toBe("after");
   });
 });
