@@ -13,6 +13,7 @@ import { dashboardScope, fetchBreakdown, fetchEntriesPage } from "@/lib/expenses
 import { parseExpenseFilters } from "@/lib/expenses/filters";
 import type { Logger } from "@/lib/log";
 import { processSlot } from "@/lib/process-singleton";
+import { heldByOtherCompanies, withoutAnomalies } from "@/lib/sync/anomalies";
 import { runSync } from "@/lib/sync/run";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import type { SandboxState } from "@/sandbox/store";
@@ -115,6 +116,13 @@ for (const kind of DATABASE_KINDS) {
           ].sort(),
         );
       }
+      for (const line of anomalies) {
+        expect(line).toMatchObject({
+          level: 40,
+          kind: "id_held_by_other_company",
+          msg: "sync: Pleo sent a row whose id another company's row has; kept that row, skipped this one",
+        });
+      }
       expect(logs.text()).not.toContain("Bodil-Tenant");
       const runs = await world.prisma.syncRun.findMany({
         select: { companyId: true, kind: true, anomalies: true },
@@ -154,6 +162,33 @@ for (const kind of DATABASE_KINDS) {
       expect(b.employees.map((i) => i.label)).not.toContain(A_NAME);
       expect(b.csv.split("\r\n").length).toBeGreaterThan(2);
       expect(b.csv).not.toContain(A_NAME);
+    });
+
+    it("the check itself: ids another company holds, in any case, split items by their entry's company", async () => {
+      const stranger = "5eed0000-0000-4000-8000-000000000001";
+      // A split item of one of A's entries (the seed's splits are rare; make one of our own).
+      const splitId = "5eed0000-0000-4000-8000-0000000000a1";
+      await world.prisma.splitItem.create({ data: { id: splitId, entryId: shared.entryId } });
+      try {
+        expect(await heldByOtherCompanies(world.prisma, "SplitItem", B, [splitId.toUpperCase(), stranger])).toEqual([
+          { table: "SplitItem", id: splitId, heldBy: A },
+        ]);
+        expect(await heldByOtherCompanies(world.prisma, "SplitItem", A, [splitId])).toEqual([]);
+      } finally {
+        await world.prisma.splitItem.delete({ where: { id: splitId } });
+      }
+      const employee = shared.employeeId.toUpperCase();
+      const held = await heldByOtherCompanies(world.prisma, "Employee", B, [employee, stranger]);
+      expect(held).toEqual([{ table: "Employee", id: shared.employeeId, heldBy: A }]);
+      expect(await heldByOtherCompanies(world.prisma, "Employee", A, [employee])).toEqual([]);
+      expect(await heldByOtherCompanies(world.prisma, "Employee", B, [])).toEqual([]);
+      // Rows whose id is held elsewhere are dropped whatever the case Pleo spelled them in.
+      const rows = [{ id: employee }, { id: stranger.toUpperCase() }, { id: stranger }];
+      expect(withoutAnomalies(rows, held)).toEqual([{ id: stranger.toUpperCase() }, { id: stranger }]);
+      expect(withoutAnomalies([{ id: shared.employeeId }], [{ table: "Employee", id: employee, heldBy: A }])).toEqual(
+        [],
+      );
+      expect(withoutAnomalies(rows, [])).toEqual(rows);
     });
   });
 }
