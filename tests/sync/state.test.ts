@@ -1,10 +1,10 @@
 /**
  * The SyncState and SyncRun transitions the other sync suites do not reach: a saved cursor Pleo
- * rejects, failures in a row, and pruning old runs.
+ * rejects, failures in a row, and pruning old runs; and which kind of run comes next by default.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
-import { runSync } from "@/lib/sync/run";
+import { chooseKind, runSync } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
@@ -117,3 +117,17 @@ for (const kind of DATABASE_KINDS) {
     });
   });
 }
+
+describe("the next run's kind with the default reconcile interval", () => {
+  it("a full reconcile at most once a day: incremental until a day has passed since the last", () => {
+    const now = new Date("2026-11-30T12:00:00Z");
+    const done = new Date("2026-01-01T00:00:00Z");
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const day = 86_400_000;
+    expect(chooseKind({ backfillCompletedAt: null, lastReconcileAt: null }, now)).toBe("backfill");
+    expect(chooseKind({ backfillCompletedAt: done, lastReconcileAt: null }, now)).toBe("reconcile");
+    expect(chooseKind({ backfillCompletedAt: done, lastReconcileAt: ago(60_000) }, now)).toBe("incremental");
+    expect(chooseKind({ backfillCompletedAt: done, lastReconcileAt: ago(day - 1) }, now)).toBe("incremental");
+    expect(chooseKind({ backfillCompletedAt: done, lastReconcileAt: ago(day) }, now)).toBe("reconcile");
+  });
+});
