@@ -96,12 +96,13 @@ export function tokenRoutes(state: SandboxState) {
         revokeGrant(state, grant.id);
         return oauthError(c, "invalid_grant", "Refresh token was already used; all tokens of this grant are revoked");
       }
+      // A refresh token's own `revoked` is only set with its grant's or when it is rotated, both refused
+      // above: no separate check of it here.
       if (old.expiresAt <= now) {
         // FOUND: "If an expired refresh token is used, all active refresh tokens for that authorisation are invalidated."
         revokeGrant(state, grant.id);
         return oauthError(c, "invalid_grant", "Refresh token has expired; all tokens of this grant are revoked");
       }
-      if (old.revoked) return oauthError(c, "invalid_grant", "Refresh token has been revoked");
       if (body.scope !== undefined) {
         const extra = body.scope.split(/\s+/).filter((s) => s && !grant.scope.includes(s as never));
         if (extra.length > 0)

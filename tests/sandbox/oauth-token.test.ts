@@ -1,6 +1,7 @@
 /** POST /oauth/token and /oauth/token/introspect: codes, PKCE, rotation, reuse detection, client auth. */
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
+import { COMPANY_NORDLYS, DEMO_USER, REGISTERED_SCOPES } from "@/sandbox/seed/fixtures";
 import { authorizeViaForms, getTokensForCompany } from "@/sandbox/testing";
 import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
 import { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI, api, basic, postToken, validAuthorize } from "./helpers";
@@ -49,11 +50,33 @@ async function apiWorks(accessToken: string): Promise<number> {
   return (await api(sb.url, accessToken, "/v1/introspect")).status;
 }
 
-function expectOAuthError(res: Response, body: Record<string, unknown>, status: number, error: string) {
+function expectOAuthError(
+  res: Response,
+  body: Record<string, unknown>,
+  status: number,
+  error: string,
+  description?: string,
+) {
   expect(res.status).toBe(status);
   expect(body.error).toBe(error);
-  expect(typeof body.error_description).toBe("string");
+  if (description === undefined) expect(body.error_description).toMatch(/\w/);
+  else expect(body.error_description).toBe(description);
   expect(res.headers.get("cache-control")).toBe("no-store");
+  expect(res.headers.get("pragma")).toBe("no-cache");
+  // RFC 6749 §5.2: the challenge belongs to 401 only.
+  if (status !== 401) expect(res.headers.get("www-authenticate")).toBeNull();
+}
+
+function s256(verifier: string): string {
+  return createHash("sha256").update(verifier).digest("base64url");
+}
+
+function introspect(body: string, headers: Record<string, string> = {}) {
+  return fetch(`${sb.url}/oauth/token/introspect`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic(), ...headers },
+    body,
+  });
 }
 
 describe("authorization_code grant", () => {
@@ -300,5 +323,299 @@ describe("token introspection (RFC 7662)", () => {
     // Simulate a token owned by another registered client.
     sb.state.tokens.get(t.access_token)!.clientId = "another-client";
     expect(await introspectActive(t.access_token)).toBe(false);
+  });
+});
+
+describe("token endpoint: each refusal says what is wrong", () => {
+  it("a missing grant_type, code, redirect_uri or code_verifier is named; the counters count every request", async () => {
+    const none = await postToken(sb.url, { code: "x" });
+    expectOAuthError(none.res, none.body, 400, "invalid_request", "grant_type is required");
+    const fields = { grant_type: "authorization_code", code: "c", redirect_uri: REDIRECT_URI, code_verifier: "v" };
+    for (const missing of ["code", "redirect_uri", "code_verifier"] as const) {
+      const { [missing]: _, ...rest } = fields;
+      const r = await postToken(sb.url, rest);
+      expectOAuthError(r.res, r.body, 400, "invalid_request", `${missing} is required`);
+    }
+    const other = await postToken(sb.url, { grant_type: "client_credentials" });
+    expectOAuthError(
+      other.res,
+      other.body,
+      400,
+      "unsupported_grant_type",
+      "grant_type client_credentials is not supported",
+    );
+    const json = await fetch(`${sb.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: basic() },
+      body: JSON.stringify({ grant_type: "refresh_token" }),
+    });
+    expectOAuthError(
+      json,
+      (await json.json()) as Record<string, unknown>,
+      400,
+      "invalid_request",
+      "Content-Type must be application/x-www-form-urlencoded",
+    );
+    const { code, verifier } = await freshCode();
+    expect((await exchange(code, verifier)).res.status).toBe(200);
+    const stats = await sb.control.stats();
+    expect(stats.tokenRequests).toEqual({ authorization_code: 4, refresh_token: 0, other: 3 });
+    expect(stats.tokensIssued).toBe(2);
+  });
+
+  it("a form body with a charset parameter is a form body", async () => {
+    const { code, verifier } = await freshCode();
+    const res = await fetch(`${sb.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded;charset=UTF-8", authorization: basic() },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      }).toString(),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("code refusals: unknown, replayed, another client's, wrong redirect_uri", async () => {
+    const unknown = await exchange("not-a-code", "v".repeat(43));
+    expectOAuthError(unknown.res, unknown.body, 400, "invalid_grant", "Unknown authorization code");
+
+    const a = await freshCode();
+    expect((await exchange(a.code, a.verifier)).res.status).toBe(200);
+    const replay = await exchange(a.code, a.verifier);
+    expectOAuthError(
+      replay.res,
+      replay.body,
+      400,
+      "invalid_grant",
+      "Authorization code has already been used; tokens issued from it are revoked",
+    );
+
+    const b = await freshCode();
+    sb.state.codes.get(b.code)!.clientId = "another-client";
+    const foreign = await exchange(b.code, b.verifier);
+    expectOAuthError(
+      foreign.res,
+      foreign.body,
+      400,
+      "invalid_grant",
+      "Authorization code was issued to another client",
+    );
+
+    const c = await freshCode();
+    const wrongUri = await exchange(c.code, c.verifier, basic(), {
+      redirect_uri: "http://127.0.0.1:3000/api/auth/callback/pleo",
+    });
+    expectOAuthError(
+      wrongUri.res,
+      wrongUri.body,
+      400,
+      "invalid_grant",
+      "redirect_uri does not match the authorization request",
+    );
+  });
+
+  it("a code_verifier outside RFC 7636's alphabet or 43–128 length fails PKCE even when its hash matches", async () => {
+    const valid = "a".repeat(43);
+    for (const bad of [`!${valid}`, `${valid}!`, "a".repeat(42), "a".repeat(129)]) {
+      const { code } = await freshCode({ code_challenge: s256(bad) });
+      const r = await exchange(code, bad);
+      expectOAuthError(
+        r.res,
+        r.body,
+        400,
+        "invalid_grant",
+        "PKCE verification failed: code_verifier does not match code_challenge",
+      );
+    }
+    const longest = "A-._~".repeat(25) + "abc"; // 128 characters
+    const { code } = await freshCode({ code_challenge: s256(longest) });
+    expect((await exchange(code, longest)).res.status).toBe(200);
+  });
+});
+
+describe("client authentication in detail", () => {
+  const raw = (s: string) => `Basic ${Buffer.from(s).toString("base64")}`;
+
+  it("each failure is named: none, wrong, malformed (no colon, bad escape, not base64), body client_id mismatch", async () => {
+    const { code, verifier } = await freshCode();
+    const cases: [string | null, Record<string, string>, string][] = [
+      [null, {}, "Client authentication required"],
+      [null, { client_secret: CLIENT_SECRET }, "Client authentication required"],
+      [null, { client_id: CLIENT_ID }, "Client authentication required"],
+      [basic(CLIENT_ID, "wrong"), {}, "Client authentication failed"],
+      [raw(`:${CLIENT_SECRET}`), {}, "Client authentication failed"],
+      [raw(`${CLIENT_ID}${CLIENT_SECRET}`), {}, "Malformed Basic authorization header"],
+      [raw(`%zz:${CLIENT_SECRET}`), {}, "Malformed Basic authorization header"],
+      [`${basic()} trailing`, {}, "Malformed Basic authorization header"],
+      // A malformed Basic header is refused, not passed over for the body's credentials.
+      ["Basic !!!", { client_id: CLIENT_ID, client_secret: CLIENT_SECRET }, "Malformed Basic authorization header"],
+      [basic(), { client_id: "someone-else" }, "client_id in the body does not match the authenticated client"],
+    ];
+    for (const [auth, extra, description] of cases) {
+      const r = await exchange(code, verifier, auth, extra);
+      expectOAuthError(r.res, r.body, 401, "invalid_client", description);
+      expect(r.res.headers.get("www-authenticate")).toBe('Basic realm="pleo"');
+    }
+    // Nothing above consumed the code.
+    expect((await exchange(code, verifier)).res.status).toBe(200);
+  });
+
+  it("accepts Basic with the same client_id in the body, extra spaces after 'Basic', and another scheme beside body credentials", async () => {
+    const ok: [string, Record<string, string>][] = [
+      [basic(), { client_id: CLIENT_ID }],
+      [basic().replace("Basic ", "Basic   "), {}],
+      ["Bearer Basic", { client_id: CLIENT_ID, client_secret: CLIENT_SECRET }],
+    ];
+    for (const [auth, extra] of ok) {
+      const { code, verifier } = await freshCode();
+      const r = await exchange(code, verifier, auth, extra);
+      expect(r.res.status, auth).toBe(200);
+    }
+  });
+
+  it("Basic credentials are form-urlencoded first: '+' is a space in the client id and the secret", async () => {
+    sb.state.config.clientId = "the portal";
+    sb.state.config.clientSecret = "a secret+with spaces";
+    const encoded = raw("the+portal:a+secret%2Bwith+spaces");
+    const res = await introspect(new URLSearchParams({ token: "nope" }).toString(), { authorization: encoded });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ active: false });
+  });
+});
+
+describe("refresh_token grant: the refusals in detail", () => {
+  const tokens = () => getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+  const refresh = (rt: string | undefined, scope?: string) =>
+    postToken(sb.url, {
+      grant_type: "refresh_token",
+      ...(rt === undefined ? {} : { refresh_token: rt }),
+      ...(scope === undefined ? {} : { scope }),
+    });
+
+  it("missing, unknown, another client's, revoked, reused", async () => {
+    const missing = await refresh(undefined);
+    expectOAuthError(missing.res, missing.body, 400, "invalid_request", "refresh_token is required");
+    const t0 = await tokens();
+    const access = await refresh(t0.access_token);
+    expectOAuthError(access.res, access.body, 400, "invalid_grant", "Unknown refresh token");
+
+    sb.state.tokens.get(t0.refresh_token)!.clientId = "another-client";
+    const foreign = await refresh(t0.refresh_token);
+    expectOAuthError(foreign.res, foreign.body, 400, "invalid_grant", "Refresh token was issued to another client");
+
+    const t1 = await tokens();
+    const r1 = await refresh(t1.refresh_token);
+    expect(r1.res.status).toBe(200);
+    const reuse = await refresh(t1.refresh_token);
+    expectOAuthError(
+      reuse.res,
+      reuse.body,
+      400,
+      "invalid_grant",
+      "Refresh token was already used; all tokens of this grant are revoked",
+    );
+    expect((await sb.control.stats()).refreshReuseDetected).toBe(1);
+  });
+
+  it("a revoked grant refuses its refresh tokens, rotated or not, as revoked (not as reuse)", async () => {
+    const t0 = await tokens();
+    const r1 = await refresh(t0.refresh_token);
+    expect(r1.res.status).toBe(200);
+    await sb.control.revoke(COMPANY_NORDLYS.id, { keepInstallation: true });
+    for (const rt of [r1.body.refresh_token as string, t0.refresh_token]) {
+      const r = await refresh(rt);
+      expectOAuthError(r.res, r.body, 400, "invalid_grant", "Refresh token has been revoked");
+    }
+    expect((await sb.control.stats()).refreshReuseDetected).toBe(0);
+  });
+
+  it("scope may narrow (spaces as separators) but not widen; the refusal names every extra scope", async () => {
+    const t0 = await getTokensForCompany({
+      sandboxUrl: sb.url,
+      companyId: COMPANY_NORDLYS.id,
+      scope: "accounting-entries:read users:read companies:read",
+    });
+    const narrow = await refresh(t0.refresh_token, "  users:read   companies:read ");
+    expect(narrow.res.status).toBe(200);
+    const wide = await refresh(narrow.body.refresh_token as string, "users:read accounts:read tax-codes:read");
+    expectOAuthError(
+      wide.res,
+      wide.body,
+      400,
+      "invalid_scope",
+      "Scope exceeds the original grant: accounts:read tax-codes:read",
+    );
+  });
+
+  it("a rotated refresh token introspects as inactive", async () => {
+    const t0 = await tokens();
+    expect((await refresh(t0.refresh_token)).res.status).toBe(200);
+    expect(await introspectActive(t0.refresh_token)).toBe(false);
+  });
+});
+
+describe("introspection in detail", () => {
+  it("a refresh token: its type and space-separated scope; an expired access token is inactive", async () => {
+    const t = await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY_NORDLYS.id });
+    const res = await introspect(new URLSearchParams({ token: t.refresh_token }).toString());
+    expect(await res.json()).toMatchObject({
+      active: true,
+      token_type: "refresh_token",
+      scope: REGISTERED_SCOPES.join(" "),
+    });
+    await sb.control.advanceClock(601);
+    expect(await introspectActive(t.access_token)).toBe(false);
+    expect(await introspectActive(t.refresh_token)).toBe(true);
+    expect((await sb.control.stats()).introspections).toBe(3);
+  });
+
+  it("refuses a non-form body, a missing token and a client without Basic, each named", async () => {
+    const json = await introspect(JSON.stringify({ token: "x" }), { "content-type": "application/json" });
+    expectOAuthError(
+      json,
+      (await json.json()) as Record<string, unknown>,
+      400,
+      "invalid_request",
+      "Content-Type must be application/x-www-form-urlencoded",
+    );
+    const none = await introspect("");
+    expectOAuthError(none, (await none.json()) as Record<string, unknown>, 400, "invalid_request", "token is required");
+    const noBasic = await introspect(
+      new URLSearchParams({ token: "x", client_id: CLIENT_ID, client_secret: CLIENT_SECRET }).toString(),
+      { authorization: "" },
+    );
+    expectOAuthError(
+      noBasic,
+      (await noBasic.json()) as Record<string, unknown>,
+      401,
+      "invalid_client",
+      "Client authentication required",
+    );
+  });
+});
+
+describe("a sandbox started inside a test", () => {
+  // The suite's sandbox starts in beforeAll: a bug that breaks building its routes fails the hook, which
+  // mutation testing does not count as a failing test (README → Mutation testing). Here it is one.
+  it("serves the token, introspection and authorize endpoints", async () => {
+    const own = await startTestSandbox({ entries: 10 });
+    try {
+      const token = await postToken(own.url, { grant_type: "client_credentials" });
+      expect(token.body.error).toBe("unsupported_grant_type");
+      const intro = await fetch(`${own.url}/oauth/token/introspect`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: basic() },
+        body: "token=x",
+      });
+      expect(await intro.json()).toEqual({ active: false });
+      const page = await fetch(validAuthorize(own.url).url, { redirect: "manual" });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('action="/oauth/login"');
+    } finally {
+      await own.close();
+    }
   });
 });
