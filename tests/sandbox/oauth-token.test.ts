@@ -332,7 +332,8 @@ describe("token endpoint: each refusal says what is wrong", () => {
     expectOAuthError(none.res, none.body, 400, "invalid_request", "grant_type is required");
     const fields = { grant_type: "authorization_code", code: "c", redirect_uri: REDIRECT_URI, code_verifier: "v" };
     for (const missing of ["code", "redirect_uri", "code_verifier"] as const) {
-      const { [missing]: _, ...rest } = fields;
+      const rest: Record<string, string> = { ...fields };
+      delete rest[missing];
       const r = await postToken(sb.url, rest);
       expectOAuthError(r.res, r.body, 400, "invalid_request", `${missing} is required`);
     }
