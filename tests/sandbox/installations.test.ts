@@ -70,6 +70,25 @@ describe("installations API", () => {
   });
 });
 
+describe("installations and grants", () => {
+  it("a second consent for the same company keeps its installation (same id, status kept)", async () => {
+    const first = await api(sb.url, token, ME);
+    await api(sb.url, token, `/v1/installations/me:activate?company_id=${COMPANY}`, { method: "POST" });
+    const again = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY })).access_token;
+    expect((await api(sb.url, again, ME)).json).toMatchObject({ id: first.json.id, status: "ACTIVATED" });
+    expect(await sb.control.installations()).toHaveLength(1);
+  });
+
+  it("DELETE revokes this client's grants for the company, not another client's", async () => {
+    const others = (await getTokensForCompany({ sandboxUrl: sb.url, companyId: COMPANY })).access_token;
+    // A grant of another registered client for the same company (the sandbox registers one client).
+    sb.state.grants.get(sb.state.tokens.get(others)!.grantId)!.clientId = "another-client";
+    expect((await api(sb.url, token, ME, { method: "DELETE" })).status).toBe(204);
+    expect((await api(sb.url, token, "/v1/introspect")).status).toBe(401);
+    expect((await api(sb.url, others, "/v1/introspect")).status).toBe(200);
+  });
+});
+
 describe("control: what Pleo does on its side", () => {
   it("grants/revoke = uninstalled in Pleo (grants and installation gone); keepInstallation revokes only", async () => {
     const other = (
