@@ -346,6 +346,8 @@ describe("authorize pages in detail", () => {
     expect(res.headers.get("cache-control")).toBe("no-store");
     expect(page).toContain("<title>Log in · Pleo sandbox</title>");
     expect(page).not.toContain('role="alert"');
+    // Nothing at all where the alert would be.
+    expect(page).toContain("your Pleo account.</p>\n\n<form");
     expect(page).toMatch(/<input id="email"[^>]* value="">/);
 
     const before = await sb.control.stats();
@@ -410,6 +412,7 @@ describe("consent in detail", () => {
     const html = await res.text();
     expect(html).toContain("<title>Authorize application · Pleo sandbox</title>");
     expect(html).not.toContain('role="alert"');
+    expect(html).toContain(`Signed in as ${DEMO_USER.name}.</p>\n\n<form`);
     expect(html).toContain(
       '<ul class="scopes"><li><code>accounting-entries:read</code></li><li><code>users:read</code></li><li><code>companies:read</code></li></ul>',
     );
