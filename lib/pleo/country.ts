@@ -149,9 +149,11 @@ const byAlpha3 = new Map(Object.entries(COUNTRIES).map(([a2, [a3]]) => [a3, a2])
 export function countryCode(country: string | null | undefined): string | null {
   const raw = country?.trim();
   if (!raw) return null;
+  // The tables' keys are the codes: an exact key is the only match (no length or alphabet check needed).
   const upper = raw.toUpperCase();
-  if (/^[A-Z]{2}$/.test(upper) && COUNTRIES[upper]) return upper;
-  if (/^[A-Z]{3}$/.test(upper) && byAlpha3.has(upper)) return byAlpha3.get(upper)!;
+  if (Object.hasOwn(COUNTRIES, upper)) return upper;
+  const fromAlpha3 = byAlpha3.get(upper);
+  if (fromAlpha3) return fromAlpha3;
   // Names, and the common short forms that are not codes ("UK", "USA").
   return nameIndex().get(fold(raw)) ?? null;
 }
