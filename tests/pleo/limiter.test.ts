@@ -93,6 +93,19 @@ describe("createRateLimiter on a fake clock", () => {
     expect(admitted.map((a) => a.caller)).toEqual([0, 1, 2, 99]);
   });
 
+  it("one wake-up timer however many callers wait", async () => {
+    const { admitted } = start({ perMinute: 61, burst: 1 }, 6);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(admitted).toHaveLength(1);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(admitted).toHaveLength(2);
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(admitted).toHaveLength(6);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it("defaults to 500 a minute; unlimited never waits", async () => {
     expect(DEFAULT_REQUESTS_PER_MINUTE).toBe(500);
     expect(createRateLimiter().perMinute).toBe(500);
