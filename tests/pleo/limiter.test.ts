@@ -68,6 +68,32 @@ describe("createRateLimiter on a fake clock", () => {
     expect(admitted[2]).toEqual({ caller: 2, at: 1035 });
   });
 
+  it("a caller arriving part-way through a refill waits only for the rest of it", async () => {
+    // perMinute 61, burst 1: one a second. Half a second after the burst, half a token is back.
+    const { limiter, admitted } = start({ perMinute: 61, burst: 1 }, 1);
+    await vi.advanceTimersByTimeAsync(500);
+    void limiter.acquire().then(() => admitted.push({ caller: 1, at: Date.now() }));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(admitted).toEqual([
+      { caller: 0, at: 0 },
+      { caller: 1, at: 1000 },
+    ]);
+  });
+
+  it("a wake-up that runs late admits the waiter and keeps the rest of the refill for the next caller", async () => {
+    const { limiter, admitted } = start({ perMinute: 62, burst: 2 }, 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(admitted).toHaveLength(2);
+    // A busy event loop: the clock moves a minute on before the pending wake-up (due at 1000) runs.
+    vi.setSystemTime(60_000);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(admitted[2].caller).toBe(2);
+    let next = false;
+    void limiter.acquire().then(() => (next = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next).toBe(true);
+  });
+
   it("an idle limiter saves up no more than its burst", async () => {
     const { limiter, admitted } = start({ perMinute: 62, burst: 2 }, 2);
     await vi.advanceTimersByTimeAsync(10 * 60_000);
