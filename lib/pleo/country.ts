@@ -102,7 +102,6 @@ const ALIASES: Record<string, string> = {
   scotland: "GB",
   wales: "GB",
   "northern ireland": "GB",
-  usa: "US",
   "united states of america": "US",
   america: "US",
   holland: "NL",
@@ -143,7 +142,12 @@ function nameIndex(): Map<string, string> {
   return byName;
 }
 
-const byAlpha3 = new Map(Object.entries(COUNTRIES).map(([a2, [a3]]) => [a3, a2]));
+// Built on first use, like the name index: nothing runs while the module loads.
+let byAlpha3: Map<string, string> | undefined;
+function alpha3Index(): Map<string, string> {
+  byAlpha3 ??= new Map(Object.entries(COUNTRIES).map(([a2, [a3]]) => [a3, a2]));
+  return byAlpha3;
+}
 
 /** ISO alpha-2 code for a country as Pleo may write it, or null when unrecognised. */
 export function countryCode(country: string | null | undefined): string | null {
@@ -152,7 +156,7 @@ export function countryCode(country: string | null | undefined): string | null {
   // The tables' keys are the codes: an exact key is the only match (no length or alphabet check needed).
   const upper = raw.toUpperCase();
   if (Object.hasOwn(COUNTRIES, upper)) return upper;
-  const fromAlpha3 = byAlpha3.get(upper);
+  const fromAlpha3 = alpha3Index().get(upper);
   if (fromAlpha3) return fromAlpha3;
   // Names, and the common short forms that are not codes ("UK", "USA").
   return nameIndex().get(fold(raw)) ?? null;

@@ -99,7 +99,7 @@ describe("the country table as a whole", () => {
       Scotland: "GB",
       Wales: "GB",
       "Northern Ireland": "GB",
-      usa: "US",
+      usa: "US", // the alpha-3 code
       "United States of America": "US",
       America: "US",
       Holland: "NL",
@@ -133,6 +133,10 @@ describe("the country table as a whole", () => {
 
   it("folds punctuation, repeated spaces and a trailing full stop away", () => {
     expect(countryCode("Iso-Britannia")).toBe("GB");
+    expect(countryCode("Iso Britannia")).toBe("GB");
+    // Accents are dropped on both sides: the name written without them matches too.
+    expect(countryCode("Osterreich")).toBe("AT");
+    expect(countryCode("Espana")).toBe("ES");
     expect(countryCode("United   Kingdom")).toBe("GB");
     expect(countryCode("Denmark.")).toBe("DK");
     expect(countryCode("Bosnia & Herzegovina")).toBe("BA");
