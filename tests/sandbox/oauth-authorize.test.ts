@@ -361,11 +361,12 @@ describe("authorize pages in detail", () => {
 
   it("login: email trimmed and case-folded; another user's email with this password fails; a missing email fails", async () => {
     const { requestId } = await startLogin();
-    for (const fields of [
+    const attempts: Record<string, string>[] = [
       { email: SOLO_USER.email, password: DEMO_USER.password },
       { password: DEMO_USER.password },
       { email: DEMO_USER.email },
-    ]) {
+    ];
+    for (const fields of attempts) {
       const res = await postForm("/oauth/login", { request_id: requestId, ...fields });
       expect(res.status).toBe(401);
       expect(await res.text()).toContain("Incorrect email or password.");
