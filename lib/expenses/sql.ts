@@ -361,7 +361,10 @@ export function tablePageQuery(
 ): Sql {
   const dir = f.dir === "asc" ? sql`ASC` : sql`DESC`;
   const nulls = f.sort === "supplier" ? sql` NULLS LAST` : empty;
-  const order = sql`${ORDER_COLUMNS[f.sort]} ${dir}${nulls}, e."id" ${dir}`;
+  // With a search, the matches come from the trigram index and are few: sort them. Ordered by the bare
+  // column, the planner would walk the amount index through the whole company testing the text instead.
+  const column = f.q && f.sort === "amount" ? sql`(e."billMinors" + 0)` : ORDER_COLUMNS[f.sort];
+  const order = sql`${column} ${dir}${nulls}, e."id" ${dir}`;
   return sql`SELECT ${TABLE_COLUMNS}
     FROM (
       SELECT e.* FROM "AccountingEntry" e

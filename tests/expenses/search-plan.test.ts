@@ -83,6 +83,9 @@ function planOn(kind: DatabaseKind) {
       }
       expect(await explain(tableCountQuery(scope, view(q), range))).toMatch(/AccountingEntry_searchText_trgm_idx/);
       expect(await explain(kpiQuery(scope, f, range, previous))).toMatch(/AccountingEntry_searchText_trgm_idx/);
+      // Sorted by amount too: the matches, then a sort; not a walk down the amount index testing every entry.
+      const byAmount = await explain(tablePageQuery(scope, { ...f, sort: "amount" }, range, 25, 50));
+      expect(byAmount, byAmount).toMatch(/AccountingEntry_searchText_trgm_idx/);
     },
   );
 
