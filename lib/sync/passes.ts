@@ -82,14 +82,17 @@ async function commitPage(
 ): Promise<void> {
   const { companyId } = ctx.lease;
   const currency = walletCurrencyOf(page.items);
-  const counts = await db.$transaction(async (tx) => {
-    const c = await writeEntryPage(tx, companyId, page.items, ctx.log);
+  const { counts, anomalies } = await db.$transaction(async (tx) => {
+    const written = await writeEntryPage(tx, companyId, page.items);
+    const c = written.counts;
     const currencyChanged = currency && !ctx.currencyChecked ? await saveWalletCurrency(tx, companyId, currency) : 0;
     if (c.created + c.updated + c.deleted + currencyChanged > 0) await bumpDataVersion(tx, companyId);
     await saveState(tx);
     await addToRun(tx, ctx.runId, 1, c);
-    return c;
+    return written;
   }, TX_OPTIONS);
+  // Logged once committed, as in refreshDirectory: a page that rolls back is written (and logged) again.
+  logAnomalies(ctx.log, companyId, anomalies);
   if (currency) ctx.currencyChecked = true;
   ctx.pages++;
   ctx.entries += page.items.length;

@@ -2,8 +2,7 @@ import "server-only";
 
 import type { AccountingEntry } from "@/lib/pleo/types";
 import { isUuid } from "@/lib/ids";
-import type { Logger } from "@/lib/log";
-import { heldByOtherCompanies, logAnomalies, withoutAnomalies, type Anomaly } from "@/lib/sync/anomalies";
+import { heldByOtherCompanies, withoutAnomalies, type Anomaly } from "@/lib/sync/anomalies";
 import { quoteIdent, recordset, toRecordsetJson, NOW_UTC, type Column, type SqlRunner } from "@/lib/sync/sql";
 
 /**
@@ -229,23 +228,19 @@ async function writeTeams(sql: SqlRunner, companyId: string, entries: Accounting
 /**
  * Idempotent write of one page of entries (and, for entries that changed, their split items) — a few
  * statements per page whatever its size (tenant checks, entries, split items, teams). Entries, split
- * items and teams whose id another company holds are skipped, logged on `log` and counted (tenant
- * guard, lib/sync/anomalies.ts). Run it inside the page's transaction.
+ * items and teams whose id another company holds are skipped, counted and returned (tenant guard,
+ * lib/sync/anomalies.ts): the caller logs them once the page's transaction has committed. Run it inside
+ * the page's transaction.
  */
 export async function writeEntryPage(
   sql: SqlRunner,
   companyId: string,
   entries: AccountingEntry[],
-  log?: Logger,
-): Promise<WriteCounts> {
+): Promise<{ counts: WriteCounts; anomalies: Anomaly[] }> {
   const counts = emptyCounts();
-  if (entries.length === 0) return counts;
   const anomalies: Anomaly[] = [];
-  const report = () => {
-    counts.anomalies = anomalies.length;
-    if (log) logAnomalies(log, companyId, anomalies);
-    return counts;
-  };
+  const report = () => ({ counts: { ...counts, anomalies: anomalies.length }, anomalies });
+  if (entries.length === 0) return report();
   // A page can repeat an id if the data moved under the cursor; ON CONFLICT cannot touch a row twice.
   const deduped = [...new Map(entries.map((e) => [e.id, e])).values()];
   const foreignEntries = await heldByOtherCompanies(
