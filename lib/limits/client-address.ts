@@ -22,7 +22,8 @@ import http from "node:http";
 export const PEER_ADDRESS_HEADER = "x-portal-peer-address";
 export const UNKNOWN_CLIENT = "unknown";
 
-type HeaderReader = { get(name: string): string | null };
+/** What the limits read of a request's headers (a `Headers`, or Next's `headers()`). */
+export type HeaderReader = { get(name: string): string | null };
 
 export function clientAddress(headers: HeaderReader, trustProxyHops: number): string {
   if (trustProxyHops > 0) {

@@ -2,11 +2,9 @@ import "server-only";
 
 import { isSecureAuthRequest, sessionTokenFromCookieHeader } from "@/lib/auth/session-cookie";
 import { env } from "@/lib/env";
-import { clientAddress } from "@/lib/limits/client-address";
+import { clientAddress, type HeaderReader } from "@/lib/limits/client-address";
 import { consumeLimit, type LimitName, type LimitVerdict } from "@/lib/limits/limits";
 import { sessionKey } from "@/lib/sessions";
-
-type HeaderReader = { get(name: string): string | null };
 
 /** One hit of `name` for the client this request comes from (lib/limits/client-address.ts). */
 export function limitByClient(name: LimitName, headers: HeaderReader): Promise<LimitVerdict> {
