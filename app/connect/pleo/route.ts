@@ -18,15 +18,16 @@ import { withRequestLogContext } from "@/lib/log-context";
 export const dynamic = "force-dynamic";
 
 export async function GET(req: NextRequest) {
+  return withRequestLogContext(req.headers, () => startConnect(req));
+}
+
+async function startConnect(req: NextRequest) {
   const redirectTo = safeReturnTo(req.nextUrl.searchParams.get("returnTo"));
-  const verdict = await withRequestLogContext(req.headers, () => limitByClient("connect", req.headers));
+  const verdict = await limitByClient("connect", req.headers);
   if (!verdict.allowed)
     return tooManyRequestsResponse(req, verdict.retryAfterSeconds, { href: "/", label: "Back to the portal" });
-  const authorizeUrl = await withRequestLogContext(req.headers, async () => {
-    // next-auth sets its check cookies on the response and hands back Pleo's authorize URL.
-    const url = await signIn(PLEO_PROVIDER_ID, { redirectTo, redirect: false });
-    logger().info({ event: "auth.signin.start", flow: signInFlowIdOfUrl(url) }, "sign-in started: sent to Pleo");
-    return url;
-  });
+  // next-auth sets its check cookies on the response and hands back Pleo's authorize URL.
+  const authorizeUrl = await signIn(PLEO_PROVIDER_ID, { redirectTo, redirect: false });
+  logger().info({ event: "auth.signin.start", flow: signInFlowIdOfUrl(authorizeUrl) }, "sign-in started: sent to Pleo");
   redirect(authorizeUrl);
 }
