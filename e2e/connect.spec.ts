@@ -212,6 +212,17 @@ test("failure pages: a callback that does not belong to this browser (state) and
   await expect(page.getByRole("link", { name: "Try again" })).toBeVisible();
 });
 
+test("failure pages: an unknown ?error=, even a name every object inherits, reads as a server error", async ({
+  page,
+}) => {
+  for (const error of ["constructor", "__proto__", "no-such-code"]) {
+    const res = await page.goto(`/auth/error?error=${error}`);
+    expect(res?.status()).toBe(200);
+    await expect(page.getByTestId("auth-error-code")).toHaveText("Reference: server_error");
+    await expect(page.getByRole("link", { name: "Try again" })).toBeVisible();
+  }
+});
+
 test("the landing page loads no script, and Connect Pleo signs in with JavaScript switched off", async ({
   browser,
 }) => {

@@ -39,7 +39,8 @@ const NEXT_AUTH_CODES: Record<string, AuthFailureCode> = {
 export function normalizeFailureCode(raw: string | undefined | null): AuthFailureCode {
   if (!raw) return "server_error";
   if (isAuthFailureCode(raw)) return raw;
-  return NEXT_AUTH_CODES[raw] ?? "server_error";
+  // Own keys only: `?error=constructor` must not read a member every object inherits.
+  return Object.hasOwn(NEXT_AUTH_CODES, raw) ? NEXT_AUTH_CODES[raw] : "server_error";
 }
 
 type Obj = Record<string, unknown>;
