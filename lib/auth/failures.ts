@@ -78,10 +78,11 @@ export function classifyAuthFailure(error: unknown): AuthFailureCode {
     const code = typeof e.code === "string" ? e.code : "";
     const message = typeof e.message === "string" ? e.message : "";
 
-    // The authorization server redirected back with ?error=… (RFC 6749 §4.1.2.1).
+    // The authorization server redirected back with ?error=… (RFC 6749 §4.1.2.1). oauth4webapi's error
+    // carries Pleo's `error`; next-auth's OAuthCallbackError does not keep it, so the route handler reads
+    // access_denied from the callback URL instead (lib/auth/route-handlers.ts).
     if (type === "OAuthCallbackError" || code === "OAUTH_AUTHORIZATION_RESPONSE_ERROR") {
-      const providerError = isObj(e.cause) && typeof e.cause.error === "string" ? e.cause.error : e.error;
-      return providerError === "access_denied" ? "access_denied" : "provider_error";
+      return e.error === "access_denied" ? "access_denied" : "provider_error";
     }
     if (type === "InvalidCheck") {
       return /pkce|code_verifier/i.test(message) ? "pkce_missing" : "state_mismatch";
