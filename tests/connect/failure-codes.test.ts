@@ -8,6 +8,7 @@ import { AUTH_FAILURE_CODES, classifyAuthFailure, normalizeFailureCode } from "@
 import { CompanyLinkedElsewhereError } from "@/lib/connections/link";
 import { PleoApiError } from "@/lib/pleo/errors";
 import { PleoIdentityError } from "@/lib/pleo/identity";
+import { freePort } from "@/tests/support/portal-process";
 
 // Every connect failure the error page can name, built the way the libraries build them: oauth4webapi's own
 // response checks on real Responses, and next-auth's error classes wrapping them as its callback route does
@@ -101,7 +102,8 @@ describe("classifyAuthFailure on errors as oauth4webapi and next-auth build them
   });
 
   it("fetch failures (refused, timed out, aborted) are Pleo unavailable; other type errors are ours", async () => {
-    const refused = await fetch("http://127.0.0.1:1/").catch((e: unknown) => e);
+    const refused = await fetch(`http://127.0.0.1:${await freePort()}/`).catch((e: unknown) => e);
+    expect((refused as Error & { cause: { code: string } }).cause.code).toBe("ECONNREFUSED");
     expect(classify(refused)).toBe("pleo_unavailable");
     // A server that takes the request and never answers, as a stuck token endpoint would.
     const silent = createServer(() => {});

@@ -6,6 +6,7 @@ import { PleoApiError, PleoResponseError, PleoUnavailableError } from "@/lib/ple
 import { getTokensForCompany } from "@/sandbox/testing";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE, SOLO_USER } from "@/sandbox/seed/fixtures";
 import { fetchTokenOwner, PleoIdentityError, toCompany, toTokenIdentity } from "@/lib/pleo/identity";
+import { freePort } from "@/tests/support/portal-process";
 import { startTestSandbox, type TestSandbox } from "@/tests/support/sandbox";
 
 describe("reshaping Pleo's identity responses", () => {
@@ -180,7 +181,7 @@ describe("fetchTokenOwner refuses answers that do not name one company", () => {
     expect(refused.cause).toBeInstanceOf(PleoApiError);
     expect(classifyAuthFailure(refused)).toBe("profile_failed");
 
-    const unreachable = await failure(fetchTokenOwner("http://127.0.0.1:1", "t"));
+    const unreachable = await failure(fetchTokenOwner(`http://127.0.0.1:${await freePort()}`, "t"));
     expect(unreachable.status).toBeNull();
     expect(unreachable.message).toMatch(/^could not reach Pleo: /);
     expect(unreachable.cause).toBeInstanceOf(PleoUnavailableError);
