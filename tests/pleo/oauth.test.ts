@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  grantFromTokenResponse,
   introspectRefreshToken,
   refreshTokenGrant,
   type OAuthClientConfig,
@@ -209,7 +210,7 @@ describe("answers from a stand-in token endpoint", () => {
     handle = () => {};
     const outcome = await refreshTokenGrant({ ...cfg, timeoutMs: 100 }, "rt");
     expect(outcome).toMatchObject({ kind: "unavailable", processed: "unknown", status: null });
-    expect((outcome as { detail: string }).detail).toMatch(/^TimeoutError: /);
+    expect((outcome as { detail: string }).detail).toBe("TimeoutError: The operation was aborted due to timeout");
   });
 
   it("a body cut off after the headers: unknown after a 200, nothing issued after an error status", async () => {
@@ -249,5 +250,27 @@ describe("answers from a stand-in token endpoint", () => {
     });
     handle = json(200, { active: false });
     expect(await introspectRefreshToken(cfg, "rt")).toEqual({ kind: "inactive" });
+  });
+});
+
+describe("grantFromTokenResponse (the code exchange's answer as next-auth hands it over)", () => {
+  const ok = { access_token: "a", refresh_token: "r", expires_in: 600, scope: "x y" };
+
+  it("keeps only string tokens and a string scope", () => {
+    expect(grantFromTokenResponse({ ...ok, access_token: 123 })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, refresh_token: { value: "r" } })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, access_token: "" })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, scope: ["x", "y"] })).toMatchObject({ accessToken: "a", scope: null });
+  });
+
+  it("needs a lifetime: expires_in, else expires_at; neither, or a non-number, is no grant", () => {
+    expect(grantFromTokenResponse({ ...ok, expires_in: undefined })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, expires_in: "600" })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, expires_in: Number.POSITIVE_INFINITY })).toBeNull();
+    expect(grantFromTokenResponse({ ...ok, expires_in: undefined, expires_at: 1_600 }, 1_000_000)).toMatchObject({
+      expiresInSeconds: 600,
+    });
+    // Already expired by its own expires_at.
+    expect(grantFromTokenResponse({ ...ok, expires_in: undefined, expires_at: 999 }, 1_000_000)).toBeNull();
   });
 });
