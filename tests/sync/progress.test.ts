@@ -54,6 +54,8 @@ describe("getSyncProgress", () => {
 
   it("a live lease before its run row exists reads as backfill until the backfill completed, then incremental", async () => {
     await state({ leaseOwner: "host:1", leaseExpiresAt: inAMinute() });
+    // The very first run: no run row at all yet.
+    expect(await getSyncProgress(COMPANY)).toMatchObject({ running: true, phase: "backfill", lastRun: null });
     await run({ kind: "reconcile", status: "succeeded", startedAt: at("2026-11-30T09:00:00Z") });
     expect(await getSyncProgress(COMPANY)).toMatchObject({ running: true, phase: "backfill" });
     await world.prisma.syncState.update({
@@ -75,9 +77,15 @@ describe("getSyncProgress", () => {
     expect(await getSyncProgress(COMPANY)).toMatchObject({ running: false, phase: "idle" });
   });
 
-  it("each kind a run can have is shown as itself", async () => {
-    await state({ leaseOwner: "host:1", leaseExpiresAt: inAMinute(), backfillCompletedAt: at("2026-11-01T00:00:00Z") });
+  it("each kind a run can have is shown as itself, not as the state's fallback", async () => {
+    // The fallback is incremental once the backfill completed, backfill before: pick the other one.
     for (const [i, kind] of ["backfill", "incremental", "reconcile"].entries()) {
+      await world.prisma.syncState.deleteMany({});
+      await state({
+        leaseOwner: "host:1",
+        leaseExpiresAt: inAMinute(),
+        backfillCompletedAt: kind === "incremental" ? null : at("2026-11-01T00:00:00Z"),
+      });
       await run({ kind, status: "running", startedAt: new Date(Date.UTC(2026, 10, 30, 10, i)) });
       expect([kind, (await getSyncProgress(COMPANY)).phase]).toEqual([kind, kind]);
     }
