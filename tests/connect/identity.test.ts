@@ -146,6 +146,12 @@ describe("fetchTokenOwner refuses answers that do not name one company", () => {
     expect(error).toBeInstanceOf(PleoIdentityError);
     expect(error.message).toMatch(/not for a single company \(subject urn:pleo:organization:/);
     expect(seen).toEqual(["GET /v1/introspect"]);
+    // A token with no subject at all says so.
+    answers.set("/v1/introspect", {
+      status: 200,
+      body: { data: { authMethod: "OAUTH2", clientId: "portal", scope: "companies:read" } },
+    });
+    expect((await failure(fetchTokenOwner(url, "t"))).message).toMatch(/\(subject missing\)$/);
   });
 
   it("a company profile for another company than the token's is refused", async () => {
