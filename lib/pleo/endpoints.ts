@@ -124,19 +124,17 @@ const forCompany = (c: EndpointContext): RequestParts => ({ query: { company_id:
 
 const iso = (d: Date | undefined) => d?.toISOString();
 
-/** The search's filter body: only the filters given. */
+/** The search's filter body: only the filters given (the body is sent as JSON, which leaves out undefined). */
 function entrySearchBody(q: Omit<AccountingEntrySearch, "companyId">) {
-  return Object.fromEntries(
-    Object.entries({
-      includeDeleted: q.includeDeleted ?? false,
-      performedAtStart: iso(q.performedAtStart),
-      performedAtEnd: iso(q.performedAtEnd),
-      settledAtStart: iso(q.settledAtStart),
-      settledAtEnd: iso(q.settledAtEnd),
-      families: q.families,
-      status: q.status,
-    }).filter(([, v]) => v !== undefined),
-  );
+  return {
+    includeDeleted: q.includeDeleted ?? false,
+    performedAtStart: iso(q.performedAtStart),
+    performedAtEnd: iso(q.performedAtEnd),
+    settledAtStart: iso(q.settledAtStart),
+    settledAtEnd: iso(q.settledAtEnd),
+    families: q.families,
+    status: q.status,
+  };
 }
 
 export const endpoints = {
