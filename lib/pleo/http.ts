@@ -97,7 +97,6 @@ const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
 /** A response body as JSON; undefined when empty or not JSON (the caller decides what that means). */
 export function parseJsonText(text: string): unknown {
-  if (!text) return undefined;
   try {
     return JSON.parse(text);
   } catch {
