@@ -247,6 +247,7 @@ describe("401: one forced refresh, one retry", () => {
     expect(err).toMatchObject({
       status: 401,
       type: "UNAUTHORIZED",
+      retryable: false,
       endpoint: EMPLOYEES,
       message: `Pleo ${EMPLOYEES} rejected a freshly refreshed token: Injected fault (sandbox)`,
     });
@@ -586,15 +587,19 @@ describe("what is sent, and answers the sandbox does not give", () => {
   });
 
   it("error bodies: Pleo's {type, message}, OAuth's {error, error_description}, or none", async () => {
-    const { http } = scripted([
-      {
-        status: 400,
-        body: JSON.stringify({ type: 42, error: "invalid_request", message: null, error_description: "bad id" }),
-      },
-      { status: 418, body: '"just a string"' },
-      { status: 418, body: "null" },
-      { status: 418 },
-    ]);
+    const cap = captureLogger();
+    const { http } = scripted(
+      [
+        {
+          status: 400,
+          body: JSON.stringify({ type: 42, error: "invalid_request", message: null, error_description: "bad id" }),
+        },
+        { status: 418, body: '"just a string"' },
+        { status: 418, body: "null" },
+        { status: 418 },
+      ],
+      { logger: cap.logger },
+    );
     await expect(http.request(get())).rejects.toMatchObject({
       type: "invalid_request",
       message: "Pleo GET /v1/x/{id} answered HTTP 400: bad id",
@@ -605,6 +610,8 @@ describe("what is sent, and answers the sandbox does not give", () => {
     });
     await expect(http.request(get())).rejects.toMatchObject({ type: "HTTP_418", message: /: no message$/ });
     await expect(http.request(get())).rejects.toMatchObject({ type: "HTTP_418", message: /: no message$/ });
+    // The log line names Pleo's type, or says there was none.
+    expect(cap.lines().map((l) => l.type)).toEqual(["invalid_request", null, null, null]);
   });
 
   it("a bare 401 after a refresh still says what happened", async () => {
