@@ -207,6 +207,17 @@ describe("portalAdapter (lib/auth/adapter.ts) on its own", () => {
       expect(await world.prisma.pleoConnection.count()).toBe(0);
     });
 
+    it("a cleanup that fails is logged, and next-auth still gets the link's own error", async () => {
+      // A user id the database rejects (next-auth never sends one): the link fails, then so does the cleanup.
+      const account = { ...(await accountFor(FREE, "unused")), userId: 42 } as unknown as AdapterAccount;
+      await expect(adapterWith().linkAccount!(account)).rejects.toThrow();
+      const errors = logs.lines().filter((l) => l.level === 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({ msg: "could not remove the user of a failed connect" });
+      expect(errors[0].err).toMatchObject({ message: expect.any(String) });
+      expect(await world.prisma.pleoConnection.count()).toBe(0);
+    });
+
     it("a failed link keeps a user who already has a session, an account or a connection", async () => {
       const signedIn = await newUser();
       await createSession(undefined, signedIn);
