@@ -198,11 +198,14 @@ describe("portalAdapter (lib/auth/adapter.ts) on its own", () => {
           /without a complete token response/,
         ],
       ];
+      // A user with nothing linked yet who is not this request's: never removed by its cleanup.
+      const bystander = await newUser();
       for (const [name, make, message] of cases) {
         const userId = await newUser();
         await expect(adapterWith().linkAccount!(await make(userId)), name).rejects.toThrow(message);
         expect(await world.prisma.user.count({ where: { id: userId } }), name).toBe(0);
       }
+      expect(await world.prisma.user.count({ where: { id: bystander } })).toBe(1);
       expect(await world.prisma.account.count()).toBe(0);
       expect(await world.prisma.pleoConnection.count()).toBe(0);
     });

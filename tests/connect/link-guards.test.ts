@@ -211,6 +211,8 @@ describe("lib/connections/link.ts", () => {
       const tokens = await grantFor(FREE.id);
       const scopes = tokens.scope!.split(" ");
       expect(scopes.length).toBeGreaterThan(1);
+      // Another company's disconnect says nothing about this one: its first link.
+      await disconnection(OWNED.id, "done", user.userId);
       try {
         const r = await linkCompany({
           userId: user.userId,
