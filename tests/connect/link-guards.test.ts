@@ -67,13 +67,15 @@ describe("lib/connections/link.ts", () => {
   }
 
   beforeAll(async () => {
-    world = await createWorld({ database: "pglite", sandbox: { entries: 50 }, companies: [OWNED.id] });
+    world = await createWorld({ database: "pglite", sandbox: { entries: 50 } });
   });
   afterAll(async () => {
     await world?.close();
   });
   beforeEach(async () => {
     await world.reset();
+    // Linked in each test's hook, not the file's: Stryker then knows which test reached each line.
+    await world.connect(OWNED.id);
     await world.prisma.session.deleteMany();
     await world.prisma.connectionEvent.deleteMany();
     await world.prisma.disconnection.deleteMany();
