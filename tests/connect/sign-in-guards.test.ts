@@ -141,8 +141,12 @@ describe("sign-in rules (lib/auth/sign-in.ts) on their own", () => {
         .tokenVersion;
       const { account, profile } = await pleoAnswer(OWNED);
       // A returning owner: reconnected and signed in to the owning account, not refused.
-      const { result, proof } = await signIn({ account, profile, sessionToken });
+      const { result, proof, logged } = await signIn({ account, profile, sessionToken });
       expect(result, String(sessionToken)).toBe(true);
+      // Outside any request's log scope the line still names the company itself.
+      expect(logged.filter((l) => l.msg === "company reconnected")).toEqual([
+        expect.objectContaining({ level: 30, companyId: OWNED }),
+      ]);
       expect(proof).toEqual({ companyId: OWNED, signedInSessionToken: null });
       const after = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: OWNED } });
       expect(after).toMatchObject({ userId: owner, tokenVersion: version + 1 });
