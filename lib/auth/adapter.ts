@@ -103,6 +103,8 @@ export function portalAdapter(requestedScopes: string, lifetime: SessionLifetime
  * is never touched (that is a signed-in user adding a company).
  */
 async function forgetUnusedNewUser(userId: string): Promise<void> {
+  // Prisma reads `id: undefined` as no filter at all: without an id this would remove every unused user.
+  if (!userId) return;
   try {
     await db.user.deleteMany({
       where: { id: userId, accounts: { none: {} }, sessions: { none: {} }, connections: { none: {} } },

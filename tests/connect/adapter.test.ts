@@ -210,6 +210,16 @@ describe("portalAdapter (lib/auth/adapter.ts) on its own", () => {
       expect(await world.prisma.pleoConnection.count()).toBe(0);
     });
 
+    it("a failed link without a user id removes no user at all", async () => {
+      // next-auth always sends one; a missing id must not turn the cleanup into "every unused user".
+      const bystander = await newUser();
+      const account = { ...(await accountFor(FREE, "unused", "missing")), userId: undefined };
+      await expect(adapterWith().linkAccount!(account as unknown as AdapterAccount)).rejects.toThrow(
+        /without the verified Pleo company/,
+      );
+      expect(await world.prisma.user.count({ where: { id: bystander } })).toBe(1);
+    });
+
     it("a cleanup that fails is logged, and next-auth still gets the link's own error", async () => {
       // A user id the database rejects (next-auth never sends one): the link fails, then so does the cleanup.
       const account = { ...(await accountFor(FREE, "unused")), userId: 42 } as unknown as AdapterAccount;
