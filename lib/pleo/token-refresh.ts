@@ -24,12 +24,14 @@ import { backoffMs, jittered } from "@/lib/util/async";
  * lib/pleo/token-manager.ts.
  */
 
+/** Why a refresh ends a grant ("not_connected" is the token manager's, before any refresh). */
+type GrantEndedReason = Exclude<NeedsReauthError["reason"], "not_connected">;
+
 /** Plain words for the activity log, per reason the grant ended. */
-const REAUTH_DETAIL: Record<NeedsReauthError["reason"], string> = {
+const REAUTH_DETAIL: Record<GrantEndedReason, string> = {
   invalid_grant:
     "Pleo no longer accepts this connection's authorisation: the app was removed in Pleo or its access was revoked.",
   refresh_interrupted: "A token refresh was interrupted and Pleo no longer accepts the stored token.",
-  not_connected: "The connection is not connected.",
 };
 
 export type RefreshSettings = {
@@ -68,7 +70,7 @@ export async function refreshWithLease(
   let marker = lease.marker;
   const refreshToken = await s.open(lease.refreshTokenEnc, { companyId, field: "refresh_token" });
 
-  async function needsReauth(reason: NeedsReauthError["reason"], detail: string): Promise<never> {
+  async function needsReauth(reason: GrantEndedReason, detail: string): Promise<never> {
     const at = new Date(s.now());
     // One transaction: the status, and what must change with it (the company leaves every portal
     // session: lib/pleo/grant-ended.ts), happen together or not at all.
@@ -142,7 +144,7 @@ export async function refreshWithLease(
       companyId,
       endpoint: TOKEN_ENDPOINT,
       outcome: outcome.kind,
-      status: "status" in outcome ? outcome.status : null,
+      status: outcome.status,
       durationMs: s.now() - requestedAt,
       attempt,
     };
