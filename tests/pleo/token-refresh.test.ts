@@ -69,23 +69,29 @@ function frozenClock(startMs: number) {
 }
 
 /**
- * A Prisma client whose first transaction (the token manager's lock) waits until `open()`: what the test
- * does meanwhile happens between the caller's unlocked read and its lock.
+ * A Prisma client that counts transactions (the token manager's lock is one) and holds the first one
+ * (or those numbered in `pause`) until `open()`: what the test does meanwhile happens between the
+ * caller's unlocked read and its lock.
  */
-function pausedAtLock() {
-  let open!: () => void;
-  const opened = new Promise<void>((r) => (open = r));
-  let reach!: () => void;
-  const reached = new Promise<void>((r) => (reach = r));
-  let paused = false;
+function pausedAtLock(pause: number[] = [1]) {
+  const gates = new Map(
+    pause.map((n) => {
+      let open!: () => void;
+      const opened = new Promise<void>((r) => (open = r));
+      let reach!: () => void;
+      const reached = new Promise<void>((r) => (reach = r));
+      return [n, { opened, open, reached, reach }] as const;
+    }),
+  );
+  const counter = { transactions: 0 };
   const prisma = new Proxy(world.prisma, {
     get(target, key) {
       if (key === "$transaction") {
         return async (...args: unknown[]) => {
-          if (!paused) {
-            paused = true;
-            reach();
-            await opened;
+          const gate = gates.get(++counter.transactions);
+          if (gate) {
+            gate.reach();
+            await gate.opened;
           }
           return (target.$transaction as (...a: unknown[]) => unknown)(...args);
         };
@@ -94,7 +100,9 @@ function pausedAtLock() {
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   }) as PrismaClient;
-  return { prisma, reached, open };
+  const gate = (n: number) => gates.get(n)!;
+  const first = gates.get(pause[0]);
+  return { prisma, counter, reached: first?.reached, open: () => first?.open(), gate };
 }
 
 describe("one refresh's outcomes", () => {
@@ -210,6 +218,7 @@ describe("one refresh's outcomes", () => {
       detail: "HTTP 500",
       msg: "Pleo token endpoint unavailable",
     });
+    expect(cap.lines().filter((l) => l.event === "pleo.token.discarded")).toEqual([]);
     const r = await row();
     expect(r).toMatchObject({ refreshFailures: 0, refreshStartedAt: null, tokenVersion: 1 });
   });
@@ -417,11 +426,21 @@ describe("one refresh's outcomes", () => {
     expect(needs[0].actor).toBe("pleo");
   });
 
-  it("invalid_grant is recorded with what it means for the customer", async () => {
-    const manager = world.tokenManager();
+  it("invalid_grant is logged and recorded with what it means for the customer", async () => {
+    const cap = captureLogger();
+    const manager = world.tokenManager({ logger: cap.logger });
     await world.sandbox.control.revoke(COMPANY);
     await world.clock.advance(601);
     await expect(manager.getAccessToken(COMPANY)).rejects.toMatchObject({ reason: "invalid_grant" });
+    expect(refreshLines(cap.lines())).toEqual([
+      expect.objectContaining({
+        level: 40,
+        outcome: "invalid_grant",
+        status: 400,
+        attempt: 1,
+        msg: "Pleo rejected the refresh token",
+      }),
+    ]);
     expect((await events("needs_reconnect")).map((e) => e.detail)).toEqual([
       "Pleo no longer accepts this connection's authorisation: the app was removed in Pleo or its access was revoked.",
     ]);
@@ -512,6 +531,27 @@ describe("the token manager: the row changed between a caller's read and its loc
     expect((await row()).tokenVersion).toBe(2);
   });
 
+  it("…and if another instance replaced that token before the second lock, the second refresh uses its replacement", async () => {
+    const paused = pausedAtLock([1, 2]);
+    const manager = world.tokenManager({ prisma: paused.prisma });
+    await world.clock.advance(601);
+    const expiring = manager.getAccessToken(COMPANY);
+    await paused.gate(1).reached;
+    const other = world.tokenManager();
+    const theirs = await other.getAccessToken(COMPANY);
+    const replacement = manager.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: theirs });
+    await row(); // queued behind the replacement's own read: it has joined the flight by now
+    await new Promise((r) => setImmediate(r));
+    paused.gate(1).open();
+    expect(await expiring).toBe(theirs);
+
+    await paused.gate(2).reached; // the replacement's own lock
+    const replaced = await other.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: theirs });
+    paused.gate(2).open();
+    expect(await replacement).toBe(replaced);
+    expect((await stats()).tokenRequests.refresh_token).toBe(2);
+  });
+
   it("a forced refresh finds another instance's forced refresh done meanwhile: it uses that token", async () => {
     const stale = await world.tokenManager().getAccessToken(COMPANY);
     const paused = pausedAtLock();
@@ -592,6 +632,35 @@ describe("the token manager: forced refreshes, and another instance's lease", ()
     expect(renewed).not.toBe(rotated);
     expect(await tokenWorks(renewed)).toBe(true);
     expect((await stats()).tokenRequests.refresh_token).toBe(2);
+  });
+
+  it("a fresh token, and the replacement for a refused one, are handed out without taking the lock", async () => {
+    const counting = pausedAtLock([]);
+    const manager = world.tokenManager({ prisma: counting.prisma });
+    const stored = await manager.getAccessToken(COMPANY);
+    const replacement = await world.tokenManager().getAccessToken(COMPANY, { forceRefresh: true });
+    expect(await manager.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: stored })).toBe(replacement);
+    expect(await manager.getAccessToken(COMPANY)).toBe(replacement);
+    expect(counting.counter.transactions).toBe(0);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
+  });
+
+  it("a refused token older than the stored one, which expires within the skew: the stored one, without a refresh", async () => {
+    const manager = world.tokenManager();
+    const stored = await manager.getAccessToken(COMPANY);
+    await world.clock.advance(560); // 40 s left: not fresh (60 s skew), not expired
+    const token = await manager.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: "an older token" });
+    expect(token).toBe(stored);
+    expect((await stats()).tokenRequests.refresh_token).toBe(0);
+  });
+
+  it("a connection marked NEEDS_REAUTH hands out nothing, not even a token that is still fresh", async () => {
+    const manager = world.tokenManager();
+    const statusReason = "invalid_grant: the app was removed in Pleo";
+    await world.prisma.pleoConnection.update({ where, data: { status: "NEEDS_REAUTH", statusReason } });
+    const err = await manager.getAccessToken(COMPANY).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NeedsReauthError);
+    expect(err).toMatchObject({ companyId: COMPANY, reason: "not_connected", detail: statusReason });
   });
 
   it("waits for another instance's lease, re-reading every 50 ms by default, then uses its token and says so", async () => {
