@@ -90,15 +90,7 @@ describe("a new endpoint is one entry", () => {
   });
 
   it("PUT with a JSON body, validated and reshaped like the others; a rejected body is a typed 400", async () => {
-    await sb.control.reset();
-    const tokens = await sandboxTokens(sb, COMPANY);
-    const http = createPleoHttp({
-      apiUrl: sb.url,
-      companyId: COMPANY,
-      tokens: bearerToken(tokens.access_token),
-      logger: createLogger({ level: "silent" }),
-    });
-    const api = bindEndpoints(http, { companyId: COMPANY }, { putInstallation, ...endpoints });
+    const api = bindEndpoints(await sandboxHttp(), { companyId: COMPANY }, { putInstallation, ...endpoints });
     expect(putInstallation.idempotent).toBe(true);
 
     const updated = await api.putInstallation({ status: "PENDING_INTEGRATION", metadata: { step: 2 } });
@@ -112,18 +104,22 @@ describe("a new endpoint is one entry", () => {
   });
 });
 
-/** The whole list bound to the sandbox with a fresh token for `COMPANY`, as `context` says. */
-async function sandboxApi(context: EndpointContext = { companyId: COMPANY }) {
+/** An engine on the freshly reset sandbox with a new token for `COMPANY`. */
+async function sandboxHttp() {
   await sb.control.reset();
   const tokens = await sandboxTokens(sb, COMPANY);
-  const http = createPleoHttp({
+  return createPleoHttp({
     apiUrl: sb.url,
     companyId: COMPANY,
     tokens: bearerToken(tokens.access_token),
     logger: createLogger({ level: "silent" }),
     retry: { baseDelayMs: 5, maxDelayMs: 10 }, // a broken entry fails fast
   });
-  return bindEndpoints(http, context, endpoints);
+}
+
+/** The whole list bound to the sandbox with a fresh token for `COMPANY`, as `context` says. */
+async function sandboxApi(context: EndpointContext = { companyId: COMPANY }) {
+  return bindEndpoints(await sandboxHttp(), context, endpoints);
 }
 
 /** A list's first page of one, then the next page: paging reached Pleo (a dropped `limit` or cursor shows). */
