@@ -8,7 +8,13 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { registerConnectedHook } from "@/lib/connections/events";
-import { CompanyLinkedElsewhereError, linkCompany, reconnectCompany, unlinkCompany } from "@/lib/connections/link";
+import {
+  CompanyLinkedElsewhereError,
+  linkCompany,
+  reconnectCompany,
+  unlinkCompany,
+  type LinkInput,
+} from "@/lib/connections/link";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
 import type { GrantedTokens } from "@/lib/pleo/oauth";
 import type { Company } from "@/lib/pleo/types";
@@ -35,6 +41,17 @@ describe("lib/connections/link.ts", () => {
       refreshToken: t.refresh_token,
       expiresInSeconds: t.expires_in,
       scope: t.scope,
+    };
+  }
+
+  /** What the sign-in step hands linkCompany/reconnectCompany for `f`: a real grant, the default scopes. */
+  async function linkInput(userId: string, f: CompanyFixture, more: Partial<LinkInput> = {}): Promise<LinkInput> {
+    return {
+      userId,
+      company: company(f),
+      tokens: await grantFor(f.id),
+      requestedScopes: DEFAULT_PLEO_SCOPES,
+      ...more,
     };
   }
 
@@ -89,23 +106,14 @@ describe("lib/connections/link.ts", () => {
       const before = await snapshot();
       expect(before.connections).toHaveLength(1);
       await expect(
-        linkCompany({
-          userId: intruder.userId,
-          company: company(OWNED),
-          tokens: await grantFor(OWNED.id),
-          requestedScopes: DEFAULT_PLEO_SCOPES,
-          addToSession: intruder.cookie,
-        }),
+        linkCompany(await linkInput(intruder.userId, OWNED, { addToSession: intruder.cookie })),
       ).rejects.toBeInstanceOf(CompanyLinkedElsewhereError);
       // The sign-in error page tells this case by the error's name (lib/auth/failures.ts).
-      await expect(
-        linkCompany({
-          userId: intruder.userId,
-          company: company(OWNED),
-          tokens: await grantFor(OWNED.id),
-          requestedScopes: DEFAULT_PLEO_SCOPES,
-        }),
-      ).rejects.toMatchObject({ name: "CompanyLinkedElsewhereError", companyId: OWNED.id, message: elsewhere });
+      await expect(linkCompany(await linkInput(intruder.userId, OWNED))).rejects.toMatchObject({
+        name: "CompanyLinkedElsewhereError",
+        companyId: OWNED.id,
+        message: elsewhere,
+      });
       expect(await snapshot()).toEqual(before);
     });
 
@@ -113,39 +121,25 @@ describe("lib/connections/link.ts", () => {
       const intruder = await newUserWithSession();
       const before = await snapshot();
       await expect(
-        reconnectCompany({
-          userId: intruder.userId,
-          company: company(OWNED),
-          tokens: await grantFor(OWNED.id),
-          requestedScopes: DEFAULT_PLEO_SCOPES,
-          addToSession: intruder.cookie,
-        }),
+        reconnectCompany(await linkInput(intruder.userId, OWNED, { addToSession: intruder.cookie })),
       ).rejects.toThrow(CompanyLinkedElsewhereError);
-      await expect(
-        reconnectCompany({
-          userId: intruder.userId,
-          company: company(OWNED),
-          tokens: await grantFor(OWNED.id),
-          requestedScopes: DEFAULT_PLEO_SCOPES,
-        }),
-      ).rejects.toMatchObject({ name: "CompanyLinkedElsewhereError", companyId: OWNED.id, message: elsewhere });
+      await expect(reconnectCompany(await linkInput(intruder.userId, OWNED))).rejects.toMatchObject({
+        name: "CompanyLinkedElsewhereError",
+        companyId: OWNED.id,
+        message: elsewhere,
+      });
       expect(await snapshot()).toEqual(before);
     });
 
     it("linking the owner's own company again, or reconnecting one never linked, is refused too", async () => {
       const owner = (await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: OWNED.id } })).userId;
       const before = await snapshot();
-      await expect(
-        linkCompany({ userId: owner, company: company(OWNED), tokens: await grantFor(OWNED.id), requestedScopes: "" }),
-      ).rejects.toThrow(/already linked to this user; reconnect it instead/);
-      await expect(
-        reconnectCompany({
-          userId: owner,
-          company: company(FREE),
-          tokens: await grantFor(FREE.id),
-          requestedScopes: "",
-        }),
-      ).rejects.toThrow(/is not linked; link it instead/);
+      await expect(linkCompany(await linkInput(owner, OWNED, { requestedScopes: "" }))).rejects.toThrow(
+        /already linked to this user; reconnect it instead/,
+      );
+      await expect(reconnectCompany(await linkInput(owner, FREE, { requestedScopes: "" }))).rejects.toThrow(
+        /is not linked; link it instead/,
+      );
       expect(await snapshot()).toEqual(before);
     });
   });
@@ -156,26 +150,14 @@ describe("lib/connections/link.ts", () => {
       const caller = await newUserWithSession();
       const before = await snapshot();
       for (const addToSession of [victim.cookie, "forged-" + caller.cookie, sessionKey(caller.cookie)]) {
-        await expect(
-          linkCompany({
-            userId: caller.userId,
-            company: company(FREE),
-            tokens: await grantFor(FREE.id),
-            requestedScopes: DEFAULT_PLEO_SCOPES,
-            addToSession,
-          }),
-        ).rejects.toThrow(/session ended or changed/);
+        await expect(linkCompany(await linkInput(caller.userId, FREE, { addToSession }))).rejects.toThrow(
+          /session ended or changed/,
+        );
       }
       expect(await snapshot()).toEqual(before);
 
       // The caller's own session works, and gains exactly that company.
-      await linkCompany({
-        userId: caller.userId,
-        company: company(FREE),
-        tokens: await grantFor(FREE.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-        addToSession: caller.cookie,
-      });
+      await linkCompany(await linkInput(caller.userId, FREE, { addToSession: caller.cookie }));
       const sessions = await world.prisma.session.findMany({ select: { userId: true, companyIds: true } });
       expect(sessions).toHaveLength(2);
       expect(sessions.find((s) => s.userId === caller.userId)?.companyIds).toEqual([FREE.id]);
@@ -266,23 +248,13 @@ describe("lib/connections/link.ts", () => {
 
     it("a company Pleo gives no address links with no country, and a later link fills it in", async () => {
       const user = await newUserWithSession();
-      await linkCompany({
-        userId: user.userId,
-        company: { ...company(FREE), address: null },
-        tokens: await grantFor(FREE.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-      });
+      await linkCompany(await linkInput(user.userId, FREE, { company: { ...company(FREE), address: null } }));
       expect(await world.prisma.pleoCompany.findUniqueOrThrow({ where: { id: FREE.id } })).toMatchObject({
         country: null,
         address: null,
       });
       await world.prisma.$transaction((tx) => unlinkCompany(tx, FREE.id, user.userId));
-      await linkCompany({
-        userId: user.userId,
-        company: company(FREE),
-        tokens: await grantFor(FREE.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-      });
+      await linkCompany(await linkInput(user.userId, FREE));
       expect(await world.prisma.pleoCompany.findUniqueOrThrow({ where: { id: FREE.id } })).toMatchObject({
         country: FREE.address.country,
         address: FREE.address,
@@ -294,12 +266,7 @@ describe("lib/connections/link.ts", () => {
       expect(await world.prisma.$transaction((tx) => unlinkCompany(tx, OWNED.id, owner))).toBe(true);
       const done = await disconnection(OWNED.id, "done", owner);
       await world.prisma.connectionEvent.deleteMany();
-      await linkCompany({
-        userId: owner,
-        company: company(OWNED),
-        tokens: await grantFor(OWNED.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-      });
+      await linkCompany(await linkInput(owner, OWNED));
       expect((await eventsOf(OWNED.id)).map((e) => e.detail)).toEqual([AGAIN]);
       expect(await world.prisma.disconnection.findUniqueOrThrow({ where: { id: done.id } })).toEqual(done);
     });
@@ -309,12 +276,7 @@ describe("lib/connections/link.ts", () => {
       expect(await world.prisma.$transaction((tx) => unlinkCompany(tx, OWNED.id, owner))).toBe(true);
       const pending = await disconnection(OWNED.id, "pending", owner);
       await world.prisma.connectionEvent.deleteMany();
-      await linkCompany({
-        userId: owner,
-        company: company(OWNED),
-        tokens: await grantFor(OWNED.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-      });
+      await linkCompany(await linkInput(owner, OWNED));
       expect((await eventsOf(OWNED.id)).map((e) => e.detail)).toEqual([AGAIN]);
       expect(await world.prisma.disconnection.findUniqueOrThrow({ where: { id: pending.id } })).toMatchObject({
         uninstallStatus: "cancelled",
@@ -374,12 +336,7 @@ describe("lib/connections/link.ts", () => {
         expect(hooked).toEqual([OWNED.id]);
 
         // Again, while it still works: the other wording.
-        await reconnectCompany({
-          userId: owner,
-          company: company(OWNED),
-          tokens: await grantFor(OWNED.id),
-          requestedScopes: DEFAULT_PLEO_SCOPES,
-        });
+        await reconnectCompany(await linkInput(owner, OWNED));
         expect(hooked).toEqual([OWNED.id, OWNED.id]);
       } finally {
         off();
@@ -409,13 +366,7 @@ describe("lib/connections/link.ts", () => {
         where: { sessionToken: sessionKey(session.cookie) },
         data: { userId: owner },
       });
-      const r = await reconnectCompany({
-        userId: owner,
-        company: company(OWNED),
-        tokens: await grantFor(OWNED.id),
-        requestedScopes: DEFAULT_PLEO_SCOPES,
-        addToSession: session.cookie,
-      });
+      const r = await reconnectCompany(await linkInput(owner, OWNED, { addToSession: session.cookie }));
       const healed = await connectionOf(OWNED.id);
       expect(r).toEqual({ connectionId: healed.id });
       expect(healed).toMatchObject({ userId: owner, accountId: (await accountOf(OWNED.id)).id, status: "CONNECTED" });
