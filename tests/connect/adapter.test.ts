@@ -12,12 +12,10 @@ import { portalAdapter } from "@/lib/auth/adapter";
 import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import { createSignInProof, type SignInProof } from "@/lib/auth/sign-in-proof";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
-import type { Logger } from "@/lib/log";
 import { fetchTokenOwner } from "@/lib/pleo/identity";
-import { processSlot } from "@/lib/process-singleton";
 import { sessionKey, type SessionLifetime } from "@/lib/sessions";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS } from "@/sandbox/seed/fixtures";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { sandboxTokens } from "@/tests/support/sandbox";
 import { createWorld, type World } from "@/tests/support/world";
 
@@ -25,7 +23,6 @@ const HOUR = 3_600_000;
 const LIFETIME: SessionLifetime = { idleMs: 2 * HOUR, maxMs: 12 * HOUR };
 const FREE = COMPANY_BRIGHTWAVE.id;
 const OTHER = COMPANY_NORDLYS.id;
-const loggerSlot = processSlot<Logger>("logger");
 
 // Everything inside one describe: a failing hook then fails the tests (Stryker counts it; README → Mutation testing).
 describe("portalAdapter (lib/auth/adapter.ts) on its own", () => {
@@ -42,10 +39,10 @@ describe("portalAdapter (lib/auth/adapter.ts) on its own", () => {
     await world.reset();
     await world.prisma.session.deleteMany();
     logs = captureLogger();
-    loggerSlot.set(logs.logger);
+    setProcessLogger(logs.logger);
   });
   afterEach(() => {
-    loggerSlot.set(undefined);
+    setProcessLogger(undefined);
   });
 
   const newUser = async () =>

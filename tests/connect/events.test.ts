@@ -6,24 +6,21 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { onCompanyConnected, registerConnectedHook } from "@/lib/connections/events";
-import type { Logger } from "@/lib/log";
-import { processSlot } from "@/lib/process-singleton";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 
 const X = "5a0c1f1e-7d43-4c2a-9b1e-3f6d2a8c4e11";
-const loggerSlot = processSlot<Logger>("logger");
 
 describe("connected hooks", () => {
   let logs: ReturnType<typeof captureLogger>;
   let detach: Array<() => void> = [];
   beforeEach(() => {
     logs = captureLogger();
-    loggerSlot.set(logs.logger);
+    setProcessLogger(logs.logger);
   });
   afterEach(() => {
     detach.forEach((d) => d());
     detach = [];
-    loggerSlot.set(undefined);
+    setProcessLogger(undefined);
   });
 
   it("runs every hook with the company id; a throwing or rejecting hook is logged and stops nothing", async () => {

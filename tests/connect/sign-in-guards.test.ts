@@ -12,20 +12,17 @@ import { TOKEN_OWNER_KEY } from "@/lib/auth/pleo-provider";
 import { createSignInProof } from "@/lib/auth/sign-in-proof";
 import { AUTH_ERROR_PAGE, decidePleoSignIn } from "@/lib/auth/sign-in";
 import { DEFAULT_PLEO_SCOPES } from "@/lib/env";
-import type { Logger } from "@/lib/log";
 import { logContext, withLogContext } from "@/lib/log-context";
 import { fetchTokenOwner } from "@/lib/pleo/identity";
-import { processSlot } from "@/lib/process-singleton";
 import { sessionKey } from "@/lib/sessions";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS } from "@/sandbox/seed/fixtures";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { sandboxTokens } from "@/tests/support/sandbox";
 import { createWorld, type World } from "@/tests/support/world";
 
 const OWNED = COMPANY_NORDLYS.id;
 const FREE = COMPANY_BRIGHTWAVE.id;
 const HOUR = 3_600_000;
-const loggerSlot = processSlot<Logger>("logger");
 
 // Everything inside one describe: a failing hook then fails the tests (Stryker counts it; README → Mutation testing).
 describe("sign-in rules (lib/auth/sign-in.ts) on their own", () => {
@@ -45,7 +42,7 @@ describe("sign-in rules (lib/auth/sign-in.ts) on their own", () => {
     await world.prisma.connectionEvent.deleteMany();
   });
   afterEach(() => {
-    loggerSlot.set(undefined);
+    setProcessLogger(undefined);
   });
 
   const ownerOf = async (companyId: string) =>
@@ -91,12 +88,12 @@ describe("sign-in rules (lib/auth/sign-in.ts) on their own", () => {
   }) {
     const proof = createSignInProof();
     const logs = captureLogger();
-    loggerSlot.set(logs.logger);
+    setProcessLogger(logs.logger);
     try {
       const result = await decidePleoSignIn({ ...args, requestedScopes: DEFAULT_PLEO_SCOPES, proof });
       return { result, proof, logged: logs.lines() };
     } finally {
-      loggerSlot.set(undefined);
+      setProcessLogger(undefined);
     }
   }
 

@@ -23,13 +23,11 @@ import {
 import { limitByClient, limitBySession } from "@/lib/limits/guard";
 import { consumeLimit, createLimiter, resetLimitersForTests } from "@/lib/limits/limits";
 import { prismaStoreClient } from "@/lib/limits/store-client";
-import type { Logger } from "@/lib/log";
-import { processSlot } from "@/lib/process-singleton";
 import { sessionKey } from "@/lib/sessions";
 import { sleep } from "@/lib/util/async";
 import { createTestDatabase, DATABASE_KINDS, databaseUnavailable, type TestDatabase } from "@/tests/support/db";
 import { configurePortal } from "@/tests/support/env";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { RateLimiterPostgres } from "rate-limiter-flexible";
 
 const WINDOW_SECONDS = 2;
@@ -44,8 +42,6 @@ const LIMITS = {
 // Nothing listens here: the callback fails at the state check before any call to Pleo.
 const NOWHERE = "http://127.0.0.1:9";
 const PORTAL = "http://127.0.0.1:3999";
-
-const loggerSlot = processSlot<Logger>("logger");
 
 describe("client address", () => {
   const h = (init: Record<string, string>) => new Headers(init);
@@ -102,14 +98,14 @@ describe.each(DATABASE_KINDS)("abuse limits on %s", (kind) => {
     configurePortal(NOWHERE, { ...LIMITS, AUTH_URL: PORTAL });
   });
   afterAll(async () => {
-    loggerSlot.set(undefined);
+    setProcessLogger(undefined);
     resetLimitersForTests();
     await database?.drop();
   });
   beforeEach(async () => {
     if (skip) return;
     logs = captureLogger();
-    loggerSlot.set(logs.logger);
+    setProcessLogger(logs.logger);
     await database.prisma.$executeRawUnsafe(`DELETE FROM "RateLimit"`);
   });
 

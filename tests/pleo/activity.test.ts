@@ -1,18 +1,15 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Logger } from "@/lib/log";
 import { byUser, PLEO, pruneEvents, recordEvent, recordEventIn, SCHEDULER } from "@/lib/pleo/activity";
 import { registerGrantEndedWrite, runGrantEndedWrites } from "@/lib/pleo/grant-ended";
-import { processSlot } from "@/lib/process-singleton";
 import { COMPANY_BRIGHTWAVE } from "@/sandbox/seed/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 
 // The connection's activity log (lib/pleo/activity.ts) and the grant-ended writes (lib/pleo/grant-ended.ts),
 // on a real PGlite database: what a row holds, which writes commit with their transaction, and which never
 // throw into the work they describe.
 
 const COMPANY = COMPANY_BRIGHTWAVE.id;
-const loggerSlot = processSlot<Logger>("logger");
 
 // Everything inside one describe: a failing hook then fails the tests (README → Mutation testing).
 describe("activity log and grant-ended writes", () => {
@@ -26,9 +23,9 @@ describe("activity log and grant-ended writes", () => {
   beforeEach(async () => {
     await database.prisma.connectionEvent.deleteMany();
     logs = captureLogger();
-    loggerSlot.set(logs.logger);
+    setProcessLogger(logs.logger);
   });
-  afterEach(() => loggerSlot.set(undefined));
+  afterEach(() => setProcessLogger(undefined));
 
   const rows = () =>
     database.prisma.connectionEvent.findMany({

@@ -11,14 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportEntriesCsv } from "@/lib/expenses/csv";
 import { dashboardScope, fetchBreakdown, fetchEntriesPage } from "@/lib/expenses/data";
 import { parseExpenseFilters } from "@/lib/expenses/filters";
-import type { Logger } from "@/lib/log";
-import { processSlot } from "@/lib/process-singleton";
 import { heldByOtherCompanies, withoutAnomalies } from "@/lib/sync/anomalies";
 import { runSync } from "@/lib/sync/run";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import type { SandboxState } from "@/sandbox/store";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import type { InProcessSandbox } from "@/tests/support/sandbox";
 import { createWorld, type World } from "@/tests/support/world";
 import { SYNC_ENV } from "./support";
@@ -27,7 +25,6 @@ const A = DEMO_SECOND_COMPANY_ID;
 const B = SOLO_COMPANY_ID;
 const A_NAME = "Asta-Tenant Ahlgren";
 const B_NAME = "Bodil-Tenant Brandt";
-const loggerSlot = processSlot<Logger>("logger");
 
 /** Make B's first live entry and first employee carry ids of A's; returns the shared ids. */
 function shareIds(state: SandboxState): { entryId: string; employeeId: string; bEntriesOfEmployee: number } {
@@ -62,13 +59,13 @@ for (const kind of DATABASE_KINDS) {
       shared = shareIds((world.sandbox as InProcessSandbox).state);
       expect(shared.bEntriesOfEmployee).toBeGreaterThan(0);
       logs = captureLogger();
-      loggerSlot.set(logs.logger);
+      setProcessLogger(logs.logger);
       for (const company of [A, B, A, B]) {
         expect(await runSync({ companyId: company, trigger: "manual" })).toMatchObject({ status: "succeeded" });
       }
     });
     afterAll(async () => {
-      loggerSlot.set(undefined);
+      setProcessLogger(undefined);
       await world?.close();
     });
 
