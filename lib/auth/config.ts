@@ -91,7 +91,8 @@ export function buildAuthConfig(ctx: AuthRequestContext): NextAuthConfig {
           );
       },
       warn(code) {
-        logger().warn({ code }, "next-auth warning");
+        // Not under `code`: the logger redacts that key (an OAuth authorization code goes by that name).
+        logger().warn({ warning: code }, "next-auth warning");
       },
       debug() {},
     },
