@@ -70,10 +70,16 @@ describe("buildAuthConfig", () => {
     expect(seen).toStrictEqual({ expires, user: { id: "u1" }, companyIds: ["c1", "c2"] });
   });
 
-  it("the sign-in callback applies the portal's rules: no verified profile, no sign-in", async () => {
+  it("the sign-in callback applies the portal's rules to what next-auth passes it", async () => {
     const signIn = buildAuthConfig({ sessionToken: null }).callbacks!.signIn as unknown as (a: unknown) => unknown;
     expect(await signIn({ account: { access_token: "at" }, profile: { name: "not an owner" } })).toBe(
       `${AUTH_ERROR_PAGE}?error=profile_failed`,
+    );
+    // The account and profile next-auth passes reach the rules: a verified owner whose grant has no
+    // refresh token is refused for that reason.
+    const owner = { company: { id: "6f2c3a8e-0000-4000-8000-000000000001", name: "Brightwave" } };
+    expect(await signIn({ account: { access_token: "at", expires_in: 3600 }, profile: owner })).toBe(
+      `${AUTH_ERROR_PAGE}?error=incomplete_grant`,
     );
   });
 
