@@ -350,6 +350,19 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       });
     });
 
+    it("each filter is its own read: a second filter in the same view is not served the first one's figures", async () => {
+      expect((await fetchKpis(scopeA, DEFAULT_FILTERS)).current.total).toBe(28000n);
+      expect((await fetchKpis(scopeA, filters({ family: "MILEAGE" }))).current).toMatchObject({
+        total: 3000n,
+        count: 1,
+      });
+      expect((await fetchKpis(scopeA, filters({ q: "lovelace" }))).current).toMatchObject({ total: 12000n, count: 2 });
+      expect((await fetchMonthlySpend(scopeA, DEFAULT_FILTERS))[11].total).toBe(28000n);
+      expect((await fetchMonthlySpend(scopeA, filters({ family: "MILEAGE" })))[11].total).toBe(3000n);
+      expect(await fetchBreakdown(scopeA, DEFAULT_FILTERS, "employee")).toHaveLength(4);
+      expect((await fetchBreakdown(scopeA, filters({ employee: BO }), "employee")).map((b) => b.key)).toEqual([BO]);
+    });
+
     it("a period without a comparison has no previous figures", async () => {
       const all = filters({ period: "all" });
       const scope = (await dashboardScope(A, all, NOW))!;
