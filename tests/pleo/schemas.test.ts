@@ -72,6 +72,7 @@ describe("building blocks", () => {
       currency: "DKK",
       minors: -9007199254740993n,
     });
+    expect(moneySchema.parse({ currency: "DKK", minors: "9007199254740993" }).minors).toBe(9007199254740993n);
     expect(refusedAt(moneySchema, { currency: "DKK", minors: 1.5 })).toEqual(["minors"]);
     expect(refusedAt(moneySchema, { currency: "DKK", minors: "12.5" })).toEqual(["minors"]);
     expect(refusedAt(moneySchema, { currency: "DKK", minors: "12a" })).toEqual(["minors"]);
@@ -380,6 +381,7 @@ describe("the directory", () => {
     expect(taxCodeSchema.parse(t)).toStrictEqual({ ...t, rate: "0.25", code: null, archived: false });
     expect(taxCodeSchema.parse({ ...t, rate: "0.123456" }).rate).toBe("0.123456");
     expect(taxCodeSchema.parse({ ...t, rate: "-1" }).rate).toBe("-1");
+    expect(taxCodeSchema.parse({ ...t, rate: "12.5" }).rate).toBe("12.5");
     for (const rate of ["25%", ".25", "0.", "0.25x", "x0.25"])
       expect(refusedAt(taxCodeSchema, { ...t, rate })).toEqual(["rate"]);
     expect(refusedAt(taxCodeSchema, { ...t, id: "" })).toEqual(["id"]);
@@ -429,6 +431,8 @@ describe("an installation", () => {
     expect(refusedAt(installationSchema, { ...inst, id: "" })).toEqual(["id"]);
     expect(refusedAt(installationSchema, { ...inst, status: "" })).toEqual(["status"]);
     expect(refusedAt(installationSchema, null).length).toBeGreaterThan(0);
+    // A body that is not an object is refused, not a crash.
+    expect(refusedAt(installationSchema, "ACTIVATED").length).toBeGreaterThan(0);
     expect(refusedAt(installationSchema, { data: null }).length).toBeGreaterThan(0);
   });
 });
