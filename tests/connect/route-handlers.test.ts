@@ -3,9 +3,11 @@
  * and PGlite: each callback's outcome logged once with the sign-in's flow id (the same id /connect/pleo
  * logs at the start), the error page given the classified reason, and nothing logged for other routes.
  */
+import { NextRequest } from "next/server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { signInFlowId, signInFlowIdOfUrl } from "@/lib/auth/sign-in-flow";
-import { COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
+import { PEER_ADDRESS_HEADER } from "@/lib/limits/client-address";
+import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, DEMO_USER } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { Browser, errorCodeOf, PORTAL, startHarness, type Harness } from "./harness";
 
@@ -25,6 +27,7 @@ describe("the auth route handlers", () => {
   afterEach(async () => {
     setProcessLogger(undefined);
     await h.sandbox.control.clearFaults();
+    h.world.configure({ AUTH_URL: PORTAL });
   });
 
   const signInLines = () =>
@@ -81,11 +84,53 @@ describe("the auth route handlers", () => {
     expect(signInFlowIdOfUrl(authorizeUrl)).toBe(signInFlowId(state));
   });
 
-  it("other auth routes log no sign-in outcome", async () => {
+  it("other auth routes, and paths below a callback, log no sign-in outcome; next-auth warns of nothing", async () => {
     const browser = new Browser();
     expect((await h.request(browser, "/api/auth/csrf")).status).toBe(200);
     expect((await h.request(browser, "/api/auth/session")).status).toBe(200);
     await h.startConnect(browser);
+    await h.request(browser, "/api/auth/callback/pleo/extra?code=x&state=y");
     expect(signInLines()).toEqual([]);
+    expect(capture.lines().filter((l) => l.msg === "next-auth warning")).toEqual([]);
+  });
+
+  it("a HEAD request reaches next-auth without a body (a request carrying one would fail to build)", async () => {
+    const res = await h.handlers.GET(new NextRequest(`${PORTAL}/api/auth/csrf`, { method: "HEAD" }));
+    // next-auth's own answer: it serves GET and POST only.
+    expect(res.status).toBe(400);
+  });
+
+  it("a provider error other than a refusal stays a provider error", async () => {
+    const browser = new Browser();
+    const state = new URL(await h.startConnect(browser)).searchParams.get("state");
+    const location = await h.finish(browser, `/api/auth/callback/pleo?error=server_error&state=${state}`);
+    expect(errorCodeOf(location)).toBe("provider_error");
+  });
+
+  it("error=access_denied on a callback whose state is not this browser's is a state mismatch, not a refusal", async () => {
+    const browser = new Browser();
+    await h.startConnect(browser);
+    const location = await h.finish(browser, "/api/auth/callback/pleo?error=access_denied&state=forged");
+    expect(errorCodeOf(location)).toBe("state_mismatch");
+    expect(signInLines()).toMatchObject([{ event: "auth.signin.failed", reason: "state_mismatch" }]);
+  });
+
+  it("the signed-in browser's session (its cookie read on this origin) gains a second company", async () => {
+    const browser = new Browser();
+    expect(await h.connect(browser, demo)).toBe(`${PORTAL}/dashboard`);
+    const first = browser.sessionToken();
+    expect(await h.connect(browser, { ...demo, companyId: COMPANY_BRIGHTWAVE.id })).toBe(`${PORTAL}/dashboard`);
+    expect(browser.sessionToken()).toBe(first);
+    const session = (await (await h.request(browser, "/api/auth/session")).json()) as { companyIds: string[] };
+    expect([...session.companyIds].sort()).toEqual([COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id].sort());
+  });
+
+  it("only the callback is limited per client: past the limit it answers 429, other routes still answer", async () => {
+    h.world.configure({ AUTH_URL: PORTAL, RATE_LIMIT_CALLBACK: "2" });
+    const get = (path: string) =>
+      h.handlers.GET(new NextRequest(`${PORTAL}${path}`, { headers: { [PEER_ADDRESS_HEADER]: "192.0.2.77" } }));
+    for (let i = 0; i < 2; i++) expect((await get("/api/auth/callback/pleo?code=c&state=forged")).status).not.toBe(429);
+    expect((await get("/api/auth/callback/pleo?code=c&state=forged")).status).toBe(429);
+    for (let i = 0; i < 3; i++) expect((await get("/api/auth/csrf")).status).toBe(200);
   });
 });
