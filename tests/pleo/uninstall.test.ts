@@ -55,6 +55,12 @@ describe("uninstall with the stored grant", () => {
   const stats = () => world.sandbox.control.stats();
   const installed = async () => (await world.sandbox.control.installations()).some((i) => i.companyId === COMPANY);
   const logged = (event: string) => logs.lines().filter((l) => l.event === event);
+  /** The error the one "not done" line logged with its outcome. */
+  const loggedError = () => {
+    const lines = logged("pleo.uninstall");
+    expect(lines).toHaveLength(1);
+    return lines[0].err as { type: string; message: string; status?: number };
+  };
 
   /** A disconnected company's row holding its grant (as lib/settings/disconnect.ts leaves it); `grant: false`: none. */
   async function disconnection(opts: { grant?: boolean } = {}): Promise<string> {
@@ -152,6 +158,9 @@ describe("uninstall with the stored grant", () => {
       detail: "Pleo no longer accepts the portal's authorisation for this company",
     });
     expect(logged("pleo.uninstall.refresh")).toMatchObject([{ companyId: COMPANY, outcome: "invalid_grant" }]);
+    const err = loggedError();
+    expect(err.type).toBe("NeedsReauthError");
+    expect(err.message).toContain(`company ${COMPANY} needs to be reconnected (invalid_grant: `);
   });
 
   it("Pleo refuses even a freshly refreshed token: the grant has ended; the rotated tokens were stored", async () => {
@@ -283,6 +292,10 @@ describe("uninstall with the stored grant", () => {
       expect(w.seen.map((s) => s.path)).toEqual(["/oauth/token/introspect"]);
       expect((await stats()).refreshReuseDetected).toBe(before.refreshReuseDetected);
       expect(logged("pleo.uninstall.verify")).toMatchObject([{ outcome: "inactive" }]);
+      expect(loggedError()).toMatchObject({
+        type: "NeedsReauthError",
+        message: `Pleo connection for company ${COMPANY} needs to be reconnected (refresh_interrupted: an earlier refresh was interrupted)`,
+      });
     });
 
     it("verification impossible (introspection fails): unavailable, nothing presented, the marker kept", async () => {
@@ -298,6 +311,12 @@ describe("uninstall with the stored grant", () => {
       expect(w.seen.map((s) => s.path)).toEqual(["/oauth/token/introspect"]);
       expect((await row(id)).refreshStartedAt).toEqual(marker);
       expect(sent).toBe(0);
+      expect(logged("pleo.uninstall.verify")).toMatchObject([{ outcome: "unavailable" }]);
+      expect(loggedError()).toMatchObject({
+        type: "PleoUnavailableError",
+        status: 503,
+        message: "Pleo unavailable while verifying the refresh token (introspection HTTP 503)",
+      });
     });
 
     it("the token endpoint refuses the client (400): failed, and the marker cleared (nothing was rotated)", async () => {
@@ -308,6 +327,11 @@ describe("uninstall with the stored grant", () => {
       expect(await uninstall(id, deps({ now }))).toEqual({ kind: "failed", detail: "Pleo answered HTTP 400" });
       expect(await row(id)).toMatchObject({ refreshStartedAt: null, refreshTokenEnc });
       expect(logged("pleo.uninstall.refresh")).toMatchObject([{ outcome: "rejected" }]);
+      expect(loggedError()).toMatchObject({
+        type: "PleoApiError",
+        status: 400,
+        message: "Pleo token endpoint: Injected fault (sandbox)",
+      });
     });
 
     it("the token endpoint answers 503: unavailable, and the marker cleared (an error answer rotates nothing)", async () => {
@@ -318,6 +342,11 @@ describe("uninstall with the stored grant", () => {
       expect(await uninstall(id, deps({ now }))).toEqual({ kind: "unavailable", detail: "Pleo could not be reached" });
       expect(await row(id)).toMatchObject({ refreshStartedAt: null, refreshTokenEnc });
       expect(sent).toBe(0);
+      expect(loggedError()).toMatchObject({
+        type: "PleoUnavailableError",
+        status: 503,
+        message: "Pleo token endpoint: HTTP 503",
+      });
     });
 
     it("the refresh's answer is lost: unavailable, and the marker stays, so the next attempt verifies first", async () => {
@@ -332,6 +361,9 @@ describe("uninstall with the stored grant", () => {
         detail: "Pleo could not be reached",
       });
       expect((await row(id)).refreshStartedAt).toEqual(new Date(at));
+      // No answer: 503 stands in for the status.
+      expect(loggedError()).toMatchObject({ type: "PleoUnavailableError", status: 503 });
+      expect(loggedError().message).toMatch(/^Pleo token endpoint: /);
       // The next attempt verifies the token (Pleo did rotate it) instead of presenting it again.
       const next = watchedOAuth(id);
       const before = await stats();
