@@ -27,8 +27,10 @@ describe("uninstall with the stored grant", () => {
   let logs: ReturnType<typeof captureLogger>;
   /** API requests sent through the deps' fetch (the sandbox does not count the ones a fault answers). */
   let sent = 0;
+  let urls: string[] = [];
   const apiFetch: typeof fetch = (input, init) => {
     sent++;
+    urls.push(`${init?.method} ${String(input)}`);
     return fetch(input, init);
   };
 
@@ -48,6 +50,7 @@ describe("uninstall with the stored grant", () => {
     logs = captureLogger();
     setProcessLogger(logs.logger);
     sent = 0;
+    urls = [];
   });
   afterEach(() => setProcessLogger(undefined));
 
@@ -123,6 +126,7 @@ describe("uninstall with the stored grant", () => {
     const before = await stats();
     expect(await uninstall(id)).toEqual({ kind: "uninstalled" });
     expect(sent).toBe(1);
+    expect(urls).toEqual([`DELETE ${world.sandbox.url}/v1/installations/me?company_id=${COMPANY}`]);
     const after = await stats();
     expect(after.apiRequestsByPath[DELETE] ?? 0).toBe((before.apiRequestsByPath[DELETE] ?? 0) + 1);
     expect(after.tokenRequests.refresh_token).toBe(before.tokenRequests.refresh_token);
