@@ -456,9 +456,10 @@ describe("disconnections", () => {
     it("picks due, unclaimed (or expired-claim) pending rows, oldest due first, at most `limit`; counts what ended", async () => {
       const now = T0.getTime();
       // No grant on these rows: the attempt ends "not needed" without a call to Pleo.
-      const due1 = await disconnection(OTHER, { now: new Date(now - 3000) });
-      const due2 = await disconnection(OTHER, { now: new Date(now - 2000) });
+      // Written newest first, so that only the ordering picks the oldest.
       const dueNow = await disconnection(OTHER, { now: new Date(now) }); // due at this very instant
+      const due2 = await disconnection(OTHER, { now: new Date(now - 2000) });
+      const due1 = await disconnection(OTHER, { now: new Date(now - 3000) });
       const later = await disconnection(OTHER, { now: new Date(now + 1) });
       const done = await disconnection(OTHER, { now: new Date(now - 5000) });
       await world.prisma.disconnection.update({ where: { id: done }, data: { uninstallStatus: "done" } });
