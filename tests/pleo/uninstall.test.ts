@@ -150,7 +150,7 @@ describe("uninstall with the stored grant", () => {
       companyId: COMPANY,
       outcome: "grant_ended",
       msg: "uninstall at Pleo not done",
-      err: { message: "the disconnection's grant was already dropped" },
+      err: { type: "GrantGoneError", message: "the disconnection's grant was already dropped" },
     });
   });
 
