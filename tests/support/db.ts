@@ -3,13 +3,14 @@
  * a temporary directory (another process, e.g. `next start`, can open it once this one has closed it),
  * or a brand-new PostgreSQL database created and dropped here (needs TEST_DATABASE_URL).
  */
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { setDatabaseForProcess } from "@/lib/db";
 import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
-import { migratePGlite, migratePostgres } from "@/lib/db/migrate";
+import { migratePGlite, migratePostgres, readMigrations } from "@/lib/db/migrate";
 import { createScratchPostgres } from "./scratch-postgres";
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -21,7 +22,12 @@ if (!hasPostgres && !(globalThis as { __pgSkipNoted?: boolean }).__pgSkipNoted) 
   console.info("[tests] TEST_DATABASE_URL not set: PostgreSQL suites are skipped (PGlite suites still run).");
 }
 
-export type TestDatabaseKind = "pglite" | "pglite-dir" | "postgres";
+/**
+ * `pglite-copy`: a PGlite in a temporary directory copied from a migrated template (made once per set of
+ * migrations, shared by processes): a second or two to open instead of the ten initdb takes on a loaded
+ * machine. For focused suites that mutation testing runs once per mutant (README → Mutation testing).
+ */
+export type TestDatabaseKind = "pglite" | "pglite-dir" | "pglite-copy" | "postgres";
 
 /** The kinds the database-backed suites run on, each in its own describe block. */
 export const DATABASE_KINDS = ["pglite", "postgres"] as const;
@@ -71,8 +77,9 @@ async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
     const db = createDatabase({ kind: "pglite", dir: null }, pglite);
     return { ...db, kind, pglite, drop: () => db.close() };
   }
-  if (kind === "pglite-dir") {
+  if (kind === "pglite-dir" || kind === "pglite-copy") {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-test-pglite-"));
+    if (kind === "pglite-copy") fs.cpSync(await migratedTemplate(), dir, { recursive: true });
     const pglite = openPGlite(dir);
     await migratePGlite(pglite);
     const db = createDatabase({ kind: "pglite", dir }, pglite);
@@ -100,4 +107,28 @@ async function openTestDatabase(kind: TestDatabaseKind): Promise<TestDatabase> {
       await scratch.drop();
     },
   };
+}
+
+/** The migrated PGlite data directory `pglite-copy` starts from, made on first use (a new one per set of migrations). */
+async function migratedTemplate(): Promise<string> {
+  const migrations = readMigrations();
+  const hash = createHash("sha256")
+    .update(migrations.map((m) => `${m.name}:${m.checksum}`).join("\n"))
+    .digest("hex")
+    .slice(0, 16);
+  const template = path.join(os.tmpdir(), `portal-test-pglite-template-${hash}`);
+  if (fs.existsSync(template)) return template;
+  // Built aside and renamed into place, so a process never copies a half-made template.
+  const building = `${template}.${randomUUID()}`;
+  const pglite = openPGlite(building);
+  await migratePGlite(pglite, migrations);
+  await pglite.close();
+  try {
+    fs.renameSync(building, template);
+  } catch (err) {
+    // Another process got there first: theirs is as good.
+    fs.rmSync(building, { recursive: true, force: true });
+    if (!fs.existsSync(template)) throw err;
+  }
+  return template;
 }
