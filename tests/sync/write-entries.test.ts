@@ -6,21 +6,21 @@
  * page again after the failure loses and skips nothing).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { AccountingEntry, SplitItem } from "@/lib/pleo/types";
 import { acquireLease, newLeaseOwner, type HeldLease } from "@/lib/sync/lease";
 import { commitBackfillPage } from "@/lib/sync/state";
-import {
-  addCounts,
-  deleteEntriesBefore,
-  emptyCounts,
-  markMissingAsDeleted,
-  usableSplitCount,
-  walletCurrencyOf,
-  writeEntryPage,
-} from "@/lib/sync/write-entries";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+
+/**
+ * The module is imported in each test's hook, not at the top: it builds its SQL when imported, and
+ * a mutant that breaks that must fail tests, not the file's collection (README → Mutation testing).
+ */
+let we: typeof import("@/lib/sync/write-entries");
+const load = async () => {
+  we = await import("@/lib/sync/write-entries");
+};
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0, 123);
 const at = (days: number) => new Date(T0 + days * 86_400_000);
@@ -78,30 +78,31 @@ function entry(companyId: string, over: Partial<AccountingEntry> = {}): Accounti
 }
 
 describe("usableSplitCount and the counters", () => {
+  beforeEach(load);
   it("counts every split item only when all are in the bill currency and add up to the entry", () => {
     const c = randomUUID();
     const two = [
       split({ totalBillValue: { currency: "DKK", minors: 400n } }),
       split({ totalBillValue: { currency: "DKK", minors: 600n } }),
     ];
-    expect(usableSplitCount(entry(c))).toBe(0);
-    expect(usableSplitCount(entry(c, { splitItems: two }))).toBe(2);
+    expect(we.usableSplitCount(entry(c))).toBe(0);
+    expect(we.usableSplitCount(entry(c, { splitItems: two }))).toBe(2);
     // One short, one in another currency, one without a wallet amount: none are used.
     expect(
-      usableSplitCount(
+      we.usableSplitCount(
         entry(c, { splitItems: [two[0], split({ totalBillValue: { currency: "DKK", minors: 599n } })] }),
       ),
     ).toBe(0);
     expect(
-      usableSplitCount(
+      we.usableSplitCount(
         entry(c, { splitItems: [two[0], split({ totalBillValue: { currency: "SEK", minors: 600n } })] }),
       ),
     ).toBe(0);
-    expect(usableSplitCount(entry(c, { splitItems: [two[0], split({ totalBillValue: null })] }))).toBe(0);
+    expect(we.usableSplitCount(entry(c, { splitItems: [two[0], split({ totalBillValue: null })] }))).toBe(0);
     // The missing wallet value falls back to the purchase amount, whose currency the splits must then match.
     const noBill = { totalBillValue: null, transactionValue: { currency: "EUR", minors: 134n } };
     expect(
-      usableSplitCount(
+      we.usableSplitCount(
         entry(c, {
           ...noBill,
           splitItems: [
@@ -111,13 +112,13 @@ describe("usableSplitCount and the counters", () => {
         }),
       ),
     ).toBe(2);
-    expect(usableSplitCount(entry(c, { ...noBill, splitItems: two }))).toBe(0);
+    expect(we.usableSplitCount(entry(c, { ...noBill, splitItems: two }))).toBe(0);
   });
 
   it("emptyCounts is all zero and addCounts adds each field into the first", () => {
-    expect(emptyCounts()).toEqual({ created: 0, updated: 0, deleted: 0, anomalies: 0 });
+    expect(we.emptyCounts()).toEqual({ created: 0, updated: 0, deleted: 0, anomalies: 0 });
     const into = { created: 1, updated: 2, deleted: 3, anomalies: 4 };
-    const out = addCounts(into, { created: 10, updated: 20, deleted: 30, anomalies: 40 });
+    const out = we.addCounts(into, { created: 10, updated: 20, deleted: 30, anomalies: 40 });
     expect(out).toBe(into);
     expect(into).toEqual({ created: 11, updated: 22, deleted: 33, anomalies: 44 });
   });
@@ -125,18 +126,21 @@ describe("usableSplitCount and the counters", () => {
   it("walletCurrencyOf picks the most common bill currency; the first seen wins a tie; none is null", () => {
     const c = randomUUID();
     const bill = (currency: string) => entry(c, { totalBillValue: { currency, minors: 1n } });
-    expect(walletCurrencyOf([])).toBeNull();
-    expect(walletCurrencyOf([entry(c, { totalBillValue: null })])).toBeNull();
-    expect(walletCurrencyOf([bill("SEK"), bill("DKK"), bill("DKK"), entry(c, { totalBillValue: null })])).toBe("DKK");
-    expect(walletCurrencyOf([bill("DKK"), bill("SEK"), bill("SEK"), bill("EUR")])).toBe("SEK");
-    expect(walletCurrencyOf([bill("NOK"), bill("SEK")])).toBe("NOK");
-    expect(walletCurrencyOf([bill("NOK"), bill("SEK"), bill("SEK"), bill("NOK")])).toBe("NOK");
+    expect(we.walletCurrencyOf([])).toBeNull();
+    expect(we.walletCurrencyOf([entry(c, { totalBillValue: null })])).toBeNull();
+    expect(we.walletCurrencyOf([bill("SEK"), bill("DKK"), bill("DKK"), entry(c, { totalBillValue: null })])).toBe(
+      "DKK",
+    );
+    expect(we.walletCurrencyOf([bill("DKK"), bill("SEK"), bill("SEK"), bill("EUR")])).toBe("SEK");
+    expect(we.walletCurrencyOf([bill("NOK"), bill("SEK")])).toBe("NOK");
+    expect(we.walletCurrencyOf([bill("NOK"), bill("SEK"), bill("SEK"), bill("NOK")])).toBe("NOK");
   });
 });
 
 describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", () => {
   let tdb: TestDatabase;
   let prisma: PrismaClient;
+  beforeEach(load);
   beforeAll(async () => {
     tdb = await createTestDatabase("pglite-copy");
     prisma = tdb.prisma;
@@ -155,7 +159,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
 
   it("an empty page writes and counts nothing", async () => {
     const c = await company();
-    expect(await writeEntryPage(prisma, c, [])).toEqual({
+    expect(await we.writeEntryPage(prisma, c, [])).toEqual({
       counts: { created: 0, updated: 0, deleted: 0, anomalies: 0 },
       anomalies: [],
     });
@@ -195,7 +199,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     });
     const gone = entry(c, { deletedAt: at(5) });
     const before = Date.now();
-    const result = await writeEntryPage(prisma, c, [full, bare, gone]);
+    const result = await we.writeEntryPage(prisma, c, [full, bare, gone]);
     expect(result).toEqual({ counts: { created: 2, updated: 0, deleted: 1, anomalies: 0 }, anomalies: [] });
 
     const stored = await row(full.id);
@@ -287,7 +291,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const c = await company();
     const s = split({ totalBillValue: null, transactionValue: null, accountId: null, tags: [] });
     const e = entry(c, { splitItems: [s] });
-    await writeEntryPage(prisma, c, [e]);
+    await we.writeEntryPage(prisma, c, [e]);
     expect(await splitsOf(e.id)).toEqual([
       {
         id: s.id,
@@ -312,13 +316,13 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const drop = entry(c);
     const wasGone = entry(c, { deletedAt: at(4) });
     const back = entry(c, { deletedAt: at(4) });
-    await writeEntryPage(prisma, c, [keep, edit, drop, wasGone, back]);
+    await we.writeEntryPage(prisma, c, [keep, edit, drop, wasGone, back]);
     const firstSync = (await row(keep.id)).syncedAt;
 
-    expect((await writeEntryPage(prisma, c, [keep, edit, drop, wasGone, back])).counts).toEqual(emptyCounts());
+    expect((await we.writeEntryPage(prisma, c, [keep, edit, drop, wasGone, back])).counts).toEqual(we.emptyCounts());
     expect((await row(keep.id)).syncedAt).toEqual(firstSync);
 
-    const result = await writeEntryPage(prisma, c, [
+    const result = await we.writeEntryPage(prisma, c, [
       keep,
       { ...edit, note: "dinner" },
       { ...drop, deletedAt: at(6) },
@@ -337,7 +341,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
   it("every column Pleo can change is compared and rewritten", async () => {
     const c = await company();
     const e = entry(c);
-    await writeEntryPage(prisma, c, [e]);
+    await we.writeEntryPage(prisma, c, [e]);
     const changes: Partial<AccountingEntry>[] = [
       { employeeId: randomUUID() },
       { teamId: randomUUID() },
@@ -369,7 +373,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     let current = e;
     for (const change of changes) {
       current = { ...current, ...change };
-      const result = await writeEntryPage(prisma, c, [current]);
+      const result = await we.writeEntryPage(prisma, c, [current]);
       expect({ change, counts: result.counts }).toEqual({
         change,
         counts: { created: 0, updated: 1, deleted: 0, anomalies: 0 },
@@ -410,7 +414,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
   it("a page that repeats an id writes its last version once", async () => {
     const c = await company();
     const e = entry(c);
-    const result = await writeEntryPage(prisma, c, [e, entry(c), { ...e, note: "second" }]);
+    const result = await we.writeEntryPage(prisma, c, [e, entry(c), { ...e, note: "second" }]);
     expect(result.counts).toEqual({ created: 2, updated: 0, deleted: 0, anomalies: 0 });
     expect(await row(e.id)).toMatchObject({ note: "second" });
   });
@@ -420,17 +424,17 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const [a, b] = [split(), split()];
     const e = entry(c, { splitItems: [a, b] });
     const other = entry(c, { splitItems: [split()] });
-    await writeEntryPage(prisma, c, [e, other]);
+    await we.writeEntryPage(prisma, c, [e, other]);
     // A local edit to a split item survives a rewrite of its unchanged entry (nothing was rewritten).
     await prisma.splitItem.update({ where: { id: other.splitItems[0].id }, data: { accountCode: "local" } });
     const c2 = split();
-    const result = await writeEntryPage(prisma, c, [{ ...e, splitItems: [b, c2] }, other]);
+    const result = await we.writeEntryPage(prisma, c, [{ ...e, splitItems: [b, c2] }, other]);
     expect(result.counts).toEqual({ created: 0, updated: 1, deleted: 0, anomalies: 0 });
     expect((await splitsOf(e.id)).map((s) => s.id).sort()).toEqual([b.id, c2.id].sort());
     expect(await prisma.splitItem.count({ where: { id: a.id } })).toBe(0);
     expect((await splitsOf(other.id)).map((s) => s.accountCode)).toEqual(["local"]);
     // An entry whose splits are all removed keeps none.
-    await writeEntryPage(prisma, c, [{ ...e, splitItems: [] }]);
+    await we.writeEntryPage(prisma, c, [{ ...e, splitItems: [] }]);
     expect(await splitsOf(e.id)).toEqual([]);
   });
 
@@ -439,9 +443,9 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const s = split();
     const from = entry(c, { splitItems: [s] });
     const to = entry(c);
-    await writeEntryPage(prisma, c, [from, to]);
+    await we.writeEntryPage(prisma, c, [from, to]);
     // Only `to` is on this page: the split item's row is taken over, not duplicated.
-    const result = await writeEntryPage(prisma, c, [{ ...to, splitItems: [{ ...s, accountCode: "moved" }] }]);
+    const result = await we.writeEntryPage(prisma, c, [{ ...to, splitItems: [{ ...s, accountCode: "moved" }] }]);
     expect(result.counts.updated).toBe(1);
     expect(await splitsOf(to.id)).toMatchObject([{ id: s.id, accountCode: "moved" }]);
     expect(await splitsOf(from.id)).toEqual([]);
@@ -452,14 +456,14 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const b = await company();
     const aSplit = split();
     const aEntry = entry(a, { note: "A's", splitItems: [aSplit] });
-    await writeEntryPage(prisma, a, [aEntry]);
+    await we.writeEntryPage(prisma, a, [aEntry]);
     const aBefore = await row(aEntry.id);
 
     const clash = entry(b, { id: aEntry.id.toUpperCase(), note: "B's" });
     // Its split item carries the id of A's (in upper case: ids compare as uuids).
     const splitClash = entry(b, { splitItems: [split(), { ...split(), id: aSplit.id.toUpperCase() }] });
     const fine = entry(b);
-    const result = await writeEntryPage(prisma, b, [clash, splitClash, fine]);
+    const result = await we.writeEntryPage(prisma, b, [clash, splitClash, fine]);
     expect(result.counts).toEqual({ created: 1, updated: 0, deleted: 0, anomalies: 2 });
     expect(result.anomalies).toEqual([
       { table: "AccountingEntry", id: aEntry.id, heldBy: a },
@@ -472,11 +476,11 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     expect(await row(fine.id)).toMatchObject({ companyId: b });
 
     // A page of nothing but clashes writes nothing and still reports them.
-    expect(await writeEntryPage(prisma, b, [clash])).toEqual({
+    expect(await we.writeEntryPage(prisma, b, [clash])).toEqual({
       counts: { created: 0, updated: 0, deleted: 0, anomalies: 1 },
       anomalies: [{ table: "AccountingEntry", id: aEntry.id, heldBy: a }],
     });
-    expect(await writeEntryPage(prisma, b, [splitClash])).toEqual({
+    expect(await we.writeEntryPage(prisma, b, [splitClash])).toEqual({
       counts: { created: 0, updated: 0, deleted: 0, anomalies: 1 },
       anomalies: [{ table: "SplitItem", id: aSplit.id, heldBy: a }],
     });
@@ -489,7 +493,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const team = randomUUID();
     const [ann, bo] = [randomUUID(), randomUUID()];
     const onlyDeleted = randomUUID();
-    const first = await writeEntryPage(prisma, a, [
+    const first = await we.writeEntryPage(prisma, a, [
       entry(a, { teamId: team, employeeId: ann, performedAt: at(0) }),
       entry(a, { teamId: team, employeeId: ann, performedAt: at(2) }),
       entry(a, { teamId: team, employeeId: bo, performedAt: at(1) }),
@@ -507,7 +511,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
       { companyId: a, teamId: team, employeeId: ann, lastSeenAt: at(2) },
     ]);
     // An older entry does not move lastSeenAt back; a newer one moves it on.
-    await writeEntryPage(prisma, a, [
+    await we.writeEntryPage(prisma, a, [
       entry(a, { teamId: team, employeeId: ann, performedAt: at(-5) }),
       entry(a, { teamId: team, employeeId: bo, performedAt: at(6) }),
     ]);
@@ -519,7 +523,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     // B's entries name A's team: the entries are B's, the team and its members stay A's.
     const bEmployee = randomUUID();
     const own = randomUUID();
-    const result = await writeEntryPage(prisma, b, [
+    const result = await we.writeEntryPage(prisma, b, [
       entry(b, { teamId: team, employeeId: bEmployee }),
       entry(b, { teamId: own, employeeId: bEmployee, performedAt: at(1) }),
     ]);
@@ -530,11 +534,20 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
       teamId: own,
       companyId: b,
     });
-    const onlyForeign = await writeEntryPage(prisma, b, [entry(b, { teamId: team, employeeId: bEmployee })]);
+    const onlyForeign = await we.writeEntryPage(prisma, b, [entry(b, { teamId: team, employeeId: bEmployee })]);
     expect(onlyForeign.anomalies).toEqual([{ table: "Team", id: team, heldBy: a }]);
     expect(onlyForeign.counts).toMatchObject({ created: 1, anomalies: 1 });
     expect(await prisma.team.findUniqueOrThrow({ where: { id: team } })).toMatchObject({ companyId: a });
     expect(await prisma.teamMember.count({ where: { teamId: team } })).toBe(2);
+  });
+
+  it("a page without teams writes no team and reports nothing", async () => {
+    const c = await company();
+    const teams = await prisma.team.count();
+    expect(
+      await we.writeEntryPage(prisma, c, [entry(c, { teamId: null }), entry(c, { teamId: null, deletedAt: at(1) })]),
+    ).toEqual({ counts: { created: 1, updated: 0, deleted: 1, anomalies: 0 }, anomalies: [] });
+    expect(await prisma.team.count()).toBe(teams);
   });
 
   it("markMissingAsDeleted marks the company's live entries a full scan did not return, from `from` on", async () => {
@@ -545,17 +558,17 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const missingOld = entry(a, { performedAt: at(-10) });
     const alreadyGone = entry(a, { deletedAt: at(1) });
     const others = entry(b);
-    await writeEntryPage(prisma, a, [seen, missing, missingOld, alreadyGone]);
-    await writeEntryPage(prisma, b, [others]);
+    await we.writeEntryPage(prisma, a, [seen, missing, missingOld, alreadyGone]);
+    await we.writeEntryPage(prisma, b, [others]);
     const syncedBefore = (await row(missing.id)).syncedAt;
 
     // Nothing missing: nothing written.
     const all = new Set([seen.id, missing.id, missingOld.id]);
-    expect(await markMissingAsDeleted(prisma, a, all)).toBe(0);
+    expect(await we.markMissingAsDeleted(prisma, a, all)).toBe(0);
 
     // Scan covered entries from at(-1) on: the older one cannot be missing from it.
     const before = Date.now();
-    expect(await markMissingAsDeleted(prisma, a, new Set([seen.id]), at(-1))).toBe(1);
+    expect(await we.markMissingAsDeleted(prisma, a, new Set([seen.id]), at(-1))).toBe(1);
     const marked = await row(missing.id);
     expect(marked.deletedAt!.getTime()).toBeGreaterThanOrEqual(before - 5_000);
     expect(marked.deletedAt!.getTime()).toBeLessThanOrEqual(Date.now() + 5_000);
@@ -567,12 +580,12 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
 
     // An entry performed exactly at `from` is in the scan's range.
     const edge = entry(a, { performedAt: at(-20) });
-    await writeEntryPage(prisma, a, [edge]);
-    expect(await markMissingAsDeleted(prisma, a, new Set([seen.id, missingOld.id]), at(-20))).toBe(1);
+    await we.writeEntryPage(prisma, a, [edge]);
+    expect(await we.markMissingAsDeleted(prisma, a, new Set([seen.id, missingOld.id]), at(-20))).toBe(1);
     expect((await row(edge.id)).deletedAt).not.toBeNull();
 
     // Without `from`, every live entry of the company is in range.
-    expect(await markMissingAsDeleted(prisma, a, new Set([seen.id]))).toBe(1);
+    expect(await we.markMissingAsDeleted(prisma, a, new Set([seen.id]))).toBe(1);
     expect((await row(missingOld.id)).deletedAt).not.toBeNull();
     expect(await row(seen.id)).toMatchObject({ deletedAt: null });
     expect(await row(others.id)).toMatchObject({ deletedAt: null });
@@ -584,9 +597,9 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
     const old = entry(a, { performedAt: at(-2), splitItems: [split()] });
     const edge = entry(a, { performedAt: at(0) });
     const bOld = entry(b, { performedAt: at(-2) });
-    await writeEntryPage(prisma, a, [old, edge]);
-    await writeEntryPage(prisma, b, [bOld]);
-    expect(await deleteEntriesBefore(prisma, a, at(0))).toBe(1);
+    await we.writeEntryPage(prisma, a, [old, edge]);
+    await we.writeEntryPage(prisma, b, [bOld]);
+    expect(await we.deleteEntriesBefore(prisma, a, at(0))).toBe(1);
     expect(await prisma.accountingEntry.count({ where: { id: { in: [old.id, edge.id, bOld.id] } } })).toBe(2);
     expect(await prisma.accountingEntry.count({ where: { id: old.id } })).toBe(0);
   });
@@ -601,7 +614,7 @@ describe("writeEntryPage, markMissingAsDeleted, deleteEntriesBefore (pglite)", (
       const page2 = [entry(c, { splitItems: [split(), split()] }), entry(c, { deletedAt: at(2) })];
       const commit = (items: AccountingEntry[], cursor: string, fail = false) =>
         prisma.$transaction(async (tx) => {
-          const written = await writeEntryPage(tx, c, items);
+          const written = await we.writeEntryPage(tx, c, items);
           // The named point: the page's rows are written, its cursor is not yet.
           if (fail) throw new Error("injected: cursor write failed");
           await commitBackfillPage(tx, lease, { cursor, entries: items.length, total: 4, last: false });
