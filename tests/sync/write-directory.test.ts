@@ -5,26 +5,30 @@
  * real PGlite database (what is written, what is counted as changed, what the tenant guard skips).
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { createLogger } from "@/lib/log";
 import { createPleoClient, PleoApiError, type PleoClient } from "@/lib/pleo/client";
 import { bearerToken } from "@/lib/pleo/http";
 import { collectAll } from "@/lib/pleo/paginate";
 import type { Company, Employee, LedgerAccount, Tag, TagGroup, TaxCode, Team } from "@/lib/pleo/types";
-import {
-  bumpDataVersion,
-  fetchDirectory,
-  saveWalletCurrency,
-  writeDirectory,
-  type Directory,
-} from "@/lib/sync/write-directory";
+import type { Directory } from "@/lib/sync/write-directory";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
 import { sandboxTokens, startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
 
+/**
+ * The module is imported in each test's hook, not at the top: it builds its column lists when imported,
+ * and a mutant that breaks that must fail tests, not the file's collection (README → Mutation testing).
+ */
+let wd: typeof import("@/lib/sync/write-directory");
+const load = async () => {
+  wd = await import("@/lib/sync/write-directory");
+};
+
 describe("fetchDirectory (sandbox)", () => {
+  beforeEach(load);
   let sb: InProcessSandbox;
   let client: PleoClient;
   beforeAll(async () => {
@@ -54,7 +58,7 @@ describe("fetchDirectory (sandbox)", () => {
   it("reads the company and every list whole, tags of every group", async () => {
     await reset();
     const log = captureLogger();
-    const d = await fetchDirectory(client, log.logger);
+    const d = await wd.fetchDirectory(client, log.logger);
     const state = sb.state.company(LARGE_COMPANY_ID)!.data;
     expect(d.company).toMatchObject({ id: LARGE_COMPANY_ID, name: state.fixture.name });
     expect(d.employees.length).toBe(state.employees.length);
@@ -83,7 +87,7 @@ describe("fetchDirectory (sandbox)", () => {
       { path: "/v0/tag-groups/*", status: 403 },
     );
     const log = captureLogger();
-    const d = await fetchDirectory(client, log.logger);
+    const d = await wd.fetchDirectory(client, log.logger);
     expect(d.employees).toEqual([]);
     expect(d.teams).toEqual([]);
     expect(d.tags).toEqual([]);
@@ -106,7 +110,7 @@ describe("fetchDirectory (sandbox)", () => {
   it("any other failure of a list, or of the company, fails the read", async () => {
     for (const path of ["/v1-beta/accounts:search", `/v1/companies/${LARGE_COMPANY_ID}`]) {
       await reset({ path, status: 400 });
-      const err = await fetchDirectory(client, captureLogger().logger).catch((e: unknown) => e);
+      const err = await wd.fetchDirectory(client, captureLogger().logger).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PleoApiError);
       expect(err).toMatchObject({ status: 400 });
     }
@@ -114,6 +118,7 @@ describe("fetchDirectory (sandbox)", () => {
 });
 
 describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
+  beforeEach(load);
   let tdb: TestDatabase;
   let prisma: PrismaClient;
   beforeAll(async () => {
@@ -172,7 +177,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
   it("writes the company and every list; written again it changes nothing", async () => {
     const c = await company();
     const d = directory(c);
-    const result = await writeDirectory(prisma, c, d);
+    const result = await wd.writeDirectory(prisma, c, d);
     // The company row and one row of each of the six tables.
     expect(result).toEqual({ changed: 7, anomalies: [] });
     expect(await prisma.pleoCompany.findUniqueOrThrow({ where: { id: c } })).toMatchObject({
@@ -199,13 +204,13 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     const tax = await prisma.taxCode.findUniqueOrThrow({ where: { id: d.taxCodes[0].id } });
     expect({ ...tax, rate: tax.rate.toString() }).toMatchObject(d.taxCodes[0]);
 
-    expect(await writeDirectory(prisma, c, d)).toEqual({ changed: 0, anomalies: [] });
+    expect(await wd.writeDirectory(prisma, c, d)).toEqual({ changed: 0, anomalies: [] });
     expect((await prisma.employee.findUniqueOrThrow({ where: { id: d.employees[0].id } })).syncedAt).toEqual(
       employeeSynced,
     );
 
     // Each change counts once; the synced time moves with it.
-    const changedAgain = await writeDirectory(prisma, c, {
+    const changedAgain = await wd.writeDirectory(prisma, c, {
       ...d,
       company: { ...d.company, address: null, timeZone: null },
       employees: [{ ...d.employees[0], jobTitle: "CEO" }],
@@ -226,7 +231,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
   it("each company field change counts as a change", async () => {
     const c = await company();
     const d = directory(c);
-    await writeDirectory(prisma, c, d);
+    await wd.writeDirectory(prisma, c, d);
     const changes: Partial<Company>[] = [
       { name: "Renamed" },
       { organizationId: null },
@@ -238,7 +243,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     let current = d.company;
     for (const change of changes) {
       current = { ...current, ...change };
-      const { changed } = await writeDirectory(prisma, c, { ...d, company: current });
+      const { changed } = await wd.writeDirectory(prisma, c, { ...d, company: current });
       expect({ change, changed }).toEqual({ change, changed: 1 });
     }
     expect(await prisma.pleoCompany.findUniqueOrThrow({ where: { id: c } })).toMatchObject({
@@ -255,7 +260,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     const a = await company();
     const b = await company();
     const da = directory(a);
-    await writeDirectory(prisma, a, da);
+    await wd.writeDirectory(prisma, a, da);
     const db = directory(b);
     // Pleo answers B's lists with A's ids (a shared id), and a list row that names another company.
     const stray: Employee = { ...db.employees[0], id: randomUUID(), companyId: a };
@@ -278,7 +283,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
       employee: await prisma.employee.findUniqueOrThrow({ where: { id: da.employees[0].id } }),
       tags: await prisma.tag.count(),
     };
-    const result = await writeDirectory(prisma, b, { ...db, ...clash });
+    const result = await wd.writeDirectory(prisma, b, { ...db, ...clash });
     expect(result.anomalies).toEqual([
       { table: "Employee", id: da.employees[0].id, heldBy: a },
       { table: "Team", id: da.teams[0].id, heldBy: a },
@@ -312,7 +317,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     const b = await company();
     const version = async (id: string) => (await prisma.pleoCompany.findUniqueOrThrow({ where: { id } })).dataVersion;
     const before = Date.now();
-    await bumpDataVersion(prisma, a);
+    await wd.bumpDataVersion(prisma, a);
     const first = await version(a);
     expect(first).toBeGreaterThanOrEqual(BigInt(before - 5_000));
     expect(first).toBeLessThanOrEqual(BigInt(Date.now() + 5_000));
@@ -320,7 +325,7 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     // A version ahead of the clock moves on by one.
     const ahead = BigInt(Date.now() + 3_600_000);
     await prisma.pleoCompany.update({ where: { id: a }, data: { dataVersion: ahead } });
-    await bumpDataVersion(prisma, a);
+    await wd.bumpDataVersion(prisma, a);
     expect(await version(a)).toBe(ahead + 1n);
   });
 
@@ -328,12 +333,12 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     const a = await company();
     const b = await company();
     await prisma.pleoCompany.update({ where: { id: a }, data: { updatedAt: new Date(Date.UTC(2020, 0, 1)) } });
-    expect(await saveWalletCurrency(prisma, a, "DKK")).toBe(1);
+    expect(await wd.saveWalletCurrency(prisma, a, "DKK")).toBe(1);
     const row = await prisma.pleoCompany.findUniqueOrThrow({ where: { id: a } });
     expect(row.currency).toBe("DKK");
     expect(row.updatedAt.getTime()).toBeGreaterThan(Date.UTC(2021, 0, 1));
-    expect(await saveWalletCurrency(prisma, a, "DKK")).toBe(0);
-    expect(await saveWalletCurrency(prisma, a, "SEK")).toBe(1);
+    expect(await wd.saveWalletCurrency(prisma, a, "DKK")).toBe(0);
+    expect(await wd.saveWalletCurrency(prisma, a, "SEK")).toBe(1);
     expect((await prisma.pleoCompany.findUniqueOrThrow({ where: { id: b } })).currency).toBeNull();
   });
 });
