@@ -19,12 +19,18 @@ import { captureLogger } from "@/tests/support/logs";
 import { sandboxTokens, startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
 
 /**
- * The module is imported in each test's hook, not at the top: it builds its column lists when imported,
- * and a mutant that breaks that must fail tests, not the file's collection (README → Mutation testing).
+ * The module is imported (awaited) while the file is collected (so Stryker counts the code it runs at import as
+ * static, reached by every test) but a failure there is handed to each test, not to the collection: a
+ * mutant that breaks its column lists fails tests instead of the file (README → Mutation testing).
  */
-let wd: typeof import("@/lib/sync/write-directory");
+const loaded = await import("@/lib/sync/write-directory").then(
+  (module) => ({ module, error: null }),
+  (error: unknown) => ({ module: null, error }),
+);
+let wd: NonNullable<typeof loaded.module>;
 const load = async () => {
-  wd = await import("@/lib/sync/write-directory");
+  if (!loaded.module) throw loaded.error;
+  wd = loaded.module;
 };
 
 describe("fetchDirectory (sandbox)", () => {

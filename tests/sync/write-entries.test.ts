@@ -14,12 +14,18 @@ import { commitBackfillPage } from "@/lib/sync/state";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 
 /**
- * The module is imported in each test's hook, not at the top: it builds its SQL when imported, and
- * a mutant that breaks that must fail tests, not the file's collection (README → Mutation testing).
+ * The module is imported (awaited) while the file is collected (so Stryker counts the code it runs at import as
+ * static, reached by every test) but a failure there is handed to each test, not to the collection: a
+ * mutant that breaks its SQL fails tests instead of the file (README → Mutation testing).
  */
-let we: typeof import("@/lib/sync/write-entries");
+const loaded = await import("@/lib/sync/write-entries").then(
+  (module) => ({ module, error: null }),
+  (error: unknown) => ({ module: null, error }),
+);
+let we: NonNullable<typeof loaded.module>;
 const load = async () => {
-  we = await import("@/lib/sync/write-entries");
+  if (!loaded.module) throw loaded.error;
+  we = loaded.module;
 };
 
 const T0 = Date.UTC(2026, 0, 10, 12, 0, 0, 123);
