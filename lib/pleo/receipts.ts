@@ -41,7 +41,11 @@ const INLINE_TYPES: Record<string, ReceiptKind> = {
   "application/pdf": "pdf",
 };
 
-export const receiptKind = (mimeType: string): ReceiptKind => INLINE_TYPES[mimeType.toLowerCase()] ?? "other";
+// Own keys only: a listed type such as "constructor" or "__proto__" must not find Object.prototype's members.
+export const receiptKind = (mimeType: string): ReceiptKind => {
+  const type = mimeType.toLowerCase();
+  return Object.hasOwn(INLINE_TYPES, type) ? INLINE_TYPES[type] : "other";
+};
 
 // ---- sealed references ---------------------------------------------------------------------------
 

@@ -140,7 +140,17 @@ describe("receipts (lib/pleo/receipts.ts)", () => {
       expect(receiptKind("image/jpeg")).toBe("image");
       expect(receiptKind("IMAGE/GIF")).toBe("image");
       expect(receiptKind("Application/PDF")).toBe("pdf");
-      for (const other of ["image/svg+xml", "text/html", "application/octet-stream", "", "image", "toString"]) {
+      for (const other of [
+        "image/svg+xml",
+        "text/html",
+        "application/octet-stream",
+        "",
+        "image",
+        "toString",
+        "constructor",
+        "__proto__",
+        "CONSTRUCTOR",
+      ]) {
         expect(receiptKind(other)).toBe("other");
       }
     });
