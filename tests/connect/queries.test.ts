@@ -287,6 +287,15 @@ describe("the viewer's connections (lib/connections/queries.ts)", () => {
       expect(queries()).toEqual(["PleoCompany", "PleoConnection", "Session"]);
     });
 
+    it("orders by name, not by id: with nothing in scope, Nordlys (the lowest id) comes after both Brightwaves", async () => {
+      expect(await listEndedCompaniesForViewer(viewer({ companyIds: [], sessionId: ownerSession }))).toEqual([
+        ended(B),
+        ended(C),
+        ended(A),
+        ended(O),
+      ]);
+    });
+
     it("leaves out companies back in scope, and reads no connections when none is left", async () => {
       expect(
         await listEndedCompaniesForViewer(viewer({ companyIds: [A, B, C.toUpperCase()], sessionId: ownerSession })),
