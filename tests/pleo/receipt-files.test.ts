@@ -492,7 +492,12 @@ describe("receipts (lib/pleo/receipts.ts)", () => {
       expect(await fetchReceiptFile(fileRef({ url }))).toEqual({ status: "unavailable" });
       const lines = receiptLines();
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatchObject({ level: 40, outcome: "network_error", companyId: COMPANY });
+      expect(lines[0]).toMatchObject({
+        level: 40,
+        outcome: "network_error",
+        companyId: COMPANY,
+        msg: "receipt file could not be fetched",
+      });
       expect(lines[0].err).toMatchObject({ message: "fetch failed" });
     });
 
@@ -516,6 +521,9 @@ describe("receipts (lib/pleo/receipts.ts)", () => {
         "refused_url",
         "refused_url",
       ]);
+      for (const l of receiptLines().slice(1)) {
+        expect(l).toMatchObject({ level: 40, msg: "receipt URL is not an https URL; not fetched" });
+      }
       configurePortal(sb.url);
       expect((await fetchReceiptFile(fileRef())).status).toBe("ok");
     });
