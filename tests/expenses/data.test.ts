@@ -184,7 +184,7 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
   const filters = (f: Partial<ExpenseFilters> = {}): ExpenseFilters => ({ ...DEFAULT_FILTERS, ...f });
 
   beforeAll(async () => {
-    database = await createTestDatabase("pglite", { processDatabase: true });
+    database = await createTestDatabase("pglite-copy", { processDatabase: true });
     const prisma = database.prisma;
     await seedCompany(prisma, {
       id: A,
