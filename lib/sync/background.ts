@@ -43,7 +43,7 @@ export async function startSyncAfterConnect(companyId: string): Promise<void> {
 
 /** `opts`: shorter timings for tests that run several instances for seconds, not hours. */
 export function startBackgroundJobs(
-  opts: { schedulerTickMs?: number; keepAliveFirstMs?: number } = {},
+  opts: { schedulerTickMs?: number; keepAliveFirstMs?: number; uninstallRetryMs?: number } = {},
 ): BackgroundJobs {
   const existing = slot.get();
   if (existing) return existing;
@@ -75,7 +75,7 @@ export function startBackgroundJobs(
     uninstallPass = retryDueUninstalls()
       .catch((err) => log.error({ err }, "uninstall retry pass failed"))
       .finally(() => (uninstallPass = null));
-  }, UNINSTALL_RETRY_EVERY_MS);
+  }, opts.uninstallRetryMs ?? UNINSTALL_RETRY_EVERY_MS);
   uninstalls.unref?.();
   log.info("background jobs started (sync scheduler, connect hooks, token keep-alive, uninstall retries)");
   let leaveShutdown = () => {};

@@ -183,4 +183,60 @@ describe("background jobs (pglite)", () => {
     expect(runningSyncCount()).toBe(1);
     await runningSync(SOLO_COMPANY_ID);
   });
+
+  it("stop waits for the scheduler's runs to end; a first hourly pass not yet due never runs", async () => {
+    await world.prisma.pleoConnection.update({ where: { companyId: SOLO_COMPANY_ID }, data: { syncEnabled: true } });
+    await world.prisma.syncState.updateMany({ data: { nextRunAt: null } });
+    const old = await world.prisma.connectionEvent.create({
+      data: {
+        companyId: SOLO_COMPANY_ID,
+        type: "sync_succeeded",
+        actor: "scheduler",
+        at: new Date(Date.now() - 91 * DAY),
+      },
+    });
+    const started = startBackgroundJobs({ schedulerTickMs: 100, keepAliveFirstMs: 3_000 });
+    jobs = started;
+    await until(() => runningSyncCount() === 1, 8_000);
+    await started.stop();
+    jobs = undefined;
+    expect(runningSyncCount()).toBe(0);
+    await sleep(3_500);
+    expect(await world.prisma.connectionEvent.count({ where: { id: old.id } })).toBe(1);
+    await world.prisma.connectionEvent.delete({ where: { id: old.id } });
+  });
+
+  it("a pruning pass that fails is logged, and the jobs go on", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "ConnectionEvent" RENAME TO "ConnectionEventAway"`);
+    try {
+      jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 10 });
+      await until(() => capture.lines().some((l) => l.msg === "activity pruning failed"), 5_000);
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "ConnectionEventAway" RENAME TO "ConnectionEvent"`);
+    }
+    const line = capture.lines().find((l) => l.msg === "activity pruning failed")!;
+    expect(line).toMatchObject({ module: "background", level: 50 });
+    expect(line.err).toBeDefined();
+  });
+
+  it("owed uninstalls are retried at the given interval; a failed pass is logged and the next one tries again", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    const failures = () => capture.lines().filter((l) => l.msg === "uninstall retry pass failed");
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "Disconnection" RENAME TO "DisconnectionAway"`);
+    try {
+      jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000, uninstallRetryMs: 50 });
+      await until(() => failures().length >= 2, 5_000);
+      expect(failures()[0]).toMatchObject({ module: "background", level: 50 });
+      await jobs.stop();
+      jobs = undefined;
+      const after = failures().length;
+      await sleep(300);
+      expect(failures()).toHaveLength(after);
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "DisconnectionAway" RENAME TO "Disconnection"`);
+    }
+  });
 });
