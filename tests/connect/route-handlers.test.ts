@@ -128,9 +128,16 @@ describe("the auth route handlers", () => {
   it("only the callback is limited per client: past the limit it answers 429, other routes still answer", async () => {
     h.world.configure({ AUTH_URL: PORTAL, RATE_LIMIT_CALLBACK: "2" });
     const get = (path: string) =>
-      h.handlers.GET(new NextRequest(`${PORTAL}${path}`, { headers: { [PEER_ADDRESS_HEADER]: "192.0.2.77" } }));
+      h.handlers.GET(
+        new NextRequest(`${PORTAL}${path}`, { headers: { [PEER_ADDRESS_HEADER]: "192.0.2.77", accept: "text/html" } }),
+      );
     for (let i = 0; i < 2; i++) expect((await get("/api/auth/callback/pleo?code=c&state=forged")).status).not.toBe(429);
-    expect((await get("/api/auth/callback/pleo?code=c&state=forged")).status).toBe(429);
+    const limited = await get("/api/auth/callback/pleo?code=c&state=forged");
+    expect(limited.status).toBe(429);
+    // The page offers a way back.
+    expect(await limited.text()).toContain('<a href="/">Back to the portal</a>');
     for (let i = 0; i < 3; i++) expect((await get("/api/auth/csrf")).status).toBe(200);
+    // A path below the callback is not the callback: next-auth answers it, unlimited.
+    for (let i = 0; i < 2; i++) expect((await get("/api/auth/callback/pleo/extra?code=c")).status).not.toBe(429);
   });
 });
