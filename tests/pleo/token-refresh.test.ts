@@ -645,12 +645,15 @@ describe("the token manager: forced refreshes, and another instance's lease", ()
     expect((await stats()).tokenRequests.refresh_token).toBe(1);
   });
 
-  it("a refused token older than the stored one, which expires within the skew: the stored one, without a refresh", async () => {
-    const manager = world.tokenManager();
+  it("a refused token older than the stored one, which expires within the skew: the stored one, one lock, no refresh", async () => {
+    const counting = pausedAtLock([]);
+    const manager = world.tokenManager({ prisma: counting.prisma });
     const stored = await manager.getAccessToken(COMPANY);
     await world.clock.advance(560); // 40 s left: not fresh (60 s skew), not expired
     const token = await manager.getAccessToken(COMPANY, { forceRefresh: true, rejectedToken: "an older token" });
     expect(token).toBe(stored);
+    // One look under the lock: the stored token is not the refused one, so there is nothing to do again.
+    expect(counting.counter.transactions).toBe(1);
     expect((await stats()).tokenRequests.refresh_token).toBe(0);
   });
 
