@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPANY_THISTLE, DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 
 /**
@@ -22,8 +23,19 @@ describe("pleoClient(companyId) and the token entry points", () => {
     const { pleoClient } = await import("@/lib/pleo/client");
     const { getAccessToken } = await import("@/lib/pleo/tokens");
 
-    const client = pleoClient(LARGE_COMPANY_ID);
-    expect((await client.getCompany()).id).toBe(LARGE_COMPANY_ID);
+    // Its requests are logged through the process logger, as the pleo-client component.
+    const cap = captureLogger();
+    setProcessLogger(cap.logger);
+    let client: ReturnType<typeof pleoClient>;
+    try {
+      client = pleoClient(LARGE_COMPANY_ID);
+      expect((await client.getCompany()).id).toBe(LARGE_COMPANY_ID);
+    } finally {
+      setProcessLogger(undefined);
+    }
+    const requests = cap.lines().filter((l) => l.msg === "Pleo request");
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({ component: "pleo-client", outcome: "ok" });
 
     await world.sandbox.control.advanceClock(601); // only Pleo's clock: expect a 401
     expect((await client.listEmployees({ limit: 2 })).items).toHaveLength(2);
