@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { clearWidgetCache } from "@/lib/expenses/cache";
 import {
+  averageMinors,
   dashboardScope,
   fetchBreakdown,
   fetchCompanyContext,
@@ -72,6 +73,8 @@ const N4 = id(4);
 const N9 = id(9);
 const N10 = id(10);
 const ODD_TAGS = id(11);
+/** An entry of A naming B's employee, account and tag (ids Pleo should never send A): no read may label it with B's names. */
+const CROSSED = id(12);
 const OCTOBER = id(20);
 const B_ENTRY = id(100);
 const C_OLD = id(200);
@@ -241,6 +244,16 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
         ],
       },
     ]);
+    await seedEntries(prisma, A, "EUR", [
+      {
+        id: CROSSED,
+        performedAt: "2024-06-01T10:00:00Z",
+        billMinors: 500,
+        employeeId: B_EMPLOYEE,
+        accountId: B_ACCOUNT,
+        tags: [{ tagGroupId: PROJECT, tagId: B_TAG }],
+      },
+    ]);
     await seedEntries(prisma, B, "EUR", B_ENTRIES);
 
     await seedCompany(prisma, { id: C, currency: "XXX" });
@@ -368,8 +381,8 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       const scope = (await dashboardScope(A, all, NOW))!;
       const kpis = await fetchKpis(scope, all);
       expect(kpis.previous).toBeNull();
-      // Everything ever, in EUR: November's 28000, October's 7000, January's 1500, the 800 of a year ago and the 1.
-      expect(kpis.current).toEqual({ total: 37301n, count: 10, average: 3730n, waiting: 1, missingReceipt: 1 });
+      // Everything ever, in EUR: November's 28000, October's 7000, January's 1500, the 800 of a year ago, the 1 and the 500.
+      expect(kpis.current).toEqual({ total: 37801n, count: 11, average: 3436n, waiting: 1, missingReceipt: 1 });
     });
 
     it("a failed read is logged with what failed and rethrown without the SQL", async () => {
@@ -379,15 +392,28 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
         // A company id that is not a uuid makes the statement fail (its ::uuid cast).
         const broken = { ...scopeA, companyId: "not-a-uuid" };
         await expect(fetchKpis(broken, DEFAULT_FILTERS)).rejects.toThrow(/^Could not load the key figures\.$/);
+        await expect(fetchMonthlySpend(broken, DEFAULT_FILTERS)).rejects.toThrow(/^Could not load monthly spend\.$/);
+        await expect(readFilters(broken, filters({ q: "ada" }))).rejects.toThrow(/^Could not load search\.$/);
       } finally {
         setProcessLogger(undefined);
       }
       const failed = capture.lines().filter((l) => l.msg === "dashboard read failed");
-      expect(failed).toHaveLength(1);
+      expect(failed.map((l) => l.what)).toEqual(["the key figures", "monthly spend", "search"]);
       expect(failed[0]).toMatchObject({ module: "expenses", what: "the key figures", level: 50 });
       // The database's own error, for the operator (the visitor only sees the sentence above).
       expect(failed[0].err).toMatchObject({ message: expect.stringContaining("$queryRaw") });
     });
+  });
+
+  it("averageMinors: rounded half away from zero, refunds (negative totals) included; nothing over no entries", () => {
+    expect(averageMinors(5n, 2)).toBe(3n);
+    expect(averageMinors(-5n, 2)).toBe(-3n);
+    expect(averageMinors(7n, 3)).toBe(2n);
+    expect(averageMinors(-7n, 3)).toBe(-2n);
+    expect(averageMinors(-8n, 3)).toBe(-3n);
+    expect(averageMinors(-4n, 2)).toBe(-2n);
+    expect(averageMinors(0n, 3)).toBe(0n);
+    expect(averageMinors(100n, 0)).toBe(0n);
   });
 
   it("fetchMonthlySpend: twelve local months up to now, zero where nothing was spent", async () => {
@@ -497,6 +523,21 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       });
       const scopeC = (await dashboardScope(C, DEFAULT_FILTERS, NOW))!;
       expect(await fetchTagBreakdown(scopeC, DEFAULT_FILTERS)).toEqual({ groups: [], group: null, items: [] });
+    });
+
+    it("ids of another company's directory on an entry are labelled unknown, never with that company's names", async () => {
+      const all = filters({ period: "all" });
+      const scope = (await dashboardScope(A, all, NOW))!;
+      const crossed = (items: { key: string | null; label: string }[], key: string) =>
+        items.filter((i) => i.key === key).map((i) => i.label);
+      expect(crossed(await fetchBreakdown(scope, all, "employee"), B_EMPLOYEE)).toEqual(["Unknown employee"]);
+      expect(crossed(await fetchBreakdown(scope, all, "category"), B_ACCOUNT)).toEqual(["Unknown category"]);
+      expect(crossed((await fetchTagBreakdown(scope, all)).items, B_TAG)).toEqual(["Unknown tag"]);
+      expect(await fetchEntryDetail(A, CROSSED)).toMatchObject({
+        employeeName: null,
+        categoryName: "Unknown category",
+        tagNames: [{ group: "Project", name: "Unknown tag" }],
+      });
     });
 
     it("ties in a breakdown sort by key, whatever order the rows come in", async () => {
