@@ -24,6 +24,7 @@ import { moveGrantToDisconnection } from "@/lib/pleo/token-store";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 
 const THISTLE = COMPANY_THISTLE.id;
 const BRIGHTWAVE = COMPANY_BRIGHTWAVE.id;
@@ -54,7 +55,7 @@ describe("disconnections", () => {
     world = await createWorld({
       database: "pglite",
       sandbox: { entries: 10, rateLimit: false },
-      env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+      env: SYNC_ENV,
     });
   });
   afterAll(async () => {

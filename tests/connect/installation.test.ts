@@ -18,6 +18,7 @@ import { pleoClient } from "@/lib/pleo/client";
 import { COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 
 const COMPANY = COMPANY_THISTLE.id;
 const PATH = "/v1/installations/me";
@@ -32,7 +33,7 @@ describe("the installation at Pleo", () => {
     world = await createWorld({
       database: "pglite",
       sandbox: { entries: 10, rateLimit: false },
-      env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+      env: SYNC_ENV,
     });
   });
   afterAll(async () => {

@@ -16,6 +16,7 @@ import { defaultUninstallDeps, uninstallWithStoredGrant, type UninstallDeps } fr
 import { COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 
 const COMPANY = COMPANY_THISTLE.id;
 const DELETE = "DELETE /v1/installations/me";
@@ -38,7 +39,7 @@ describe("uninstall with the stored grant", () => {
     world = await createWorld({
       database: "pglite",
       sandbox: { entries: 10, rateLimit: false },
-      env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+      env: SYNC_ENV,
     });
   });
   afterAll(async () => {

@@ -20,6 +20,7 @@ import { runSync } from "@/lib/sync/run";
 import { runningSync } from "@/lib/sync/trigger";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 import { form, ownerOf, requests, sessionViewer } from "./support";
 
 const MINE = DEMO_SECOND_COMPANY_ID; // Brightwave, 320 entries
@@ -59,7 +60,7 @@ beforeAll(async () => {
   world = await createWorld({
     database: "pglite",
     sandbox: { entries: 200, rateLimit: false },
-    env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+    env: SYNC_ENV,
   });
 });
 afterAll(async () => {

@@ -14,6 +14,7 @@ import { runSync } from "@/lib/sync/run";
 import { dueCompanies } from "@/lib/sync/scheduler";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 import { ownerOf, sessionViewer } from "./support";
 
 const COMPANY = SOLO_COMPANY_ID;
@@ -26,7 +27,7 @@ describe("activity log and health", () => {
     world = await createWorld({
       database: "pglite",
       sandbox: { entries: 100, rateLimit: false },
-      env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+      env: SYNC_ENV,
     });
     const t = await world.connect(COMPANY);
     issued.push(t.access_token, t.refresh_token);

@@ -22,6 +22,7 @@ import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
 import { seedEntries } from "@/tests/support/expense-seed";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 
 const COMPANY = LARGE_COMPANY_ID;
 /** The company's zone (its country is DK): the history window's months are Copenhagen months. */
@@ -35,7 +36,7 @@ for (const kind of DATABASE_KINDS) {
       world = await createWorld({
         database: kind,
         sandbox: { entries: 1500, rateLimit: false },
-        env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+        env: SYNC_ENV,
         companies: [COMPANY],
       });
     });

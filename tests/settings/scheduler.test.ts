@@ -12,6 +12,7 @@ import { runningSync } from "@/lib/sync/trigger";
 import { SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 import { form, ownerOf, sessionViewer } from "./support";
 
 const COMPANY = SOLO_COMPANY_ID;
@@ -26,7 +27,7 @@ for (const kind of DATABASE_KINDS) {
       world = await createWorld({
         database: kind,
         sandbox: { entries: 100, rateLimit: false },
-        env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+        env: SYNC_ENV,
         companies: [COMPANY],
       });
       expect(await runSync({ companyId: COMPANY, trigger: "connect" })).toMatchObject({ status: "succeeded" });

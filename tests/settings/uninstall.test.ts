@@ -12,6 +12,7 @@ import { handleDisconnect } from "@/lib/settings/actions";
 import { SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { DATABASE_KINDS, databaseUnavailable } from "@/tests/support/db";
 import { createWorld, type World } from "@/tests/support/world";
+import { SYNC_ENV } from "@/tests/sync/support";
 import { form, ownerOf, requests, sessionViewer } from "./support";
 
 const COMPANY = SOLO_COMPANY_ID;
@@ -27,7 +28,7 @@ for (const kind of DATABASE_KINDS) {
       world = await createWorld({
         database: kind,
         sandbox: { entries: 100, rateLimit: false },
-        env: { PLEO_RATE_LIMIT_PER_MINUTE: "600" },
+        env: SYNC_ENV,
       });
     });
     afterAll(async () => {
