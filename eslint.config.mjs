@@ -70,6 +70,21 @@ const config = [
   ),
   restrictImports(["lib/*.{ts,tsx}"], "The shared lib/*.ts modules", [...DOMAINS, "db"], "\\.\\.?/"),
   { files: SERVER_CODE, rules: { "no-console": "error" } },
+  {
+    // PGlite runs one transaction at a time: one begun with Prisma's default 2 s maxWait fails while a
+    // sync page commits or a disconnect deletes (lib/db/transactions.ts).
+    files: SERVER_CODE,
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='$transaction'][arguments.length<2]",
+          message:
+            "Pass the transaction's options ({ ...WAIT_FOR_TURN } at least, from lib/db/transactions.ts): with Prisma's 2 s default maxWait it fails on PGlite while another transaction runs.",
+        },
+      ],
+    },
+  },
 ];
 
 export default config;

@@ -3,6 +3,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
 import { logger } from "@/lib/log";
 import { recordEvent, SCHEDULER, type Actor } from "@/lib/pleo/activity";
@@ -259,7 +260,7 @@ export async function attemptUninstall(id: string, opts: AttemptOptions): Promis
     });
     if (r.count === 1 && final) await dropUninstallGrant(tx, id);
     return r.count === 1;
-  });
+  }, WAIT_FOR_TURN);
   if (!written) {
     logger().warn(
       { module: "disconnect", companyId: row.companyId },

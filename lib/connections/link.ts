@@ -1,6 +1,7 @@
 import "server-only";
 
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import type { Company } from "@/lib/pleo/types";
 import { onCompanyConnected } from "@/lib/connections/events";
@@ -132,7 +133,7 @@ export async function linkCompany(input: LinkInput): Promise<{ accountId: string
       at: now,
     });
     return { accountId: account.id, connectionId: connection.id };
-  });
+  }, WAIT_FOR_TURN);
   await onCompanyConnected(input.company.id);
   return result;
 }
@@ -182,7 +183,7 @@ export async function reconnectCompany(input: LinkInput): Promise<{ connectionId
     }
     await storeReconnectGrant(tx, current, sealed, now);
     return { connectionId: current.id };
-  });
+  }, WAIT_FOR_TURN);
   await onCompanyConnected(input.company.id);
   return result;
 }

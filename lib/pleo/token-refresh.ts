@@ -1,5 +1,6 @@
 import "server-only";
 
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import type { Logger } from "@/lib/log";
 import { PLEO, recordEvent, SCHEDULER } from "@/lib/pleo/activity";
@@ -78,7 +79,7 @@ export async function refreshWithLease(
       if (!(await markNeedsReauth(tx, companyId, lease.tokenVersion, `${reason}: ${detail}`, at))) return false;
       await runGrantEndedWrites(tx, companyId);
       return true;
-    });
+    }, WAIT_FOR_TURN);
     if (marked) {
       await recordEvent(s.prisma, {
         companyId,

@@ -10,6 +10,7 @@ import { unlinkCompany } from "@/lib/connections/link";
 import type { ConnectionSummary } from "@/lib/connections/queries";
 import { removeCompanyFromSessions } from "@/lib/connections/session-scope";
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import { byUser, recordEventIn } from "@/lib/pleo/activity";
 import { moveGrantToDisconnection } from "@/lib/pleo/token-store";
 import type { UninstallDeps } from "@/lib/pleo/uninstall";
@@ -88,7 +89,7 @@ export async function disconnectCompany(
       });
       return id;
     },
-    { maxWait: 30_000, timeout: 120_000 },
+    { ...WAIT_FOR_TURN, timeout: 120_000 },
   );
 
   const attempt: AttemptResult = await attemptUninstall(disconnectionId, {

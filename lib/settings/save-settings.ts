@@ -4,6 +4,7 @@ import { configureInstallation, type ConfigureResult } from "@/lib/connections/i
 import type { ConnectionSummary } from "@/lib/connections/queries";
 import { readCompanyTimeZone, readConnectionSettings, writeConnectionSettings } from "@/lib/connections/settings";
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import { historyStart } from "@/lib/history-window";
 import { byUser, recordEventIn } from "@/lib/pleo/activity";
 import { widensCoverage } from "@/lib/sync/run";
@@ -68,7 +69,7 @@ export async function saveSettings(
       });
     }
     return { changes, first: !current.settingsSavedAt, before: old };
-  });
+  }, WAIT_FOR_TURN);
 
   const columns = columnsOf(values);
   if (before.frequency !== values.frequency && columns.syncEnabled) {

@@ -1,6 +1,7 @@
 import "server-only";
 
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
 import { acquireLease, newLeaseOwner, releaseLease } from "@/lib/sync/lease";
@@ -54,7 +55,7 @@ export async function deleteHiddenEntries(companyId: string, before: Date): Prom
         await narrowCoverage(tx, lease, before);
         return n;
       },
-      { maxWait: 30_000, timeout: 120_000 },
+      { ...WAIT_FOR_TURN, timeout: 120_000 },
     );
     return { ok: true, deleted };
   } finally {

@@ -22,6 +22,7 @@ import {
 import { byUser, SCHEDULER } from "@/lib/pleo/activity";
 import { moveGrantToDisconnection } from "@/lib/pleo/token-store";
 import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
+import { withBusyProcessDatabase } from "@/tests/support/db";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 import { SYNC_ENV } from "@/tests/sync/support";
@@ -285,6 +286,13 @@ describe("disconnections", () => {
           at: after.lastAttemptAt,
         },
       ]);
+    });
+
+    it("the outcome is written behind another transaction (a sync page's commit) past Prisma's 2 s default", async () => {
+      const id = await disconnection(THISTLE, { grant: true });
+      const r = await withBusyProcessDatabase(world.database, 2_500, () => attemptUninstall(id, { actor: SCHEDULER }));
+      expect(r).toMatchObject({ claimed: true, status: "done" });
+      expect(await row(id)).toMatchObject({ uninstallStatus: "done", accessTokenEnc: null, claimedBy: null });
     });
 
     it("a grant Pleo already ended: not needed, grant dropped, with the way forward", async () => {

@@ -20,6 +20,7 @@ import type { GrantedTokens } from "@/lib/pleo/oauth";
 import type { Company } from "@/lib/pleo/types";
 import { sessionKey } from "@/lib/sessions";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS, type CompanyFixture } from "@/sandbox/seed/fixtures";
+import { withBusyProcessDatabase } from "@/tests/support/db";
 import { sandboxTokens } from "@/tests/support/sandbox";
 import { companyFromFixture, createWorld, type World } from "@/tests/support/world";
 
@@ -244,6 +245,18 @@ describe("lib/connections/link.ts", () => {
       } finally {
         off();
       }
+    });
+
+    it("a link and a reconnect wait behind another transaction (a disconnect deleting data) past Prisma's 2 s default", async () => {
+      const user = await newUserWithSession();
+      await withBusyProcessDatabase(world.database, 2_500, async () => {
+        await linkCompany(await linkInput(user.userId, FREE));
+        await reconnectCompany(await linkInput(user.userId, FREE));
+      });
+      expect(await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: FREE.id } })).toMatchObject({
+        status: "CONNECTED",
+        tokenVersion: 1,
+      });
     });
 
     it("a company Pleo gives no address links with no country, and a later link fills it in", async () => {

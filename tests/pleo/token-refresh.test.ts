@@ -3,6 +3,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { ConnectionNotFoundError, NeedsReauthError, PleoApiError, PleoUnavailableError } from "@/lib/pleo/errors";
 import { registerGrantEndedWrite } from "@/lib/pleo/grant-ended";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { busyBeforeTransactions } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
 import type { FaultSpec } from "@/tests/support/sandbox";
 import { openAccess } from "@/tests/support/tokens";
@@ -632,6 +633,18 @@ describe("the token manager: forced refreshes, and another instance's lease", ()
     expect(renewed).not.toBe(rotated);
     expect(await tokenWorks(renewed)).toBe(true);
     expect((await stats()).tokenRequests.refresh_token).toBe(2);
+  });
+
+  it("a refresh, and marking a revoked grant, wait behind another transaction (a sync page's commit) past Prisma's 2 s default", async () => {
+    const manager = world.tokenManager({ prisma: busyBeforeTransactions(world.prisma, 2_500) });
+    const rotated = await manager.getAccessToken(COMPANY, { forceRefresh: true });
+    expect(await tokenWorks(rotated)).toBe(true);
+    expect((await stats()).tokenRequests.refresh_token).toBe(1);
+
+    await world.sandbox.control.revoke(COMPANY);
+    await world.clock.advance(601);
+    await expect(manager.getAccessToken(COMPANY)).rejects.toMatchObject({ reason: "invalid_grant" });
+    expect((await row()).status).toBe("NEEDS_REAUTH");
   });
 
   it("a fresh token, and the replacement for a refused one, are handed out without taking the lock", async () => {

@@ -19,6 +19,7 @@ import { historyStart } from "@/lib/history-window";
 import { runSync } from "@/lib/sync/run";
 import { runningSync } from "@/lib/sync/trigger";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { withBusyProcessDatabase } from "@/tests/support/db";
 import { createWorld, type World } from "@/tests/support/world";
 import { SYNC_ENV } from "@/tests/sync/support";
 import { form, ownerOf, requests, sessionViewer } from "./support";
@@ -187,6 +188,16 @@ describe("save settings", () => {
     expect(again).toMatchObject({ status: "success", message: "Settings saved (nothing changed)." });
     expect(await requests(world, "PUT /v1/installations/me")).toBe(puts);
     expect(await world.prisma.connectionEvent.count({ where: { companyId: MINE } })).toBe(events);
+  });
+
+  it("a save waits behind another transaction (a sync page's commit) past Prisma's 2 s default", async () => {
+    const r = await withBusyProcessDatabase(world.database, 2_500, () =>
+      handleSaveSettings(me, form({ companyId: MINE, frequency: "60", history: "all", changesWindow: "30" })),
+    );
+    expect(r).toMatchObject({ status: "success" });
+    const row = await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: MINE } });
+    expect(row).toMatchObject({ syncIntervalMinutes: 60, syncWindowDays: 30 });
+    expect(row.settingsSavedAt).toBeInstanceOf(Date);
   });
 
   it("Pleo failing on the installation endpoints: the settings are saved, the page says so, Activate finishes it", async () => {

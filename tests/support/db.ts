@@ -10,6 +10,7 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { setDatabaseForProcess } from "@/lib/db";
 import { createDatabase, openPGlite, type Database } from "@/lib/db/connect";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { migratePGlite, migratePostgres, readMigrations } from "@/lib/db/migrate";
 import { createScratchPostgres } from "./scratch-postgres";
 
@@ -131,4 +132,54 @@ async function migratedTemplate(): Promise<string> {
     if (!fs.existsSync(template)) throw err;
   }
   return template;
+}
+
+/** A transaction holding the database for `ms`; resolves once it has started, `done` when it ends. */
+async function holdTransaction(prisma: PrismaClient, ms: number): Promise<{ done: Promise<void> }> {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  const done = prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw`SELECT 1`;
+      started();
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    { timeout: ms + 10_000 },
+  );
+  await Promise.race([running, done]);
+  return { done };
+}
+
+/**
+ * `prisma` whose every `$transaction` begins while another one (a long sync page commit, say) holds the
+ * database for `ms`. PGlite runs one transaction at a time, so it waits, and Prisma gives up on it after
+ * its `maxWait` (2 s by default): what the portal's longer `maxWait`s are for. On PostgreSQL the other
+ * transaction holds only a pooled connection, so nothing waits.
+ */
+export function busyBeforeTransactions(prisma: PrismaClient, ms: number): PrismaClient {
+  return new Proxy(prisma, {
+    get(target, key) {
+      if (key === "$transaction")
+        return async (...args: unknown[]) => {
+          const hold = await holdTransaction(target, ms);
+          try {
+            return await (target.$transaction as (...a: unknown[]) => Promise<unknown>)(...args);
+          } finally {
+            await hold.done;
+          }
+        };
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Run `fn` with the process database busy before each transaction (busyBeforeTransactions), then restore it. */
+export async function withBusyProcessDatabase<T>(database: Database, ms: number, fn: () => Promise<T>): Promise<T> {
+  setDatabaseForProcess({ ...database, prisma: busyBeforeTransactions(database.prisma, ms) });
+  try {
+    return await fn();
+  } finally {
+    setDatabaseForProcess(database);
+  }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { acquireLease, newLeaseOwner, releaseLease } from "@/lib/sync/lease";
 import { countStoredEntries, deleteCompanyData, deleteHiddenEntries } from "@/lib/sync/company-data";
-import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import { createTestDatabase, withBusyProcessDatabase, type TestDatabase } from "@/tests/support/db";
 import { seedCompany, seedEntries } from "@/tests/support/expense-seed";
 
 // A company's synced data as a whole (lib/sync/company-data.ts), on a real PGlite database with two
@@ -122,6 +122,12 @@ describe("a company's synced data", () => {
       await database.prisma.syncState.create({ data: { companyId: company, coveredFrom: at("2026-09-01T00:00:00Z") } });
       expect(await deleteHiddenEntries(company, WINDOW_START)).toEqual({ ok: true, deleted: 3 });
       expect(await coverage(company)).toEqual(at("2026-09-01T00:00:00Z"));
+    });
+
+    it("waits for another transaction on the database (a sync page's commit) past Prisma's 2 s default", async () => {
+      const deleting = withBusyProcessDatabase(database, 2_500, () => deleteHiddenEntries(company, WINDOW_START));
+      expect(await deleting).toEqual({ ok: true, deleted: 3 });
+      expect(await entryDates(company)).toHaveLength(2);
     });
 
     it("refuses while a sync holds the company's lease, and deletes nothing", async () => {
