@@ -36,8 +36,9 @@ export class Browser {
     }
   }
 
+  /** The session cookie: `__Secure-` prefixed when the portal's origin is https (next-auth's naming). */
   sessionToken(): string | undefined {
-    return this.cookies.get("authjs.session-token");
+    return this.cookies.get("authjs.session-token") ?? this.cookies.get("__Secure-authjs.session-token");
   }
 
   clone(): Browser {
@@ -50,6 +51,8 @@ export class Browser {
 type Handlers = { GET: (req: NextRequest) => Promise<Response>; POST: (req: NextRequest) => Promise<Response> };
 
 export type Harness = {
+  /** The portal's public origin (AUTH_URL): PORTAL unless the harness was started on another. */
+  origin: string;
   /** The sandbox, database and portal configuration (`world.configure(overrides)` to break it on purpose). */
   world: World;
   sandbox: TestSandbox;
@@ -70,12 +73,14 @@ export type Harness = {
 
 export type ConnectOptions = { email: string; password: string; companyId?: string; deny?: boolean };
 
-export async function startHarness(kind: DatabaseKind = "pglite"): Promise<Harness> {
+/** `origin`: the portal's public origin, e.g. an https one (secure cookies); nothing listens there. */
+export async function startHarness(kind: DatabaseKind = "pglite", origin = PORTAL): Promise<Harness> {
+  const callbackUrl = `${origin}/api/auth/callback/pleo`;
   const world = await createWorld({
     database: kind,
     // Only the connect flow runs here (small data); Pleo redirects back to this in-process portal.
-    sandbox: { entries: 50, redirectUris: [CALLBACK_URL] },
-    env: { AUTH_URL: PORTAL },
+    sandbox: { entries: 50, redirectUris: [callbackUrl] },
+    env: { AUTH_URL: origin },
   });
   const handlers = (await import("@/lib/auth/route-handlers")) as Handlers;
 
@@ -89,7 +94,7 @@ export async function startHarness(kind: DatabaseKind = "pglite"): Promise<Harne
       body = new URLSearchParams(init.form).toString();
     }
     const method = init.method ?? (init.form ? "POST" : "GET");
-    const req = new NextRequest(new URL(path, PORTAL), { method, headers, body });
+    const req = new NextRequest(new URL(path, origin), { method, headers, body });
     const res = await (method === "POST" ? handlers.POST(req) : handlers.GET(req));
     browser.store(res);
     return res;
@@ -107,8 +112,8 @@ export async function startHarness(kind: DatabaseKind = "pglite"): Promise<Harne
   const authorize: Harness["authorize"] = async (browser, opts) => {
     const authorizeUrl = await startConnect(browser);
     const result = await authorizeViaForms({ authorizeUrl, ...opts });
-    if (!result.location.startsWith(CALLBACK_URL)) throw new Error(`sandbox did not redirect back: ${result.error}`);
-    return result.location.slice(PORTAL.length);
+    if (!result.location.startsWith(callbackUrl)) throw new Error(`sandbox did not redirect back: ${result.error}`);
+    return result.location.slice(origin.length);
   };
 
   const finish: Harness["finish"] = async (browser, callbackPath) => {
@@ -119,6 +124,7 @@ export async function startHarness(kind: DatabaseKind = "pglite"): Promise<Harne
   const connect: Harness["connect"] = async (browser, opts) => finish(browser, await authorize(browser, opts));
 
   return {
+    origin,
     world,
     sandbox: world.sandbox,
     db: world.database,

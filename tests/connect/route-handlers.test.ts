@@ -141,3 +141,28 @@ describe("the auth route handlers", () => {
     for (let i = 0; i < 2; i++) expect((await get("/api/auth/callback/pleo/extra?code=c")).status).not.toBe(429);
   });
 });
+
+describe("the auth route handlers behind an https AUTH_URL", () => {
+  // next-auth names the session cookie `__Secure-authjs.session-token` on an https origin; the sign-in
+  // check must read that one, or a signed-in user's second company would start a new account.
+  const HTTPS_PORTAL = "https://127.0.0.1:3999";
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness("pglite", HTTPS_PORTAL);
+  });
+  afterAll(async () => h?.close());
+  beforeEach(() => h.world.configure());
+
+  it("the signed-in browser's __Secure- session cookie is read: the second company joins the same account and session", async () => {
+    const browser = new Browser();
+    expect(await h.connect(browser, demo)).toBe(`${HTTPS_PORTAL}/dashboard`);
+    expect(browser.cookies.has("__Secure-authjs.session-token")).toBe(true);
+    expect(browser.cookies.has("authjs.session-token")).toBe(false);
+    const first = browser.sessionToken();
+    expect(await h.connect(browser, { ...demo, companyId: COMPANY_BRIGHTWAVE.id })).toBe(`${HTTPS_PORTAL}/dashboard`);
+    expect(browser.sessionToken()).toBe(first);
+    expect(await h.db.prisma.user.count()).toBe(1);
+    const session = (await (await h.request(browser, "/api/auth/session")).json()) as { companyIds: string[] };
+    expect([...session.companyIds].sort()).toEqual([COMPANY_BRIGHTWAVE.id, COMPANY_NORDLYS.id].sort());
+  });
+});
