@@ -5,6 +5,7 @@
  * real and held at their first page where a test needs them running.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { resetShutdownForTests, shutdown } from "@/lib/ops/shutdown";
 import { dueCompanies, scheduleDueSyncs, startSyncScheduler } from "@/lib/sync/scheduler";
 import { requestSync, runningSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
 import { sleep } from "@/lib/util/async";
@@ -46,6 +47,7 @@ describe("the schedule: due companies, scheduling passes, the ticking scheduler 
     await world.prisma.syncState.deleteMany();
   });
   afterEach(async () => {
+    resetShutdownForTests();
     setProcessLogger(undefined);
     await stopAllSyncs();
     expect(runningSyncCount()).toBe(0);
@@ -228,6 +230,75 @@ describe("the schedule: due companies, scheduling passes, the ticking scheduler 
       await until(() => capture.lines().some((l) => l.msg === "sync: run started"));
     } finally {
       await scheduler.stop();
+    }
+  });
+
+  /**
+   * Hold the database (PGlite runs one transaction at a time, and every query waits for it) until the
+   * returned function is called: a scheduling pass then waits in its due-companies query.
+   */
+  async function holdDatabase(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holding = world.database.pglite!.transaction(async () => {
+      locked();
+      await released;
+    });
+    await isLocked;
+    return async () => {
+      release();
+      await holding;
+    };
+  }
+
+  it("a tick while the last pass is still under way starts no second pass: the slots are never overcommitted", async () => {
+    const since = new Date();
+    const release = await holdDatabase();
+    // One slot, ticks every 20 ms: passes that overlapped would each see the slot free and start a run.
+    const scheduler = startSyncScheduler({ tickMs: 20, maxConcurrent: 1 });
+    try {
+      await sleep(400);
+      await release();
+      const ours = { startedAt: { gte: since } };
+      await until(
+        async () => (await world.prisma.syncRun.count({ where: { ...ours, finishedAt: { not: null } } })) >= 2,
+      );
+      await scheduler.stop();
+      const runs = await world.prisma.syncRun.findMany({ where: ours, orderBy: { startedAt: "asc" } });
+      expect(runs.length).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < runs.length; i++) {
+        // Each run starts after the one before it has finished.
+        expect(runs[i - 1].finishedAt).not.toBeNull();
+        expect(runs[i].startedAt.getTime()).toBeGreaterThanOrEqual(runs[i - 1].finishedAt!.getTime());
+      }
+    } finally {
+      await release();
+      await scheduler.stop();
+    }
+  });
+
+  it("while the process shuts down no pass runs: the scheduler leaves the database alone", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    const failures = () => capture.lines().filter((l) => l.msg === "sync: scheduling pass failed");
+    // A pass would fail on the missing table, and say so.
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "SyncState" RENAME TO "SyncStateAway"`);
+    try {
+      expect((await shutdown({ reason: "test", timeoutMs: 5_000 })).clean).toBe(true);
+      const scheduler = startSyncScheduler({ tickMs: 20, maxConcurrent: 3 });
+      try {
+        await sleep(400);
+        expect(failures()).toEqual([]);
+        // The same scheduler, once the process is no longer shutting down: its passes run (and fail here).
+        resetShutdownForTests();
+        await until(() => failures().length >= 1, 5_000);
+      } finally {
+        await scheduler.stop();
+      }
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "SyncStateAway" RENAME TO "SyncState"`);
     }
   });
 });
