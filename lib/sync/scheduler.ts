@@ -34,15 +34,17 @@ export async function dueCompanies(limit: number, now: Date = new Date()): Promi
   return rows.map((r) => r.companyId);
 }
 
-/** One scheduling pass; returns the companies it started. */
+/** One scheduling pass; returns the companies it started. Once `signal` is aborted it starts no more. */
 export async function scheduleDueSyncs(
   maxConcurrent: number = SYNC_DEFAULTS.maxConcurrentRuns,
   now: Date = new Date(),
+  signal?: AbortSignal,
 ): Promise<string[]> {
   const free = maxConcurrent - runningSyncCount();
   if (free <= 0) return [];
   const started: string[] = [];
   for (const companyId of await dueCompanies(free * 2, now)) {
+    if (signal?.aborted) break;
     if (started.length >= free) break;
     if (runningSync(companyId)) continue;
     const r = await requestSync(companyId, "schedule", { dueAt: now });
@@ -55,18 +57,21 @@ export type Scheduler = { stop(): Promise<void> };
 
 export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: number } = {}): Scheduler {
   const tickMs = opts.tickMs ?? SYNC_DEFAULTS.schedulerTickMs;
-  let ticking = false;
-  let stopped = false;
-  const tick = async () => {
-    if (ticking || stopped || isShuttingDown()) return;
-    ticking = true;
-    try {
-      await scheduleDueSyncs(opts.maxConcurrent);
-    } catch (err) {
-      logger().error({ module: "sync", err }, "sync: scheduling pass failed");
-    } finally {
-      ticking = false;
-    }
+  // The pass under way, if any: a tick during it starts no other. Stop tells it to start nothing more and
+  // waits for it, so no run starts after stop returns; stop clears the timers, so no tick comes after it.
+  let pass: Promise<void> | null = null;
+  const stopping = new AbortController();
+  const tick = () => {
+    if (pass || isShuttingDown()) return;
+    pass = (async () => {
+      try {
+        await scheduleDueSyncs(opts.maxConcurrent, undefined, stopping.signal);
+      } catch (err) {
+        logger().error({ module: "sync", err }, "sync: scheduling pass failed");
+      } finally {
+        pass = null;
+      }
+    })();
   };
   const timer = setInterval(tick, tickMs);
   timer.unref?.();
@@ -75,9 +80,10 @@ export function startSyncScheduler(opts: { tickMs?: number; maxConcurrent?: numb
   first.unref?.();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearInterval(timer);
       clearTimeout(first);
+      await pass;
       await stopAllSyncs("shutdown");
     },
   };

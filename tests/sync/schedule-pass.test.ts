@@ -279,6 +279,31 @@ describe("the schedule: due companies, scheduling passes, the ticking scheduler 
     }
   });
 
+  it("stop waits for a pass under way, which starts nothing more: no run after stop returns", async () => {
+    const runsBefore = await world.prisma.syncRun.count();
+    const release = await holdDatabase();
+    const scheduler = startSyncScheduler({ tickMs: 50, maxConcurrent: 3 });
+    let stopped = false;
+    try {
+      // The first pass (at 50 ms) waits for the database.
+      await sleep(300);
+      const stopping = scheduler.stop().then(() => (stopped = true));
+      await sleep(100);
+      await release();
+      await stopping;
+      expect(stopped).toBe(true);
+      expect(runningSyncCount()).toBe(0);
+      // The pass found three due companies once the database answered, and started none of them.
+      expect(await world.prisma.syncRun.count()).toBe(runsBefore);
+      await sleep(500);
+      expect(runningSyncCount()).toBe(0);
+      expect(await world.prisma.syncRun.count()).toBe(runsBefore);
+    } finally {
+      await release();
+      await scheduler.stop();
+    }
+  });
+
   it("while the process shuts down no pass runs: the scheduler leaves the database alone", async () => {
     const capture = captureLogger();
     setProcessLogger(capture.logger);
