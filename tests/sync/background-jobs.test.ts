@@ -7,13 +7,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { onCompanyConnected } from "@/lib/connections/events";
 import { resetShutdownForTests, shutdown } from "@/lib/ops/shutdown";
+import { resetTokenManagerForProcess } from "@/lib/pleo/tokens";
 import { startBackgroundJobs, startSyncAfterConnect } from "@/lib/sync/background";
 import { runningSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
 import { sleep } from "@/lib/util/async";
 import { DEMO_SECOND_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
-import { SYNC_ENV } from "./support";
+import { holdDatabase, SYNC_ENV } from "./support";
 
 const UNKNOWN_COMPANY = "00000000-0000-4000-8000-000000000000";
 const DAY = 24 * 3600 * 1000;
@@ -169,11 +170,16 @@ describe("background jobs (pglite)", () => {
     expect(capture.lines().filter((l) => l.level === 50)).toEqual([]);
   });
 
-  it("a shutdown stops the jobs: the next start is a new set", async () => {
+  it("a shutdown stops the jobs (a step of its own): the next start is a new set", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
     const first = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000 });
     jobs = first;
     const result = await shutdown({ reason: "test", timeoutMs: 10_000 });
     expect(result.clean).toBe(true);
+    const steps = capture.lines().filter((l) => l.module === "shutdown" && l.step !== undefined);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]).toMatchObject({ level: 30, step: "background jobs", msg: "shutdown: background jobs stopped" });
     resetShutdownForTests();
     const second = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000 });
     jobs = second;
@@ -230,11 +236,109 @@ describe("background jobs (pglite)", () => {
       jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000, uninstallRetryMs: 50 });
       await until(() => failures().length >= 2, 5_000);
       expect(failures()[0]).toMatchObject({ module: "background", level: 50 });
+      expect(failures()[0].err).toMatchObject({ message: 'relation "public.Disconnection" does not exist' });
       await jobs.stop();
       jobs = undefined;
       const after = failures().length;
       await sleep(300);
       expect(failures()).toHaveLength(after);
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "DisconnectionAway" RENAME TO "Disconnection"`);
+    }
+  });
+
+  it("an installation check that fails after a connect (not an answer from Pleo) is logged with the company", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000 });
+    // No connection: the client cannot get a token, which is no Pleo failure the check itself handles.
+    await onCompanyConnected(UNKNOWN_COMPANY);
+    await until(() => capture.lines().some((l) => l.msg === "installation check failed"), 5_000);
+    const lines = capture.lines().filter((l) => l.msg === "installation check failed");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ module: "background", level: 50, companyId: UNKNOWN_COMPANY });
+    expect(JSON.stringify(lines[0].err)).toContain("ConnectionNotFoundError");
+  });
+
+  it("the first hourly pass also keeps idle refresh tokens alive; a keep-alive pass that fails is logged", async () => {
+    resetTokenManagerForProcess();
+    const idleSince = new Date(Date.now() - 8 * DAY);
+    await world.prisma.pleoConnection.update({
+      where: { companyId: SOLO_COMPANY_ID },
+      data: { refreshTokenIssuedAt: idleSince },
+    });
+    jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 50 });
+    await until(
+      async () =>
+        (
+          await world.prisma.pleoConnection.findUniqueOrThrow({ where: { companyId: SOLO_COMPANY_ID } })
+        ).refreshTokenIssuedAt.getTime() > idleSince.getTime(),
+      8_000,
+    );
+    await jobs.stop();
+    jobs = undefined;
+
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    const failed = () => capture.lines().filter((l) => l.msg === "token keep-alive pass failed");
+    // The keep-alive's query of idle connections fails while the table is away.
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "PleoConnection" RENAME TO "PleoConnectionAway"`);
+    try {
+      jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 10 });
+      await until(() => failed().length > 0, 5_000);
+      await jobs.stop();
+      jobs = undefined;
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "PleoConnectionAway" RENAME TO "PleoConnection"`);
+    }
+    expect(failed()).toHaveLength(1);
+    expect(failed()[0]).toMatchObject({ module: "background", level: 50 });
+    expect(failed()[0].err).toMatchObject({ message: 'relation "public.PleoConnection" does not exist' });
+  });
+
+  it("by default the hourly pass is minutes away and uninstalls are retried each minute: nothing in the first seconds", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    const old = await world.prisma.connectionEvent.create({
+      data: {
+        companyId: SOLO_COMPANY_ID,
+        type: "sync_succeeded",
+        actor: "scheduler",
+        at: new Date(Date.now() - 91 * DAY),
+      },
+    });
+    // An uninstall pass would fail on the missing table, and say so.
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "Disconnection" RENAME TO "DisconnectionAway"`);
+    try {
+      jobs = startBackgroundJobs({ schedulerTickMs: 60_000 });
+      await sleep(1_500);
+      await jobs.stop();
+      jobs = undefined;
+    } finally {
+      await world.prisma.$executeRawUnsafe(`ALTER TABLE "DisconnectionAway" RENAME TO "Disconnection"`);
+    }
+    expect(capture.lines().filter((l) => l.msg === "uninstall retry pass failed")).toEqual([]);
+    expect(await world.prisma.connectionEvent.count({ where: { id: old.id } })).toBe(1);
+    await world.prisma.connectionEvent.delete({ where: { id: old.id } });
+  });
+
+  it("an uninstall retry pass still under way when the next one is due is not started twice", async () => {
+    const capture = captureLogger();
+    setProcessLogger(capture.logger);
+    const failures = () => capture.lines().filter((l) => l.msg === "uninstall retry pass failed");
+    await world.prisma.$executeRawUnsafe(`ALTER TABLE "Disconnection" RENAME TO "DisconnectionAway"`);
+    try {
+      jobs = startBackgroundJobs({ schedulerTickMs: 60_000, keepAliveFirstMs: 60_000, uninstallRetryMs: 40 });
+      // The first pass waits for the database for twenty intervals; passes started meanwhile would queue
+      // behind it and all fail together once it answers.
+      const release = await holdDatabase(world);
+      await sleep(800);
+      await release();
+      await until(() => failures().length >= 1, 5_000);
+      await sleep(20);
+      expect(failures().length).toBeLessThanOrEqual(2);
+      await jobs.stop();
+      jobs = undefined;
     } finally {
       await world.prisma.$executeRawUnsafe(`ALTER TABLE "DisconnectionAway" RENAME TO "Disconnection"`);
     }

@@ -12,7 +12,7 @@ import { sleep } from "@/lib/util/async";
 import { DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID, SOLO_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
-import { SYNC_ENV } from "./support";
+import { holdDatabase, SYNC_ENV } from "./support";
 
 const A = SOLO_COMPANY_ID;
 const B = DEMO_SECOND_COMPANY_ID;
@@ -233,29 +233,9 @@ describe("the schedule: due companies, scheduling passes, the ticking scheduler 
     }
   });
 
-  /**
-   * Hold the database (PGlite runs one transaction at a time, and every query waits for it) until the
-   * returned function is called: a scheduling pass then waits in its due-companies query.
-   */
-  async function holdDatabase(): Promise<() => Promise<void>> {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => (locked = r));
-    const holding = world.database.pglite!.transaction(async () => {
-      locked();
-      await released;
-    });
-    await isLocked;
-    return async () => {
-      release();
-      await holding;
-    };
-  }
-
   it("a tick while the last pass is still under way starts no second pass: the slots are never overcommitted", async () => {
     const since = new Date();
-    const release = await holdDatabase();
+    const release = await holdDatabase(world);
     // One slot, ticks every 20 ms: passes that overlapped would each see the slot free and start a run.
     const scheduler = startSyncScheduler({ tickMs: 20, maxConcurrent: 1 });
     try {
@@ -281,7 +261,7 @@ describe("the schedule: due companies, scheduling passes, the ticking scheduler 
 
   it("stop waits for a pass under way, which starts nothing more: no run after stop returns", async () => {
     const runsBefore = await world.prisma.syncRun.count();
-    const release = await holdDatabase();
+    const release = await holdDatabase(world);
     const scheduler = startSyncScheduler({ tickMs: 50, maxConcurrent: 3 });
     let stopped = false;
     try {

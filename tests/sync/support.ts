@@ -28,3 +28,25 @@ export async function expectEqualToSandbox(world: World, companyId: string) {
     countIncludingDeleted: remote.countIncludingDeleted,
   });
 }
+
+/**
+ * Hold a PGlite world's database until the returned function is called (PGlite runs one transaction at
+ * a time and every query waits for it): work that queries meanwhile waits, as on a slow database.
+ */
+export async function holdDatabase(world: World): Promise<() => Promise<void>> {
+  const pglite = world.database.pglite;
+  if (!pglite) throw new Error("holdDatabase needs a PGlite world");
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holding = pglite.transaction(async () => {
+    locked();
+    await released;
+  });
+  await isLocked;
+  return async () => {
+    release();
+    await holding;
+  };
+}
