@@ -5,7 +5,7 @@ import { logger } from "@/lib/log";
 import { isShuttingDown } from "@/lib/ops/shutdown";
 import { SYNC_DEFAULTS } from "@/lib/sync/config";
 import { NOW_UTC } from "@/lib/sync/sql";
-import { requestSync, runningSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
+import { requestSync, runningSyncCount, stopAllSyncs } from "@/lib/sync/trigger";
 
 /**
  * The schedule: every tick, each portal process looks for connected companies whose next run is due
@@ -46,7 +46,7 @@ export async function scheduleDueSyncs(
   for (const companyId of await dueCompanies(free * 2, now)) {
     if (signal?.aborted) break;
     if (started.length >= free) break;
-    if (runningSync(companyId)) continue;
+    // A company this process is already running is refused at once (before any query) and not counted.
     const r = await requestSync(companyId, "schedule", { dueAt: now });
     if (r.started) started.push(companyId);
   }
