@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { Prisma } from "@/lib/generated/prisma/client";
 import type { AccountingEntrySearch } from "@/lib/pleo/types";
-import { acquireLease, newLeaseOwner } from "@/lib/sync/lease";
+import { acquireLease, LeaseLostError, newLeaseOwner } from "@/lib/sync/lease";
 import {
   backfill,
   incremental,
@@ -111,7 +111,8 @@ describe("sync passes against the sandbox", () => {
 
   /** A full backfill (what later passes start from). */
   async function backfilled() {
-    const { ctx, source } = await context();
+    // No progress callback here (it is optional).
+    const { ctx, source } = await context({ onPage: undefined });
     await backfill(ctx, source, { cursor: null, from: null, until: null });
     expect(await localCount()).toBe(await sandboxCount());
   }
@@ -209,9 +210,11 @@ describe("sync passes against the sandbox", () => {
     it("a changed wallet currency is saved and moves the data version even when no entry changed", async () => {
       await backfilled();
       await prisma.pleoCompany.update({ where: { id: COMPANY }, data: { currency: "XXX" } });
-      const { ctx, source } = await context();
+      // One page: the first page is the one that checks the currency.
+      const { ctx, source } = await context({ pageSize: 100 });
       const v0 = await version();
       await backfill(ctx, source, { cursor: null, from: null, until: null });
+      expect(ctx.pages).toBe(1);
       expect(ctx.counts).toEqual(emptyCounts());
       const company = await prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY } });
       expect(company.currency).toBe((await world.sandbox.control.summary(COMPANY)).currency);
@@ -357,6 +360,32 @@ describe("sync passes against the sandbox", () => {
       expect(d.ctx.counts).toMatchObject({ created: 2, updated: 0, deleted: 0 });
       expect(await run(d.ctx.runId)).toMatchObject({ created: 2 });
       expect(await version()).toBeGreaterThan(v0);
+
+      // Only updates, or only deletions, move the data version too.
+      for (const change of [{ updated: 2 }, { deleted: 1 }]) {
+        await world.sandbox.control.activity(COMPANY, change);
+        const e = await context({ kind: "incremental" });
+        const before = await version();
+        await incremental(e.ctx, e.source, 3650, new Date());
+        expect(e.ctx.counts).toEqual({ ...emptyCounts(), ...change });
+        expect(await version()).toBeGreaterThan(before);
+      }
+    });
+
+    it("each page extends the lease, and stops the pass once another owner took it", async () => {
+      await backfilled();
+      const { ctx, source } = await context({
+        kind: "incremental",
+        onPage: async (p) => {
+          if (p.pages === 1) {
+            expect(await leaseLeft()).toBeGreaterThan(TTL - 60_000);
+            await prisma.syncState.update({ where: { companyId: COMPANY }, data: { leaseOwner: "thief:1:0001" } });
+          }
+        },
+      });
+      await expect(incremental(ctx, source, 3650, new Date())).rejects.toBeInstanceOf(LeaseLostError);
+      expect(ctx.pages).toBe(1);
+      expect(await run(ctx.runId)).toMatchObject({ pages: 1 });
     });
   });
 

@@ -215,17 +215,25 @@ describe("runSync against the sandbox", () => {
   it("after the backfill: incremental, the next run one interval later; a reconcile once it is due", async () => {
     await backfilled();
     await prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { syncIntervalMinutes: 7 } });
+    const reconciledAt = (await state()).lastReconcileAt;
     const inc = await sync();
     expect(inc).toMatchObject({ started: true, kind: "incremental", status: "succeeded", created: 0, error: null });
+    if (!inc.started) throw new Error("not started");
     const s = await state();
     expect(s.nextRunAt!.getTime() - s.lastSuccessAt!.getTime()).toBe(7 * MINUTE);
-    expect(s.lastIncrementalAt).toBeInstanceOf(Date);
+    // The incremental pass ran (not a reconcile): it stamps the run's start.
+    const incRow = await prisma.syncRun.findUniqueOrThrow({ where: { id: inc.runId } });
+    expect(s.lastIncrementalAt).toEqual(incRow.startedAt);
+    expect(s.lastReconcileAt).toEqual(reconciledAt);
 
     // The interval passed in decides when a reconcile is due.
     const rec = await sync({ reconcileIntervalMs: 0 });
     expect(rec).toMatchObject({ started: true, kind: "reconcile", status: "succeeded", error: null });
+    if (!rec.started) throw new Error("not started");
     const s2 = await state();
     expect(s2.nextRunAt!.getTime() - s2.lastSuccessAt!.getTime()).toBe(7 * MINUTE);
+    const recRow = await prisma.syncRun.findUniqueOrThrow({ where: { id: rec.runId } });
+    expect(s2.lastReconcileAt).toEqual(recRow.startedAt);
     expect((await events()).map((e) => e.detail)).toEqual([
       "Recent changes: 0 created, 0 updated, 0 deleted.",
       "Daily full check: 0 created, 0 updated, 0 deleted.",
@@ -422,6 +430,11 @@ describe("runSync against the sandbox", () => {
     expect(warn).toHaveLength(1);
     expect(warn[0]).toMatchObject({ level: 40, runId: r1.runId, pages: 0, reason: "shutdown" });
 
+    // Aborted by the caller mid-run, with a code.
+    const mid = new AbortController();
+    const r2 = await sync({ signal: mid.signal, onPage: () => mid.abort("disconnected") });
+    expect(r2).toMatchObject({ status: "aborted", error: "disconnected", pages: 1 });
+
     for (const reason of ["not-a-code", new Error("shutdown"), undefined]) {
       const c = new AbortController();
       c.abort(reason);
@@ -567,17 +580,44 @@ describe("runSync against the sandbox", () => {
     expect(await state()).toMatchObject({ leaseOwner: "thief:1:0001" });
     await setState({ leaseOwner: null, leaseExpiresAt: null });
 
-    // The heartbeat (every second with a 3 s lease) finds it while a page is being handled.
+    // The heartbeat (every second with a 3 s lease) finds it while a page is being handled, and stops the
+    // run even though the lease is back with it by the next page.
     const r2 = await sync({
+      owner: "me:1:0002",
       leaseTtlMs: 3_000,
       onPage: async (p) => {
         if (p.pages !== 1) return;
         await setState({ leaseOwner: "thief:1:0002" });
         await new Promise((resolve) => setTimeout(resolve, 1_500));
-        await setState({ leaseOwner: null });
+        await setState({ leaseOwner: "me:1:0002" });
       },
     });
     expect(r2).toMatchObject({ status: "aborted", error: "lease_lost", pages: 1 });
+    expect(await state()).toMatchObject({ leaseOwner: null });
+  });
+
+  it("a finished run keeps the company's newest 500 runs; its heartbeat stops with it", async () => {
+    await backfilled();
+    const old = Date.now() - DAY;
+    await prisma.syncRun.createMany({
+      data: Array.from({ length: 500 }, (_, i) => ({
+        companyId: COMPANY,
+        kind: "incremental",
+        trigger: "schedule",
+        status: "succeeded",
+        startedAt: new Date(old + i * 1000),
+      })),
+    });
+    const r = await sync({ kind: "incremental", owner: "me:1:0003", leaseTtlMs: 3_000 });
+    expect(r).toMatchObject({ status: "succeeded" });
+    if (!r.started) throw new Error("not started");
+    expect(await prisma.syncRun.count({ where: { companyId: COMPANY } })).toBe(500);
+    expect(await prisma.syncRun.findUnique({ where: { id: r.runId } })).not.toBeNull();
+    // The same owner taking the lease again (a later run of this process) is not renewed by the old run's beat.
+    const expires = new Date(Date.now() + 500);
+    await setState({ leaseOwner: "me:1:0003", leaseExpiresAt: expires });
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expect((await state()).leaseExpiresAt).toEqual(expires);
   });
 
   it("a failure before the run row exists is thrown and logged, and nothing is recorded", async () => {
