@@ -12,7 +12,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { SYNC_ERROR_SENTENCES } from "@/lib/sync/describe-error";
 import { chooseKind, runSync, widensCoverage, type PageProgress, type RunSyncOptions } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { captureLogger } from "@/tests/support/logs";
+import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 import { expectEqualToSandbox, SYNC_ENV } from "./support";
 
@@ -618,6 +618,36 @@ describe("runSync against the sandbox", () => {
     await setState({ leaseOwner: "me:1:0003", leaseExpiresAt: expires });
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect((await state()).leaseExpiresAt).toEqual(expires);
+  });
+
+  it("a backfill that failed before its first page starts over in full, even after the window was widened", async () => {
+    await prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { historyMonths: 3 } });
+    await world.sandbox.control.fault({ path: SEARCH, status: 400, times: 1 });
+    expect(await sync({ trigger: "connect" })).toMatchObject({ kind: "backfill", status: "failed", pages: 0 });
+    const s = await state();
+    expect(s).toMatchObject({ backfillCursor: null, backfillCompletedAt: null });
+    expect(s.coveredFrom).toBeInstanceOf(Date);
+    await prisma.pleoConnection.update({ where: { companyId: COMPANY }, data: { historyMonths: null } });
+    const r = await sync();
+    expect(r).toMatchObject({ kind: "backfill", status: "succeeded", entries: ENTRIES });
+    expect(await state()).toMatchObject({ coveredFrom: null, backfillUntil: null });
+  });
+
+  it("without a logger of its own the run logs to the process logger, and the client's lines name the run", async () => {
+    await backfilled();
+    const cap = captureLogger();
+    setProcessLogger(cap.logger);
+    try {
+      const r = await sync({ kind: "incremental" });
+      if (!r.started) throw new Error("not started");
+      const lines = cap.lines();
+      expect(lines.filter((l) => l.msg === "sync: run succeeded" && l.runId === r.runId)).toHaveLength(1);
+      const requests = lines.filter((l) => l.event === "pleo.request");
+      expect(requests.length).toBeGreaterThan(0);
+      for (const l of requests) expect([l.runId, l.companyId]).toEqual([r.runId, COMPANY]);
+    } finally {
+      setProcessLogger(undefined);
+    }
   });
 
   it("a failure before the run row exists is thrown and logged, and nothing is recorded", async () => {
