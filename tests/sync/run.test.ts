@@ -286,7 +286,12 @@ describe("runSync against the sandbox", () => {
   it("a forced kind runs whatever the state says", async () => {
     await backfilled();
     expect(await sync({ kind: "reconcile" })).toMatchObject({ kind: "reconcile", status: "succeeded" });
+    // Each run checks the wallet currency again (on its first page with one).
+    await prisma.pleoCompany.update({ where: { id: COMPANY }, data: { currency: "XXX" } });
     const full = await sync({ kind: "backfill" });
+    expect((await prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY } })).currency).toBe(
+      (await world.sandbox.control.summary(COMPANY)).currency,
+    );
     expect(full).toMatchObject({ kind: "backfill", status: "succeeded", pages: 3, entries: ENTRIES, updated: 0 });
     expect((await runs()).map((r) => r.kind)).toEqual(["backfill", "reconcile", "backfill"]);
   });
