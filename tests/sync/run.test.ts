@@ -585,7 +585,7 @@ describe("runSync against the sandbox", () => {
     expect(await state()).toMatchObject({ leaseOwner: "thief:1:0001" });
     await setState({ leaseOwner: null, leaseExpiresAt: null });
 
-    // The heartbeat (every second with a 3 s lease) finds it while a page is being handled, and stops the
+    // The heartbeat (every second with a 3 s lease; two beats are waited for) finds it while a page is being handled, and stops the
     // run even though the lease is back with it by the next page.
     const r2 = await sync({
       owner: "me:1:0002",
@@ -593,7 +593,7 @@ describe("runSync against the sandbox", () => {
       onPage: async (p) => {
         if (p.pages !== 1) return;
         await setState({ leaseOwner: "thief:1:0002" });
-        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
         await setState({ leaseOwner: "me:1:0002" });
       },
     });
