@@ -440,7 +440,8 @@ describe("runSync against the sandbox", () => {
     const r2 = await sync({ signal: mid.signal, onPage: () => mid.abort("disconnected") });
     expect(r2).toMatchObject({ status: "aborted", error: "disconnected", pages: 1 });
 
-    for (const reason of ["not-a-code", new Error("shutdown"), undefined]) {
+    // Only a string is read as a code (a list holding one reads as that code when made a string).
+    for (const reason of ["not-a-code", new Error("shutdown"), ["shutdown"], undefined]) {
       const c = new AbortController();
       c.abort(reason);
       const r = await sync({ signal: c.signal });
