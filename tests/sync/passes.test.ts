@@ -372,6 +372,18 @@ describe("sync passes against the sandbox", () => {
       }
     });
 
+    it("an empty page leaves the wallet currency alone", async () => {
+      await backfilled();
+      const before = await prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY } });
+      expect(before.currency).toEqual(expect.any(String));
+      const { ctx, source } = await context({ kind: "incremental" });
+      // A zero-day window: one page with no entries.
+      await incremental(ctx, source, 0, new Date());
+      expect(ctx).toMatchObject({ pages: 1, entries: 0 });
+      const after = await prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY } });
+      expect([after.currency, after.dataVersion]).toEqual([before.currency, before.dataVersion]);
+    });
+
     it("each page extends the lease, and stops the pass once another owner took it", async () => {
       await backfilled();
       const { ctx, source } = await context({
