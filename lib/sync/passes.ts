@@ -1,6 +1,7 @@
 import "server-only";
 
 import { db } from "@/lib/db";
+import { WAIT_FOR_TURN } from "@/lib/db/transactions";
 import type { Logger } from "@/lib/log";
 import { PleoApiError } from "@/lib/pleo/errors";
 import type { AccountingEntry, Page } from "@/lib/pleo/types";
@@ -52,8 +53,9 @@ export type RunContext = {
   onPage?: (progress: PageProgress) => void | Promise<void>;
 };
 
-// Interactive transactions wait for PGlite's single connection; be generous rather than flaky.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+// A page's writes may take longer than Prisma's 5 s default on a loaded machine; waiting for its turn:
+// lib/db/transactions.ts.
+const TX_OPTIONS = { ...WAIT_FOR_TURN, timeout: 60_000 };
 
 /** Company details and lookup tables, written under the lease before the entries that refer to them. */
 export async function refreshDirectory(ctx: RunContext, source: SyncSource): Promise<void> {

@@ -23,6 +23,7 @@ import { SyncAbortedError } from "@/lib/sync/scan-entries";
 import { sourceForCompany, type SyncSource } from "@/lib/sync/source";
 import { emptyCounts } from "@/lib/sync/write-entries";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { withBusyProcessDatabase } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 import { SYNC_ENV } from "./support";
@@ -205,6 +206,20 @@ describe("sync passes against the sandbox", () => {
       expect(again.ctx.counts).toEqual(emptyCounts());
       expect(again.ctx.entries).toBe(ENTRIES);
       expect(await version()).toBe(v1);
+    });
+
+    it("a page's transaction waits behind another one (a disconnect deleting data) past Prisma's 2 s default", async () => {
+      const { ctx, source } = await context({ pageSize: 100 });
+      // The context's lease is short (1 s) so a renewal shows; this test waits longer than that.
+      await prisma.syncState.update({
+        where: { companyId: COMPANY },
+        data: { leaseExpiresAt: new Date(Date.now() + TTL) },
+      });
+      await withBusyProcessDatabase(world.database, 2_500, () =>
+        backfill(ctx, source, { cursor: null, from: null, until: null }),
+      );
+      expect(ctx.pages).toBe(1);
+      expect(await localCount()).toBe(await sandboxCount());
     });
 
     it("a changed wallet currency is saved and moves the data version even when no entry changed", async () => {
