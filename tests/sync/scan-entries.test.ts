@@ -62,6 +62,13 @@ describe("scanEntries (sandbox)", () => {
     return { src, sent };
   }
 
+  /** The end cursor of the scan's first page. */
+  async function firstCursor(): Promise<string> {
+    const page = await client.searchAccountingEntries(QUERY);
+    expect(page.endCursor).toEqual(expect.any(String));
+    return page.endCursor!;
+  }
+
   type Seen = { ids: string[]; cursor: string | null; endCursor: string | null };
   const record = (seen: Seen[]) => async (page: Page<AccountingEntry>, cursor: string | null) => {
     seen.push({ ids: page.items.map((e) => e.id), cursor, endCursor: page.endCursor });
@@ -162,6 +169,16 @@ describe("scanEntries (sandbox)", () => {
     expect(seen.length).toBeLessThanOrEqual(2);
     expect(seen.length).toBeGreaterThanOrEqual(1);
 
+    // Resumed from a cursor that Pleo answers with again: caught before anything is seen twice.
+    const resumedAt = await firstCursor();
+    const stuck = source(undefined, (p) => ({ ...p, endCursor: resumedAt }));
+    const stuckSeen: Seen[] = [];
+    await expect(scanEntries(stuck.src, QUERY, { after: resumedAt, onPage: record(stuckSeen) })).rejects.toThrow(
+      `Pleo pagination did not advance (cursor ${resumedAt})`,
+    );
+    expect(stuck.sent).toEqual([resumedAt]);
+    expect(stuckSeen).toHaveLength(1);
+
     // A cursor seen two pages before also counts.
     const cursors: string[] = [];
     const cycle = source(undefined, (p) => {
@@ -171,6 +188,48 @@ describe("scanEntries (sandbox)", () => {
     await expect(scanEntries(cycle.src, QUERY, { onPage: async () => {} })).rejects.toThrow(
       "Pleo pagination did not advance",
     );
+  });
+
+  it("an abort while the writer waits for a page: that page is not written", async () => {
+    const controller = new AbortController();
+    const seen: Seen[] = [];
+    const { src, sent } = source(async (n) => {
+      if (n !== 3) return;
+      // The writer has written both pages and waits for this one when the abort comes.
+      while (seen.length < 2) await sleep(5);
+      await sleep(20);
+      controller.abort();
+    });
+    await expect(scanEntries(src, QUERY, { signal: controller.signal, onPage: record(seen) })).rejects.toBeInstanceOf(
+      SyncAbortedError,
+    );
+    expect(seen).toHaveLength(2);
+    await sleep(100);
+    expect(sent).toHaveLength(3);
+  });
+
+  it("once the writer fails, the fetcher sends nothing more", async () => {
+    for (const readAhead of [1, 3, 20]) {
+      const { src, sent } = source();
+      const boom = new Error("write failed");
+      let writes = 0;
+      await expect(
+        scanEntries(src, QUERY, {
+          readAhead,
+          onPage: async () => {
+            writes += 1;
+            // Long enough for the fetcher to fill its buffer (and, with a large one, to be mid-request).
+            await sleep(150);
+            throw boom;
+          },
+        }),
+      ).rejects.toBe(boom);
+      expect(writes).toBe(1);
+      const atFailure = sent.length;
+      expect(atFailure).toBeLessThanOrEqual(1 + readAhead);
+      await sleep(250);
+      expect({ readAhead, sent: sent.length }).toEqual({ readAhead, sent: atFailure });
+    }
   });
 
   it("an abort stops the scan before the next page is written", async () => {
