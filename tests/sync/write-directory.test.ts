@@ -9,9 +9,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { createLogger } from "@/lib/log";
 import { createPleoClient, PleoApiError, type PleoClient } from "@/lib/pleo/client";
+import type { ListOptions } from "@/lib/pleo/endpoints";
 import { bearerToken } from "@/lib/pleo/http";
 import { collectAll } from "@/lib/pleo/paginate";
 import type { Company, Employee, LedgerAccount, Tag, TagGroup, TaxCode, Team } from "@/lib/pleo/types";
+import type { SyncSource } from "@/lib/sync/source";
+import type { SqlRunner } from "@/lib/sync/sql";
 import type { Directory } from "@/lib/sync/write-directory";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
@@ -111,6 +114,31 @@ describe("fetchDirectory (sandbox)", () => {
         msg: "sync: list not available, skipped",
       })),
     ]);
+  });
+
+  it("asks for pages of 100", async () => {
+    await reset();
+    const limits: number[] = [];
+    const asked = (o?: ListOptions) => limits.push(o?.limit ?? 0);
+    const source: SyncSource = {
+      ...client,
+      listEmployees: (o) => (asked(o), client.listEmployees(o)),
+      listTeams: (o) => (asked(o), client.listTeams(o)),
+      listAccounts: (o) => (asked(o), client.listAccounts(o)),
+      listTagGroups: (o) => (asked(o), client.listTagGroups(o)),
+      listTaxCodes: (o) => (asked(o), client.listTaxCodes(o)),
+      listTags: (id, o) => (asked(o), client.listTags(id, o)),
+    };
+    const d = await wd.fetchDirectory(source, captureLogger().logger);
+    expect(limits.length).toBeGreaterThanOrEqual(5 + d.tagGroups.length);
+    expect(new Set(limits)).toEqual(new Set([100]));
+  });
+
+  it("only Pleo's own 403/404 skip a list: another failure carrying such a status fails the read", async () => {
+    await reset();
+    const notPleo = Object.assign(new Error("proxy said no"), { status: 404 });
+    const source: SyncSource = { ...client, listTeams: () => Promise.reject(notPleo) };
+    await expect(wd.fetchDirectory(source, captureLogger().logger)).rejects.toBe(notPleo);
   });
 
   it("any other failure of a list, or of the company, fails the read", async () => {
@@ -216,6 +244,8 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     );
 
     // Each change counts once; the synced time moves with it.
+    const longAgo = new Date(Date.UTC(2020, 0, 1));
+    await prisma.employee.update({ where: { id: d.employees[0].id }, data: { syncedAt: longAgo } });
     const changedAgain = await wd.writeDirectory(prisma, c, {
       ...d,
       company: { ...d.company, address: null, timeZone: null },
@@ -230,8 +260,31 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
     });
     const updated = await prisma.employee.findUniqueOrThrow({ where: { id: d.employees[0].id } });
     expect(updated.jobTitle).toBe("CEO");
-    expect(updated.syncedAt.getTime()).toBeGreaterThanOrEqual(employeeSynced.getTime());
+    expect(updated.syncedAt.getTime()).toBeGreaterThan(Date.UTC(2021, 0, 1));
     expect(await prisma.tag.findUniqueOrThrow({ where: { id: d.tags[0].id } })).toMatchObject({ archived: true });
+
+    // Every other column of every list is written on a change (each row counts once).
+    const flipped: Directory = {
+      ...d,
+      company: { ...d.company, address: null, timeZone: null },
+      employees: [{ ...d.employees[0], jobTitle: "CEO" }],
+      teams: [{ ...d.teams[0], name: "Field sales", code: "FS" }],
+      accounts: [{ ...d.accounts[0], code: "6001", name: "Travel abroad", externalId: "x-6001", archived: false }],
+      tagGroups: [{ ...d.tagGroups[0], name: "Clients", code: "CLI", archived: true }],
+      tags: [{ ...d.tags[0], name: "Zeus", code: "ZS", archived: false }],
+      taxCodes: [{ ...d.taxCodes[0], name: "VAT 12", code: "V12", rate: "0.12", type: "SALE", archived: true }],
+    };
+    expect(await wd.writeDirectory(prisma, c, flipped)).toEqual({ changed: 5, anomalies: [] });
+    expect(await prisma.team.findUniqueOrThrow({ where: { id: d.teams[0].id } })).toMatchObject(flipped.teams[0]);
+    expect(await prisma.ledgerAccount.findUniqueOrThrow({ where: { id: d.accounts[0].id } })).toMatchObject(
+      flipped.accounts[0],
+    );
+    expect(await prisma.tagGroup.findUniqueOrThrow({ where: { id: d.tagGroups[0].id } })).toMatchObject(
+      flipped.tagGroups[0],
+    );
+    expect(await prisma.tag.findUniqueOrThrow({ where: { id: d.tags[0].id } })).toMatchObject(flipped.tags[0]);
+    const taxAfter = await prisma.taxCode.findUniqueOrThrow({ where: { id: d.taxCodes[0].id } });
+    expect({ ...taxAfter, rate: taxAfter.rate.toString() }).toMatchObject(flipped.taxCodes[0]);
   });
 
   it("each company field change counts as a change", async () => {
@@ -316,6 +369,32 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
       ).findUniqueOrThrow({ where: { id } });
       expect({ table, row }).toMatchObject({ table, row: { companyId: a } });
     }
+  });
+
+  it("a row another company's sync writes after the ownership check is still not taken over", async () => {
+    const a = await company();
+    const b = await company();
+    const db = directory(b);
+    // Another company's sync inserts the same employee id between B's check and B's upsert: only the
+    // upsert's own condition stands between them.
+    let raced = 0;
+    const racing: SqlRunner = {
+      $queryRawUnsafe: prisma.$queryRawUnsafe.bind(prisma),
+      $executeRawUnsafe: (async (query: string, ...values: unknown[]) => {
+        if (query.startsWith('INSERT INTO "Employee"')) {
+          raced += 1;
+          await prisma.employee.create({ data: { ...db.employees[0], companyId: a, firstName: "A's" } });
+        }
+        return prisma.$executeRawUnsafe(query, ...values);
+      }) as SqlRunner["$executeRawUnsafe"],
+    };
+    // The company row, the team, account, tag group, tag and tax code: not the employee.
+    expect(await wd.writeDirectory(racing, b, db)).toEqual({ changed: 6, anomalies: [] });
+    expect(raced).toBe(1);
+    expect(await prisma.employee.findUniqueOrThrow({ where: { id: db.employees[0].id } })).toMatchObject({
+      companyId: a,
+      firstName: "A's",
+    });
   });
 
   it("bumpDataVersion moves the version past both the last one and the clock; only for that company", async () => {
