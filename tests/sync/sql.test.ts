@@ -6,7 +6,15 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { bulkUpsert, NOW_UTC, quoteIdent, recordset, toRecordsetJson, type Column } from "@/lib/sync/sql";
+import {
+  bulkUpsert,
+  NOW_UTC,
+  quoteIdent,
+  recordset,
+  toRecordsetJson,
+  type Column,
+  type SqlRunner,
+} from "@/lib/sync/sql";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 
 const COLUMNS: Column[] = [
@@ -112,8 +120,15 @@ describe("sql helpers (pglite)", () => {
       ...over,
     });
 
-    it("writes nothing for no rows", async () => {
+    it("writes nothing for no rows, without a round trip", async () => {
       expect(await bulkUpsert(prisma, table, cols, [])).toBe(0);
+      // An empty batch never reaches the database (a caller may be inside a transaction that has ended).
+      const closed: SqlRunner = {
+        $queryRawUnsafe: () => Promise.reject(new Error("no statement expected")),
+        $executeRawUnsafe: () => Promise.reject(new Error("no statement expected")),
+      } as unknown as SqlRunner;
+      expect(await bulkUpsert(closed, table, cols, [])).toBe(0);
+      await expect(bulkUpsert(closed, table, cols, [base()])).rejects.toThrow("no statement expected");
     });
 
     it("inserts new rows, rewrites changed ones only, and applies extra SET items", async () => {
