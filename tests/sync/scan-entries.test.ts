@@ -103,6 +103,11 @@ describe("scanEntries (sandbox)", () => {
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.at(-1)!.cursor).toBe(seen.at(-2)!.cursor);
     expect(seen.at(-1)!.cursor).not.toBeNull();
+
+    // Resumed before that last page: the cursor resumed from.
+    const resumed: Seen[] = [];
+    await scanEntries(src, QUERY, { after: seen.at(-2)!.cursor, onPage: record(resumed) });
+    expect(resumed).toEqual([{ ids: seen.at(-1)!.ids, cursor: seen.at(-2)!.cursor, endCursor: null }]);
   });
 
   it("a page claiming more with no end cursor ends the scan after it", async () => {
