@@ -116,6 +116,28 @@ describe("fetchDirectory (sandbox)", () => {
     ]);
   });
 
+  it("the other lists refused or not offered are named in the log the same way", async () => {
+    await reset(
+      { path: "/v1-beta/accounts:search", status: 403 },
+      { path: "/v0/tag-groups", status: 404 },
+      { path: "/v0/tax-codes:search", status: 403 },
+    );
+    const log = captureLogger();
+    const d = await wd.fetchDirectory(client, log.logger);
+    expect(d).toMatchObject({ accounts: [], tagGroups: [], tags: [], taxCodes: [] });
+    expect(d.employees.length).toBeGreaterThan(0);
+    const warnings = log.lines().filter((l) => l.level === 40);
+    expect(
+      warnings
+        .map(({ list, status }) => ({ list, status }))
+        .sort((x, y) => String(x.list).localeCompare(String(y.list))),
+    ).toEqual([
+      { list: "accounts", status: 403 },
+      { list: "tagGroups", status: 404 },
+      { list: "taxCodes", status: 403 },
+    ]);
+  });
+
   it("asks for pages of 100", async () => {
     await reset();
     const limits: number[] = [];
@@ -258,6 +280,10 @@ describe("writeDirectory, bumpDataVersion, saveWalletCurrency (pglite)", () => {
       address: null,
       timeZone: null,
     });
+    // No address is SQL NULL, not a JSON null (which Prisma would read back as null all the same).
+    expect(
+      await prisma.$queryRawUnsafe(`SELECT "address" IS NULL AS "none" FROM "PleoCompany" WHERE "id" = $1::uuid`, c),
+    ).toEqual([{ none: true }]);
     const updated = await prisma.employee.findUniqueOrThrow({ where: { id: d.employees[0].id } });
     expect(updated.jobTitle).toBe("CEO");
     expect(updated.syncedAt.getTime()).toBeGreaterThan(Date.UTC(2021, 0, 1));
