@@ -31,6 +31,6 @@ export async function readSyncSettings(companyId: string): Promise<SyncSettings>
     windowDays: connection?.syncWindowDays ?? SYNC_DEFAULTS.windowDays,
     intervalMs: (connection?.syncIntervalMinutes ?? SYNC_DEFAULTS.intervalMinutes) * 60_000,
     historyMonths: connection?.historyMonths ?? null,
-    timeZone: connection?.company?.timeZone ?? null,
+    timeZone: connection?.company.timeZone ?? null,
   };
 }
