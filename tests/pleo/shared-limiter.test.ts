@@ -58,12 +58,13 @@ describe("shared limiter: who waits and how long", () => {
   });
 
   it("a shorter window and slack scale the wait", async () => {
-    // 40 per 2 s window, burst 4: 36 refill over 2.5 s, one per 69.4 ms.
-    const { limiter, sleeps } = await recorded({ perMinute: 40, burst: 4, windowMs: 2_000, slackMs: 500 });
+    // 5 per 20 s window with 20 s of slack, burst 4: 1 refill over 40 s (the default slack would make it 21 s).
+    // Long enough that the first four statements, however slow on a loaded machine, refill little of it.
+    const { limiter, sleeps } = await recorded({ perMinute: 5, burst: 4, windowMs: 20_000, slackMs: 20_000 });
     for (let i = 0; i < 5; i++) await limiter.acquire();
     expect(sleeps).toHaveLength(1);
-    expect(sleeps[0]).toBeLessThanOrEqual(70);
-    expect(sleeps[0]).toBeGreaterThan(20);
+    expect(sleeps[0]).toBeLessThanOrEqual(40_000);
+    expect(sleeps[0]).toBeGreaterThan(30_000);
   });
 
   it("another connection's budget is its own", async () => {
