@@ -15,12 +15,13 @@ import {
 } from "@/lib/connections/installation";
 import { byUser, SCHEDULER } from "@/lib/pleo/activity";
 import { pleoClient } from "@/lib/pleo/client";
-import { COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
+import { COMPANY_BRIGHTWAVE, COMPANY_THISTLE } from "@/sandbox/seed/fixtures";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 import { SYNC_ENV } from "@/tests/sync/support";
 
 const COMPANY = COMPANY_THISTLE.id;
+const OTHER = COMPANY_BRIGHTWAVE.id;
 const PATH = "/v1/installations/me";
 const META = { frequency: "Every 15 minutes", history: "Everything" };
 
@@ -140,6 +141,31 @@ describe("the installation at Pleo", () => {
         expect(w[0].err).toBeDefined();
       });
     }
+
+    it("only this company's connection is written: another connected company's stored state is untouched", async () => {
+      await world.connect(OTHER);
+      await refreshInstallation(OTHER);
+      const other = () =>
+        world.prisma.pleoConnection.findUniqueOrThrow({
+          where: { companyId: OTHER },
+          select: {
+            installationId: true,
+            installationStatus: true,
+            installationErrorCode: true,
+            installationCheckedAt: true,
+          },
+        });
+      const before = await other();
+      expect(before).toMatchObject({ installationStatus: "AUTHORIZED", installationErrorCode: null });
+      await world.sandbox.control.setInstallationStatus(COMPANY, "ERROR", "NOT_ENTITLED");
+      expect(await refreshInstallation(COMPANY)).toMatchObject({ ok: true, state: { status: "ERROR" } });
+      expect(await configureInstallation(COMPANY, META, SCHEDULER)).toMatchObject({ ok: true });
+      await world.sandbox.control.fault({ path: PATH, status: 404 });
+      expect(await refreshInstallation(COMPANY)).toMatchObject({ ok: true, state: { status: null } });
+      expect(await configureInstallation(COMPANY, META, SCHEDULER)).toMatchObject({ ok: false, reason: "missing" });
+      expect(await stored()).toMatchObject({ installationStatus: null });
+      expect(await other()).toEqual(before);
+    });
 
     it("an error that is not Pleo's answer reaches the caller", async () => {
       const broken = {

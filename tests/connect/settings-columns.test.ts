@@ -55,7 +55,7 @@ describe("settings columns", () => {
     expect(await readConnectionSettings(COMPANY)).toEqual({ ...second, settingsSavedAt: T1 });
   });
 
-  it("a write for a company that is not connected fails (nothing to save to)", async () => {
+  it("a write for a company that is not connected fails as Prisma's record-not-found (nothing to save to)", async () => {
     await expect(
       world.prisma.$transaction((tx) =>
         writeConnectionSettings(
@@ -65,7 +65,8 @@ describe("settings columns", () => {
           T1,
         ),
       ),
-    ).rejects.toThrow();
+    ).rejects.toMatchObject({ name: "PrismaClientKnownRequestError", code: "P2025" });
+    expect(await world.prisma.pleoConnection.count()).toBe(1);
   });
 
   it("the company's time zone, or null when unknown", async () => {
