@@ -46,7 +46,7 @@ const CHECK_FAILURE: Record<InstallationFailure, string> = {
 };
 
 /** Why an installation update (or, with "check", a status check) did not work, in the page's words. */
-export function installationFailureText(reason: InstallationFailure, what: "update" | "check" = "update"): string {
+export function installationFailureText(reason: InstallationFailure, what?: "update" | "check"): string {
   return (what === "check" ? CHECK_FAILURE : FAILURE_DETAIL)[reason];
 }
 
@@ -85,7 +85,8 @@ export async function refreshInstallation(
   }
 }
 
-const known = <T extends string>(list: readonly T[], v: string | null): v is T => v !== null && list.includes(v as T);
+// A list of strings never includes null: no separate null check.
+const known = <T extends string>(list: readonly T[], v: string | null): v is T => list.includes(v as T);
 
 /**
  * Store the settings summary on the installation and activate it if it is not active yet (AUTHORIZED or
