@@ -456,6 +456,11 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
         await expect(fetchMonthlySpend(broken, DEFAULT_FILTERS)).rejects.toThrow(/^Could not load monthly spend\.$/);
         await expect(readFilters(broken, filters({ q: "ada" }))).rejects.toThrow(/^Could not load search\.$/);
         await expect(fetchEntriesPage(broken, filters({ page: 2 }))).rejects.toThrow(/^Could not load expenses\.$/);
+        // Reads whose statement fails after the company's own reads succeed: an id that is not a uuid.
+        await expect(fetchBreakdown(scopeA, filters({ employee: "not-a-uuid" }), "category")).rejects.toThrow(
+          /^Could not load spend by category, tag, team, employee and type\.$/,
+        );
+        await expect(fetchEntryDetail(A, "not-a-uuid")).rejects.toThrow(/^Could not load the expense\.$/);
         // The page's count read runs alongside; joining it (the cache shares a load in flight) lets it finish here.
         await fetchKpis(broken, filters({ page: 2 })).catch(() => undefined);
       } finally {
@@ -463,7 +468,14 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       }
       const failed = capture.lines().filter((l) => l.msg === "dashboard read failed");
       expect(failed.map((l) => l.what)).toEqual(
-        expect.arrayContaining(["the key figures", "monthly spend", "search", "expenses"]),
+        expect.arrayContaining([
+          "the key figures",
+          "monthly spend",
+          "search",
+          "expenses",
+          "spend by category, tag, team, employee and type",
+          "the expense",
+        ]),
       );
       expect(failed[0]).toMatchObject({ module: "expenses", what: "the key figures", level: 50 });
       // The database's own error, for the operator (the visitor only sees the sentence above).
@@ -627,6 +639,24 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       const keys = categories.filter((t) => t.total === 2000n).map((t) => t.key);
       expect(keys).toEqual([OFFICE, NOT_SYNCED_ACCOUNT]);
     });
+  });
+
+  it("ties of several keys, and of a key with none, sort by key (none first) whatever order the rows come in", async () => {
+    // A company of its own: five entries of the same amount, four employees and none.
+    const D = "dddddddd-0000-4000-8000-0000000000d4";
+    const people = ["e1", "e4", "e2", "e3"].map((n) => `e0000000-0000-4000-8000-0000000000${n}`);
+    await seedCompany(database.prisma, {
+      id: D,
+      currency: "EUR",
+      employees: people.map((p, i) => ({ id: p, firstName: `P${i}`, lastName: "Tie" })),
+    });
+    await seedEntries(database.prisma, D, "EUR", [
+      ...people.map((employeeId) => ({ performedAt: "2026-11-02T10:00:00Z", billMinors: 100, employeeId })),
+      { performedAt: "2026-11-03T10:00:00Z", billMinors: 100 },
+    ]);
+    const scopeD = (await dashboardScope(D, DEFAULT_FILTERS, NOW))!;
+    const keys = (await fetchBreakdown(scopeD, DEFAULT_FILTERS, "employee")).map((b) => b.key);
+    expect(keys).toEqual([null, ...[...people].sort()]);
   });
 
   describe("fetchEntriesPage", () => {
