@@ -50,14 +50,17 @@ import {
 
 export type { DashboardScope } from "./scope";
 
-async function run<T>(what: string, query: Sql): Promise<T[]> {
+/** A read that fails is logged with what failed and the database's error, and rethrown as a plain sentence. */
+async function guarded<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {
-    return await db.$queryRaw<T[]>(query);
+    return await read();
   } catch (err) {
     logger().error({ module: "expenses", what, err }, "dashboard read failed");
     throw new Error(`Could not load ${what}.`);
   }
 }
+
+const run = <T>(what: string, query: Sql): Promise<T[]> => guarded(what, () => db.$queryRaw<T[]>(query));
 
 /** The filters a widget depends on (not sorting, paging or the view settings), for its cache key. */
 const filterDeps = (f: ExpenseFilters) => FILTER_KEYS.map((k) => f[k] ?? null);
@@ -447,29 +450,31 @@ async function teamLabels(companyId: string): Promise<Map<string, string>> {
 export function fetchFilterOptions(scope: DashboardScope): Promise<FilterOptions> {
   const { companyId } = scope;
   return cachedRead("filter-options", scope, null, async () => {
-    const [employees, teams, accounts, groups] = await Promise.all([
-      db.employee.findMany({
-        where: { companyId },
-        select: { id: true, firstName: true, lastName: true },
-        orderBy: [{ firstName: "asc" }, { lastName: "asc" }],
-      }),
-      fetchTeamLabels(scope),
-      db.ledgerAccount.findMany({
-        where: { companyId },
-        select: { id: true, name: true, code: true, archived: true },
-        orderBy: [{ code: "asc" }, { name: "asc" }],
-      }),
-      db.tagGroup.findMany({
-        where: { companyId },
-        select: {
-          id: true,
-          name: true,
-          archived: true,
-          tags: { where: { companyId }, select: { id: true, name: true, archived: true }, orderBy: { name: "asc" } },
-        },
-        orderBy: { name: "asc" },
-      }),
-    ]);
+    const [employees, teams, accounts, groups] = await guarded("the filter choices", () =>
+      Promise.all([
+        db.employee.findMany({
+          where: { companyId },
+          select: { id: true, firstName: true, lastName: true },
+          orderBy: [{ firstName: "asc" }, { lastName: "asc" }],
+        }),
+        fetchTeamLabels(scope),
+        db.ledgerAccount.findMany({
+          where: { companyId },
+          select: { id: true, name: true, code: true, archived: true },
+          orderBy: [{ code: "asc" }, { name: "asc" }],
+        }),
+        db.tagGroup.findMany({
+          where: { companyId },
+          select: {
+            id: true,
+            name: true,
+            archived: true,
+            tags: { where: { companyId }, select: { id: true, name: true, archived: true }, orderBy: { name: "asc" } },
+          },
+          orderBy: { name: "asc" },
+        }),
+      ]),
+    );
     const archived = (x: { name: string; archived: boolean }) => `${x.name}${x.archived ? " (archived)" : ""}`;
     return {
       employees: employees.map((e) => ({ id: e.id, name: employeeName(e) })),

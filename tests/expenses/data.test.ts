@@ -461,6 +461,11 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
           /^Could not load spend by category, tag, team, employee and type\.$/,
         );
         await expect(fetchEntryDetail(A, "not-a-uuid")).rejects.toThrow(/^Could not load the expense\.$/);
+        // The filter choices (also read by the tag breakdown) fail the same way as every other read.
+        await expect(fetchFilterOptions(broken)).rejects.toThrow(/^Could not load the filter choices\.$/);
+        await expect(fetchTagBreakdown(broken, DEFAULT_FILTERS)).rejects.toThrow(
+          /^Could not load the filter choices\.$/,
+        );
         // The page's count read runs alongside; joining it (the cache shares a load in flight) lets it finish here.
         await fetchKpis(broken, filters({ page: 2 })).catch(() => undefined);
       } finally {
@@ -475,6 +480,7 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
           "expenses",
           "spend by category, tag, team, employee and type",
           "the expense",
+          "the filter choices",
         ]),
       );
       expect(failed[0]).toMatchObject({ module: "expenses", what: "the key figures", level: 50 });
