@@ -192,6 +192,7 @@ const LINES: Record<string, string> = {
     "1",
     B_TAG,
   ].join(","),
+  // Its tags are not a list.
   [E6]: [
     E6,
     "2026-10-31T23:30:00.000Z",
@@ -346,6 +347,8 @@ describe("exportEntriesCsv (lib/expenses/csv.ts)", () => {
     await prisma.$executeRaw`UPDATE "AccountingEntry"
       SET "tags" = ${JSON.stringify([null, { tagGroupId: PROJECT }, { tagGroupId: PROJECT, tagId: 42 }, { tagGroupId: PROJECT, tagId: APOLLO }])}::jsonb
       WHERE "id" = ${E4}::uuid`;
+    // Tags stored as something other than a list: no tags.
+    await prisma.accountingEntry.update({ where: { id: E6 }, data: { tags: { not: "a list" } } });
     // B: the same currency, the same days.
     await seedEntries(prisma, B, "EUR", [
       { id: B_ENTRY, performedAt: "2026-11-10T09:00:00Z", billMinors: 99900, employeeId: B_EMPLOYEE },
