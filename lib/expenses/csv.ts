@@ -130,7 +130,6 @@ export function exportEntriesCsv(
   let names: Names | null = null;
   let resolved: ReadFilters | null = null;
   let headerSent = false;
-  let done = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -140,7 +139,6 @@ export function exportEntriesCsv(
           controller.enqueue(encoder.encode(`\uFEFF${CSV_COLUMNS.join(",")}\r\n`));
           return;
         }
-        if (done) return;
         try {
           names ??= await loadNames(scope);
           resolved ??= await readFilters(scope, filters);
@@ -154,10 +152,8 @@ export function exportEntriesCsv(
             const last = rows[rows.length - 1];
             after = { performedAt: new Date(last.performedAt), id: last.id };
           }
-          if (rows.length < batchSize) {
-            done = true;
-            controller.close();
-          }
+          // A short batch is the last; once closed, the stream calls pull no more.
+          if (rows.length < batchSize) controller.close();
         } catch (err) {
           logger().error({ module: "expenses", companyId: scope.companyId, err }, "CSV export failed");
           controller.error(new Error("Export failed"));
