@@ -10,23 +10,24 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FILTERS, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months, type DateRange } from "@/lib/expenses/period";
-import {
-  breakdownsQuery,
-  exportBatchQuery,
-  kpiFiguresQuery,
-  kpiQuery,
-  monthlyQuery,
-  searchMatchesQuery,
-  tableCountQuery,
-  tablePageQuery,
-  visibleEntryQuery,
-  type ReadFilters,
-  type SearchMatches,
-  type Sql,
-  type SqlScope,
-} from "@/lib/expenses/sql";
+import type { ReadFilters, SearchMatches, Sql, SqlScope } from "@/lib/expenses/sql";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 import { seedCompany, seedEntries } from "@/tests/support/expense-seed";
+
+/**
+ * The module is imported (awaited) while the file is collected, so Stryker counts the SQL it builds at import
+ * (its module-level fragments) as static, reached by every test; a failure there is handed to each test rather
+ * than to the collection, so a mutant that breaks those fragments fails tests instead of the file (README →
+ * Mutation testing).
+ */
+const loaded = await import("@/lib/expenses/sql").then(
+  (module) => ({ module, error: null }),
+  (error: unknown) => ({ module: null, error }),
+);
+const statements = () => {
+  if (!loaded.module) throw loaded.error;
+  return loaded.module;
+};
 
 const A = "aaaaaaaa-0000-4000-8000-0000000000d1";
 const B = "bbbbbbbb-0000-4000-8000-0000000000d2";
@@ -83,11 +84,11 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
   const query = <T>(q: Sql) => database.prisma.$queryRaw<T[]>(q);
   /** The ids of the table page (every live entry matching, sorted). */
   const page = async (s: SqlScope, filters: ReadFilters, range: DateRange | null, limit = 100, offset = 0) =>
-    (await query<{ id: string }>(tablePageQuery(s, filters, range, limit, offset))).map((r) => r.id);
+    (await query<{ id: string }>(statements().tablePageQuery(s, filters, range, limit, offset))).map((r) => r.id);
   /** The search's names looked up first, as data.ts's readFilters does. */
   const matchesOf = async (q: string): Promise<SearchMatches> => {
     const m: SearchMatches = { employees: [], teams: [], accounts: [], tags: [] };
-    for (const r of await query<{ kind: keyof SearchMatches; id: string }>(searchMatchesQuery(scope, q))) {
+    for (const r of await query<{ kind: keyof SearchMatches; id: string }>(statements().searchMatchesQuery(scope, q))) {
       m[r.kind].push(r.id);
     }
     return m;
@@ -238,18 +239,18 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
     it("companyRows: the company's live rows, however old; with a window, from its first instant on", async () => {
       expect(await page(scope, f(), null)).toEqual([E, ...NOVEMBER, O2, O1, W, SEPT, OLD]);
       expect(await page(windowed, f(), null)).toEqual([E, ...NOVEMBER, O2, O1, W]);
-      expect(await query(tableCountQuery(windowed, f(), null))).toEqual([{ count: 12 }]);
+      expect(await query(statements().tableCountQuery(windowed, f(), null))).toEqual([{ count: 12 }]);
     });
 
     it("a range: from its first instant, its end excluded", async () => {
       expect(await page(scope, f(), NOV)).toEqual(NOVEMBER);
       expect(await page(scope, f(), OCT)).toEqual([O2, O1, W]);
-      expect(await query(tableCountQuery(scope, f(), NOV))).toEqual([{ count: 8 }]);
+      expect(await query(statements().tableCountQuery(scope, f(), NOV))).toEqual([{ count: 8 }]);
     });
 
     it("visibleEntryQuery: the company's live entry inside its window, nothing else", async () => {
       const visible = async (s: SqlScope, entry: string) =>
-        (await query<{ id: string }>(visibleEntryQuery(s, entry))).map((r) => r.id);
+        (await query<{ id: string }>(statements().visibleEntryQuery(s, entry))).map((r) => r.id);
       expect(await visible(scope, P1)).toEqual([P1]);
       expect(await visible(scope, OLD)).toEqual([OLD]);
       expect(await visible(windowed, W)).toEqual([W]);
@@ -263,7 +264,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
       const rows = async (s: SqlScope) =>
         (
           await query<{ isCurrent: boolean; currency: string; total: bigint; count: number; entries: number }>(
-            kpiFiguresQuery(s, f(), null, null),
+            statements().kpiFiguresQuery(s, f(), null, null),
           )
         ).sort((a, b) => a.currency.localeCompare(b.currency));
       // October on: W 10, O1 4000, O2 300; November: S 100, P1 1000, P2 2000, P3 500, P7 1000; December: E 60.
@@ -304,7 +305,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
     it("filters together, and the count agrees with the page", async () => {
       const both = f({ employee: BO, review: "WAITING" });
       expect(await page(scope, both, NOV)).toEqual([P5]);
-      expect(await query(tableCountQuery(scope, both, NOV))).toEqual([{ count: 1 }]);
+      expect(await query(statements().tableCountQuery(scope, both, NOV))).toEqual([{ count: 1 }]);
     });
   });
 
@@ -344,7 +345,9 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
       }
       // And counted the same way.
       expect(
-        await query(tableCountQuery(scope, f({ q: "lovelace", matches: await matchesOf("lovelace") }), null)),
+        await query(
+          statements().tableCountQuery(scope, f({ q: "lovelace", matches: await matchesOf("lovelace") }), null),
+        ),
       ).toEqual([{ count: 2 }]);
     });
 
@@ -372,7 +375,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
 
     it("a page at its offset; names joined within the company", async () => {
       expect(await page(scope, f(), NOV, 3, 2)).toEqual([P5, P4, P3]);
-      const rows = await query<Record<string, unknown>>(tablePageQuery(scope, f(), NOV, 100, 0));
+      const rows = await query<Record<string, unknown>>(statements().tablePageQuery(scope, f(), NOV, 100, 0));
       const byId = new Map(rows.map((r) => [r.id, r]));
       expect(byId.get(P1)).toMatchObject({
         employeeName: "Ada Lovelace",
@@ -390,7 +393,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
 
     it("exportBatchQuery: newest first, strictly after the given row, at most the limit", async () => {
       const batch = async (after: { performedAt: Date; id: string } | null, limit: number) =>
-        (await query<{ id: string }>(exportBatchQuery(scope, f(), NOV, after, limit))).map((r) => r.id);
+        (await query<{ id: string }>(statements().exportBatchQuery(scope, f(), NOV, after, limit))).map((r) => r.id);
       expect(await batch(null, 3)).toEqual([P7, P6, P5]);
       expect(await batch({ performedAt: new Date("2026-11-06T10:00:00Z"), id: P5 }, 3)).toEqual([P4, P3, P2]);
       expect(await batch({ performedAt: new Date("2026-11-02T10:00:00Z"), id: P1 }, 3)).toEqual([S]);
@@ -408,7 +411,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
       entries: number;
     };
     const kpis = async (filters: ReadFilters, current: DateRange | null, previous: DateRange | null) =>
-      (await query<KpiRow>(kpiQuery(scope, filters, current, previous))).sort(
+      (await query<KpiRow>(statements().kpiQuery(scope, filters, current, previous))).sort(
         (a, b) => Number(b.isCurrent) - Number(a.isCurrent) || a.currency.localeCompare(b.currency),
       );
     // November in EUR: spend S 100, P1 1000, P2 2000 (pending counts), P3 500, P7 1000; not the wallet
@@ -437,7 +440,7 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
         { isCurrent: true, currency: "EUR", total: 2000n, count: 2, waiting: 1, missingReceipt: 1, entries: 2 },
       ]);
       // The rollup gives the same rows where it can answer.
-      const rollup = (await query<KpiRow>(kpiFiguresQuery(scope, f(), NOV, OCT))).sort(
+      const rollup = (await query<KpiRow>(statements().kpiFiguresQuery(scope, f(), NOV, OCT))).sort(
         (a, b) => Number(b.isCurrent) - Number(a.isCurrent) || a.currency.localeCompare(b.currency),
       );
       expect(rollup).toEqual(await kpis(f(), NOV, OCT));
@@ -447,7 +450,9 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
       const months = last12Months(new Date("2026-11-15T12:00:00Z"), ZONE);
       const monthly = async (filters: ReadFilters, currency: string) =>
         (
-          await query<{ month: Date; total: bigint; count: number }>(monthlyQuery(scope, filters, months, currency))
+          await query<{ month: Date; total: bigint; count: number }>(
+            statements().monthlyQuery(scope, filters, months, currency),
+          )
         ).map((r) => [r.month.toISOString().slice(0, 10), r.total, r.count]);
       // O2 is October's last millisecond and S November's first instant in Copenhagen; E (December) and 1969 are outside.
       expect(await monthly(f(), "EUR")).toEqual([
@@ -458,14 +463,14 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
       expect(await monthly(f({ employee: ADA }), "EUR")).toEqual([["2026-11-01", 2000n, 2]]);
       expect(await monthly(f(), "SEK")).toEqual([["2026-11-01", 700n, 1]]);
       // Over three months only.
-      const autumn = await query<{ total: bigint }>(monthlyQuery(scope, f(), months.slice(9, 11), "EUR"));
+      const autumn = await query<{ total: bigint }>(statements().monthlyQuery(scope, f(), months.slice(9, 11), "EUR"));
       expect(autumn.map((r) => r.total)).toEqual([250n, 4310n]);
     });
 
     it("breakdownsQuery: split items to their own account and tag, every other dimension per entry", async () => {
       type Row = { dim: string; key: string | null; total: bigint; byCategory: number; byTag: number; byEntry: number };
       const breakdowns = async (group: string | null, filters = f()) =>
-        (await query<Row>(breakdownsQuery(scope, filters, NOV, "EUR", group)))
+        (await query<Row>(statements().breakdownsQuery(scope, filters, NOV, "EUR", group)))
           .map((r) => ({
             dim: r.dim,
             key: r.key,
