@@ -43,6 +43,7 @@ import {
   tablePageQuery,
   visibleEntryQuery,
   type BreakdownDimension,
+  type KpiRow,
   type ReadFilters,
   type SearchMatches,
   type Sql,
@@ -165,16 +166,6 @@ export function averageMinors(total: bigint, count: number): bigint {
   const twice = (total * 2n) / n;
   return twice >= 0n ? (twice + 1n) / 2n : (twice - 1n) / 2n;
 }
-
-type KpiRow = {
-  isCurrent: boolean;
-  currency: string;
-  total: bigint;
-  count: number;
-  waiting: number;
-  missingReceipt: number;
-  entries: number;
-};
 
 /** KPIs count each entry once, with its whole amount (split items never split a KPI). */
 export function fetchKpis(scope: DashboardScope, filters: ExpenseFilters): Promise<Kpis> {

@@ -399,3 +399,14 @@ export function exportBatchQuery(
     ORDER BY e."performedAt" DESC, e."id" DESC
     LIMIT ${limit}`;
 }
+
+/** A row of kpiQuery and kpiFiguresQuery: one period (current or previous) in one currency. */
+export type KpiRow = {
+  isCurrent: boolean;
+  currency: string;
+  total: bigint;
+  count: number;
+  waiting: number;
+  missingReceipt: number;
+  entries: number;
+};

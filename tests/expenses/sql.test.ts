@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_FILTERS, type ExpenseFilters } from "@/lib/expenses/filters";
 import { last12Months, type DateRange } from "@/lib/expenses/period";
-import type { ReadFilters, SearchMatches, Sql, SqlScope } from "@/lib/expenses/sql";
+import type { KpiRow, ReadFilters, SearchMatches, Sql, SqlScope } from "@/lib/expenses/sql";
 import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
 import { seedCompany, seedEntries } from "@/tests/support/expense-seed";
 
@@ -401,15 +401,6 @@ describe("the dashboard's SQL (lib/expenses/sql.ts)", () => {
   });
 
   describe("aggregates", () => {
-    type KpiRow = {
-      isCurrent: boolean;
-      currency: string;
-      total: bigint;
-      count: number;
-      waiting: number;
-      missingReceipt: number;
-      entries: number;
-    };
     const kpis = async (filters: ReadFilters, current: DateRange | null, previous: DateRange | null) =>
       (await query<KpiRow>(statements().kpiQuery(scope, filters, current, previous))).sort(
         (a, b) => Number(b.isCurrent) - Number(a.isCurrent) || a.currency.localeCompare(b.currency),
