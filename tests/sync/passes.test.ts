@@ -399,6 +399,26 @@ describe("sync passes against the sandbox", () => {
       expect([after.currency, after.dataVersion]).toEqual([before.currency, before.dataVersion]);
     });
 
+    it("a first page with no bill value leaves the wallet currency to the next page that has one", async () => {
+      // totalBillValue is optional in Pleo's schema (lib/pleo/schemas/accounting-entries.ts); the sandbox always
+      // sends it, so the first page here has it dropped.
+      await prisma.pleoCompany.update({ where: { id: COMPANY }, data: { currency: null } });
+      const { ctx, source } = await context({ pageSize: 10 });
+      let pages = 0;
+      const billless: SyncSource = {
+        ...source,
+        searchAccountingEntries: async (q) => {
+          const page = await source.searchAccountingEntries(q);
+          if (pages++ > 0) return page;
+          return { ...page, items: page.items.map((e) => ({ ...e, totalBillValue: null })) };
+        },
+      };
+      await backfill(ctx, billless, { cursor: null, from: null, until: null });
+      expect(pages).toBeGreaterThan(1);
+      const company = await prisma.pleoCompany.findUniqueOrThrow({ where: { id: COMPANY } });
+      expect(company.currency).toEqual(expect.stringMatching(/^[A-Z]{3}$/));
+    });
+
     it("each page extends the lease, and stops the pass once another owner took it", async () => {
       await backfilled();
       const { ctx, source } = await context({
