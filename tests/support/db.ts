@@ -174,12 +174,35 @@ export function busyBeforeTransactions(prisma: PrismaClient, ms: number): Prisma
   });
 }
 
-/** Run `fn` with the process database busy before each transaction (busyBeforeTransactions), then restore it. */
-export async function withBusyProcessDatabase<T>(database: Database, ms: number, fn: () => Promise<T>): Promise<T> {
-  setDatabaseForProcess({ ...database, prisma: busyBeforeTransactions(database.prisma, ms) });
+/**
+ * `prisma` whose raw statements (`$executeRawUnsafe`) matching `pattern` fail, as a database error at
+ * that very statement would; every other call goes to the real database.
+ */
+export function failingStatements(prisma: PrismaClient, pattern: RegExp): PrismaClient {
+  return new Proxy(prisma, {
+    get(target, key) {
+      if (key === "$executeRawUnsafe")
+        return async (query: string, ...values: unknown[]) => {
+          if (pattern.test(query)) throw new Error(`injected failure: ${query.slice(0, 40)}`);
+          return target.$executeRawUnsafe(query, ...values);
+        };
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** Run `fn` with the process database's client replaced by `prisma` (one of the above), then restore it. */
+export async function withProcessPrisma<T>(database: Database, prisma: PrismaClient, fn: () => Promise<T>): Promise<T> {
+  setDatabaseForProcess({ ...database, prisma });
   try {
     return await fn();
   } finally {
     setDatabaseForProcess(database);
   }
+}
+
+/** Run `fn` with the process database busy before each transaction (busyBeforeTransactions), then restore it. */
+export function withBusyProcessDatabase<T>(database: Database, ms: number, fn: () => Promise<T>): Promise<T> {
+  return withProcessPrisma(database, busyBeforeTransactions(database.prisma, ms), fn);
 }

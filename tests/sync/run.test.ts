@@ -12,6 +12,7 @@ import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { SYNC_ERROR_SENTENCES } from "@/lib/sync/describe-error";
 import { chooseKind, runSync, widensCoverage, type PageProgress, type RunSyncOptions } from "@/lib/sync/run";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { failingStatements, withProcessPrisma } from "@/tests/support/db";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { createWorld, type World } from "@/tests/support/world";
 import { expectEqualToSandbox, SYNC_ENV } from "./support";
@@ -109,6 +110,19 @@ describe("runSync against the sandbox", () => {
     expect(first).toMatchObject({ started: true, kind: "backfill", status: "succeeded" });
     await prisma.connectionEvent.deleteMany({ where: { companyId: COMPANY } });
   }
+
+  it("pruning old runs or releasing the lease failing after the run is logged; the run still succeeded", async () => {
+    await backfilled();
+    const cap = captureLogger();
+    const failing = failingStatements(prisma, /^DELETE FROM "SyncRun"|^UPDATE "SyncState" SET "leaseOwner" = NULL/);
+    const r = await withProcessPrisma(world.database, failing, () => sync({ kind: "incremental", logger: cap.logger }));
+    expect(r).toMatchObject({ started: true, kind: "incremental", status: "succeeded" });
+    const warnings = cap.lines().filter((l) => l.level === 40);
+    expect(warnings.map((l) => l.msg)).toEqual(["sync: pruning old runs failed", "sync: lease release failed"]);
+    for (const w of warnings) expect(w.err).toMatchObject({ message: expect.stringMatching(/^injected failure/) });
+    // The lease was not given back: it expires on its own (the next test's hook clears the state).
+    expect((await state()).leaseOwner).not.toBeNull();
+  });
 
   it("the first run is a full backfill: its pages, result, run row, schedule, event and progress", async () => {
     const total = await sandboxCount();
