@@ -26,7 +26,7 @@ import {
 } from "@/lib/expenses/data";
 import { UNKNOWN_ACCOUNT_ID } from "@/lib/expenses/definitions";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import { createTestDatabase, withProcessPrisma, type TestDatabase } from "@/tests/support/db";
 import { seedCompany, seedEntries, type EntrySeed } from "@/tests/support/expense-seed";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 
@@ -782,6 +782,31 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
   });
 
   describe("fetchEntryDetail", () => {
+    it("an entry deleted between the visibility check and the read of its row is not found", async () => {
+      const [id] = await seedEntries(database.prisma, A, "EUR", [
+        { performedAt: "2026-11-02T10:00:00Z", billMinors: 1 },
+      ]);
+      // The real database, with the entry deleted just after the query that found it visible.
+      let deleted = false;
+      const racing = new Proxy(database.prisma, {
+        get(target, key) {
+          if (key === "$queryRaw")
+            return async (...args: Parameters<typeof target.$queryRaw>) => {
+              const rows = await target.$queryRaw<Array<{ id?: string }>>(...args);
+              if (!deleted && rows.some((r) => r.id === id)) {
+                await target.accountingEntry.delete({ where: { id } });
+                deleted = true;
+              }
+              return rows;
+            };
+          const value = Reflect.get(target, key, target) as unknown;
+          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      expect(await withProcessPrisma(database, racing, () => fetchEntryDetail(A, id))).toBeNull();
+      expect(deleted).toBe(true);
+    });
+
     it("names for everything the entry refers to", async () => {
       const detail = await fetchEntryDetail(A, N1);
       expect(detail).toMatchObject({
