@@ -103,6 +103,8 @@ export default defineConfig<Record<never, never>, E2EOptions>({
             storageState: stack.storageState,
             // The dashboard spec's first test watches this first sync's progress bar.
             holdFirstSyncAfterPages: 2,
+            // Its other tests read this month's entries, which must exist on a month's first day too.
+            entriesThisMinute: { companyId: COMPANY_NORDLYS.id, count: 6 },
           },
         },
       },

@@ -19,6 +19,11 @@ setup("sign in by connecting a company", async ({ page, signIn, sandbox }) => {
     }
     await sandbox.fault({ path: SEARCH_PATH, latencyMs: HOLD_PAGE_MS });
   }
+  if (signIn.entriesThisMinute) {
+    const { companyId, count } = signIn.entriesThisMinute;
+    const { created } = await sandbox.activity(companyId, { created: count, performedWithinSeconds: 60 });
+    expect(created).toHaveLength(count);
+  }
   await connectCompany(page, signIn);
   await expect(page).toHaveURL(/\/dashboard/);
   await expect(

@@ -37,7 +37,20 @@ const InstallationStatusSchema = z
   })
   .strict();
 const count = z.number().int().min(0).max(100_000).optional();
-const ActivitySchema = z.object({ created: count, updated: count, deleted: count }).strict();
+const ActivitySchema = z
+  .object({
+    created: count,
+    updated: count,
+    deleted: count,
+    // How far back new entries were performed (default 3 days): e.g. 60, for entries of this very month.
+    performedWithinSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(365 * 86_400)
+      .optional(),
+  })
+  .strict();
 const ConfigSchema = z
   .object({
     rateLimit: z.boolean().optional(),

@@ -22,6 +22,12 @@ export type SignIn = {
    * is then still running, with its progress known, however long other projects run in between.
    */
   holdFirstSyncAfterPages?: number;
+  /**
+   * Before connecting, add this many entries performed in the last minute to the company: a spec that
+   * reads "this month" then has entries even in the first hours of a month (the seed's are spread over
+   * 18 months, so the month's first hours usually have none).
+   */
+  entriesThisMinute?: { companyId: string; count: number };
 };
 
 export type E2EOptions = {

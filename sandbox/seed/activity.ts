@@ -13,6 +13,8 @@ export interface ActivityRequest {
   created?: number;
   updated?: number;
   deleted?: number;
+  /** New entries are performed within this many seconds before now (default: 3 days). */
+  performedWithinSeconds?: number;
 }
 
 export interface ActivityResult {
@@ -92,8 +94,9 @@ export function applyActivity(state: SandboxState, company: CompanyState, req: A
     });
     result.deleted.push(company.data.entries[pos].id);
   }
+  const within = (req.performedWithinSeconds ?? 3 * 86_400) * 1000;
   for (let i = 0; i < (req.created ?? 0); i++) {
-    const performedAt = Math.floor((now - state.rng() * 3 * 86_400_000) / 1000) * 1000;
+    const performedAt = Math.floor((now - state.rng() * within) / 1000) * 1000;
     const e = makeEntry(company.ctx, state.rng, performedAt, now);
     e.createdAt = now;
     e.updatedAt = now;

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPANY_BRIGHTWAVE, COMPANY_NORDLYS } from "@/sandbox/seed/fixtures";
 import { getTokensForCompany } from "@/sandbox/testing";
 import { startTestSandbox, type InProcessSandbox } from "@/tests/support/sandbox";
-import { search } from "./helpers";
+import { controlRequest, search } from "./helpers";
 
 type Entry = Record<string, unknown> & { id: string; deletedAt: string | null };
 let sb: InProcessSandbox;
@@ -330,6 +330,24 @@ describe("changing data", () => {
     // Updated entries carry a fresh updatedAt.
     const updated = all.find((e: Entry) => e.id === activity.updated[0]) as Entry;
     expect(Date.now() - Date.parse(updated.updatedAt as string)).toBeLessThan(60_000);
+  });
+
+  it("new entries are performed within the last 3 days, or within performedWithinSeconds", async () => {
+    const recent = await sb.control.activity(LARGE, { created: 8, performedWithinSeconds: 60 });
+    const older = await sb.control.activity(LARGE, { created: 40 });
+    const all = (await pageAll(token, LARGE, { sorting_keys: "performedAt", sorting_order: "DESC", limit: "100" }))
+      .entries;
+    const ageOf = (id: string) => Date.now() - Date.parse(all.find((e: Entry) => e.id === id)!.performedAt as string);
+    expect(recent.created).toHaveLength(8);
+    for (const id of recent.created) expect(ageOf(id)).toBeLessThanOrEqual(61_000);
+    const olderAges = older.created.map(ageOf);
+    expect(olderAges).toHaveLength(40);
+    expect(Math.max(...olderAges)).toBeLessThanOrEqual(3 * 86_400_000 + 1_000);
+    // Spread over the 3 days, not the last minute.
+    expect(Math.max(...olderAges)).toBeGreaterThan(60_000);
+    await expect(
+      controlRequest(sb.url, "POST", `/companies/${LARGE}/activity`, { created: 1, performedWithinSeconds: 0 }),
+    ).resolves.toMatchObject({ status: 400 });
   });
 
   it("index orders stay exact after many updates move entries between null and non-null settledAt", async () => {

@@ -240,7 +240,7 @@ export class SandboxControl {
   /** New, changed and deleted entries, as a company's people would make them; resolves to their ids. */
   activity(
     companyId: string,
-    change: { created?: number; updated?: number; deleted?: number },
+    change: { created?: number; updated?: number; deleted?: number; performedWithinSeconds?: number },
   ): Promise<{ created: string[]; updated: string[]; deleted: string[] }> {
     return this.call("POST", `/companies/${companyId}/activity`, change);
   }
