@@ -103,8 +103,9 @@ export default defineConfig<Record<never, never>, E2EOptions>({
             storageState: stack.storageState,
             // The dashboard spec's first test watches this first sync's progress bar.
             holdFirstSyncAfterPages: 2,
-            // Its other tests read this month's entries, which must exist on a month's first day too.
-            entriesThisMinute: { companyId: COMPANY_NORDLYS.id, count: 6 },
+            // Its other tests read this month's entries (mileage, invoices, receipts, …): as many as a
+            // month's first half has, on its first day too.
+            entriesThisMonth: { companyId: COMPANY_NORDLYS.id, timeZone: "Europe/Copenhagen", count: 150 },
           },
         },
       },

@@ -23,11 +23,11 @@ export type SignIn = {
    */
   holdFirstSyncAfterPages?: number;
   /**
-   * Before connecting, add this many entries performed in the last minute to the company: a spec that
-   * reads "this month" then has entries even in the first hours of a month (the seed's are spread over
-   * 18 months, so the month's first hours usually have none).
+   * Before connecting, add this many entries to the company, performed since this month began in
+   * `timeZone`: a spec that reads "this month" (every kind of entry it looks for) then has them on a
+   * month's first day too. The seed's entries are spread over 18 months, a few a day.
    */
-  entriesThisMinute?: { companyId: string; count: number };
+  entriesThisMonth?: { companyId: string; timeZone: string; count: number };
 };
 
 export type E2EOptions = {
