@@ -26,7 +26,7 @@ import {
 } from "@/lib/expenses/data";
 import { UNKNOWN_ACCOUNT_ID } from "@/lib/expenses/definitions";
 import { DEFAULT_FILTERS, periodOf, type ExpenseFilters } from "@/lib/expenses/filters";
-import { createTestDatabase, withProcessPrisma, type TestDatabase } from "@/tests/support/db";
+import { createTestDatabase, withMember, withProcessPrisma, type TestDatabase } from "@/tests/support/db";
 import { seedCompany, seedEntries, type EntrySeed } from "@/tests/support/expense-seed";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 
@@ -788,20 +788,14 @@ describe("the dashboard's reads (lib/expenses/data.ts)", () => {
       ]);
       // The real database, with the entry deleted just after the query that found it visible.
       let deleted = false;
-      const racing = new Proxy(database.prisma, {
-        get(target, key) {
-          if (key === "$queryRaw")
-            return async (...args: Parameters<typeof target.$queryRaw>) => {
-              const rows = await target.$queryRaw<Array<{ id?: string }>>(...args);
-              if (!deleted && rows.some((r) => r.id === id)) {
-                await target.accountingEntry.delete({ where: { id } });
-                deleted = true;
-              }
-              return rows;
-            };
-          const value = Reflect.get(target, key, target) as unknown;
-          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
+      const prisma = database.prisma;
+      const racing = withMember(prisma, "$queryRaw", async (...args: Parameters<typeof prisma.$queryRaw>) => {
+        const rows = await prisma.$queryRaw<Array<{ id?: string }>>(...args);
+        if (!deleted && rows.some((r) => r.id === id)) {
+          await prisma.accountingEntry.delete({ where: { id } });
+          deleted = true;
+        }
+        return rows;
       });
       expect(await withProcessPrisma(database, racing, () => fetchEntryDetail(A, id))).toBeNull();
       expect(deleted).toBe(true);

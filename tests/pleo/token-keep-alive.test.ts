@@ -9,6 +9,7 @@ import {
   tokenManagerFor,
 } from "@/lib/pleo/tokens";
 import { COMPANY_THISTLE, DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
+import { transactionOf, withMember } from "@/tests/support/db";
 import { captureLogger, setProcessLogger } from "@/tests/support/logs";
 import { openAccess, openRefresh } from "@/tests/support/tokens";
 import { createWorld, type World } from "@/tests/support/world";
@@ -56,19 +57,13 @@ describe("keep-alive and the process entry points", () => {
    */
   function beforeFirstLock(meanwhile: () => Promise<unknown>): PrismaClient {
     let first = true;
-    return new Proxy(world.prisma, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown;
-        if (key !== "$transaction") return typeof value === "function" ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          if (first) {
-            first = false;
-            await meanwhile();
-          }
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as PrismaClient;
+    return withMember(world.prisma, "$transaction", async (...args: unknown[]) => {
+      if (first) {
+        first = false;
+        await meanwhile();
+      }
+      return transactionOf(world.prisma)(...args);
+    });
   }
 
   describe("keepAliveIdleConnections (token-keep-alive.ts)", () => {

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { ConnectionNotFoundError, NeedsReauthError, PleoApiError, PleoUnavailableError } from "@/lib/pleo/errors";
 import { registerGrantEndedWrite } from "@/lib/pleo/grant-ended";
 import { LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
-import { busyBeforeTransactions } from "@/tests/support/db";
+import { busyBeforeTransactions, transactionOf, withMember } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
 import type { FaultSpec } from "@/tests/support/sandbox";
 import { openAccess } from "@/tests/support/tokens";
@@ -85,22 +84,14 @@ function pausedAtLock(pause: number[] = [1]) {
     }),
   );
   const counter = { transactions: 0 };
-  const prisma = new Proxy(world.prisma, {
-    get(target, key) {
-      if (key === "$transaction") {
-        return async (...args: unknown[]) => {
-          const gate = gates.get(++counter.transactions);
-          if (gate) {
-            gate.reach();
-            await gate.opened;
-          }
-          return (target.$transaction as (...a: unknown[]) => unknown)(...args);
-        };
-      }
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  }) as PrismaClient;
+  const prisma = withMember(world.prisma, "$transaction", async (...args: unknown[]) => {
+    const gate = gates.get(++counter.transactions);
+    if (gate) {
+      gate.reach();
+      await gate.opened;
+    }
+    return transactionOf(world.prisma)(...args);
+  });
   const gate = (n: number) => gates.get(n)!;
   const first = gates.get(pause[0]);
   return { prisma, counter, reached: first?.reached, open: () => first?.open(), gate };

@@ -4,7 +4,7 @@ import { open, parseKeyRing, seal, type TokenBinding } from "@/lib/crypto";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { createLogger } from "@/lib/log";
 import { resealTokens } from "@/lib/pleo/token-reseal";
-import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import { createTestDatabase, withMember, type TestDatabase } from "@/tests/support/db";
 import { configurePortal, TEST_SECRETS } from "@/tests/support/env";
 import { captureLogger } from "@/tests/support/logs";
 import { at, tokenRows } from "@/tests/support/token-rows";
@@ -151,19 +151,12 @@ describe("resealTokens", () => {
       refreshTokenEnc: seal("refreshed-refresh", ring, refresh(c.companyId)),
     };
     // Between its read and its write, another instance's refresh stores new tokens.
-    const pleoConnection = new Proxy(prisma.pleoConnection, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as (...a: unknown[]) => Promise<unknown>;
-        if (key !== "updateMany") return value;
-        return async (...args: unknown[]) => {
-          await prisma.pleoConnection.update({ where: { companyId: c.companyId }, data: theirs });
-          return value.apply(target, args);
-        };
-      },
+    const updateMany = prisma.pleoConnection.updateMany.bind(prisma.pleoConnection) as (...a: unknown[]) => unknown;
+    const pleoConnection = withMember(prisma.pleoConnection, "updateMany", async (...args: unknown[]) => {
+      await prisma.pleoConnection.update({ where: { companyId: c.companyId }, data: theirs });
+      return updateMany(...args);
     });
-    const db = new Proxy(prisma, {
-      get: (target, key) => (key === "pleoConnection" ? pleoConnection : Reflect.get(target, key, target)),
-    }) as PrismaClient;
+    const db = withMember(prisma, "pleoConnection", pleoConnection);
 
     expect((await resealTokens({ db, log: silent, ring })).PleoConnection).toEqual({
       ...zero,
@@ -211,15 +204,10 @@ describe("resealTokens", () => {
 
   it("any other error (the database) stops the run and is thrown", async () => {
     await rows().connection();
-    const pleoConnection = new Proxy(prisma.pleoConnection, {
-      get: (target, key) =>
-        key === "updateMany"
-          ? () => Promise.reject(new Error("the database went away"))
-          : (Reflect.get(target, key, target) as unknown),
-    });
-    const db = new Proxy(prisma, {
-      get: (target, key) => (key === "pleoConnection" ? pleoConnection : Reflect.get(target, key, target)),
-    }) as PrismaClient;
+    const pleoConnection = withMember(prisma.pleoConnection, "updateMany", () =>
+      Promise.reject(new Error("the database went away")),
+    );
+    const db = withMember(prisma, "pleoConnection", pleoConnection);
     await expect(resealTokens({ db, log: silent, ring: parseKeyRing(BOTH) })).rejects.toThrow("the database went away");
   });
 });

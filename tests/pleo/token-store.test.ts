@@ -26,7 +26,7 @@ import {
   takeLease,
   type SealToken,
 } from "@/lib/pleo/token-store";
-import { createTestDatabase, type TestDatabase } from "@/tests/support/db";
+import { createTestDatabase, withMember, type TestDatabase } from "@/tests/support/db";
 import { configurePortal } from "@/tests/support/env";
 import { at, tokenRows, TOKEN_ROWS_T0 } from "@/tests/support/token-rows";
 import { openAccess, openRefresh } from "@/tests/support/tokens";
@@ -304,19 +304,12 @@ describe("token store", () => {
     /** `prisma` whose pleoConnection.updateMany fails the first `failures` calls. */
     function failingWrites(failures: number) {
       const calls = { n: 0 };
-      const pleoConnection = new Proxy(prisma.pleoConnection, {
-        get(target, key) {
-          const value = Reflect.get(target, key, target) as unknown;
-          if (key !== "updateMany") return value;
-          return (...args: unknown[]) => {
-            if (++calls.n <= failures) return Promise.reject(new Error(`write ${calls.n} failed`));
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        },
+      const updateMany = prisma.pleoConnection.updateMany.bind(prisma.pleoConnection) as (...a: unknown[]) => unknown;
+      const pleoConnection = withMember(prisma.pleoConnection, "updateMany", (...args: unknown[]) => {
+        if (++calls.n <= failures) return Promise.reject(new Error(`write ${calls.n} failed`));
+        return updateMany(...args);
       });
-      const db = new Proxy(prisma, {
-        get: (target, key) => (key === "pleoConnection" ? pleoConnection : Reflect.get(target, key, target)),
-      }) as PrismaClient;
+      const db = withMember(prisma, "pleoConnection", pleoConnection);
       return { db, calls };
     }
 

@@ -3,6 +3,7 @@ import { ConnectionNotFoundError, NeedsReauthError, PleoUnavailableError } from 
 import type { TokenManager } from "@/lib/pleo/token-manager";
 import { DEMO_SECOND_COMPANY_ID, LARGE_COMPANY_ID } from "@/sandbox/seed/fixtures";
 import type { FaultSpec } from "@/tests/support/sandbox";
+import { transactionOf, withMember } from "@/tests/support/db";
 import { captureLogger } from "@/tests/support/logs";
 import { openAccess, openRefresh } from "@/tests/support/tokens";
 import { createWorld, type World } from "@/tests/support/world";
@@ -69,17 +70,9 @@ describe("access tokens", () => {
     // new token under the lock), so count what the in-process single flight saves: transactions.
     const counting = () => {
       const counter = { transactions: 0 };
-      const prisma = new Proxy(world.prisma, {
-        get(target, key) {
-          if (key === "$transaction") {
-            return (...args: Parameters<typeof target.$transaction>) => {
-              counter.transactions++;
-              return (target.$transaction as (...a: unknown[]) => unknown)(...args);
-            };
-          }
-          const value = Reflect.get(target, key, target) as unknown;
-          return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-        },
+      const prisma = withMember(world.prisma, "$transaction", (...args: unknown[]) => {
+        counter.transactions++;
+        return transactionOf(world.prisma)(...args);
       });
       return { counter, manager: world.tokenManager({ prisma }) };
     };

@@ -151,26 +151,39 @@ async function holdTransaction(prisma: PrismaClient, ms: number): Promise<{ done
 }
 
 /**
+ * `target` (a Prisma client, or one of its models) with the member `key` replaced by `value`; every other
+ * member is the target's own, its methods bound to it. How a test puts a wait, a count or a failure at
+ * one call of the real database: `withMember(prisma, "$transaction", (...args) => …)`, or for a model's
+ * method `withMember(prisma, "pleoConnection", withMember(prisma.pleoConnection, "updateMany", …))`.
+ */
+export function withMember<T extends object>(target: T, key: keyof T, value: unknown): T {
+  return new Proxy(target, {
+    get(t, k) {
+      if (k === key) return value;
+      const member = Reflect.get(t, k, t) as unknown;
+      return typeof member === "function" ? (member as (...a: unknown[]) => unknown).bind(t) : member;
+    },
+  });
+}
+
+/** `prisma.$transaction`, untyped: for replacements that pass their arguments on as they came. */
+export const transactionOf = (prisma: PrismaClient) =>
+  prisma.$transaction.bind(prisma) as (...args: unknown[]) => Promise<unknown>;
+
+/**
  * `prisma` whose every `$transaction` begins while another one (a long sync page commit, say) holds the
  * database for `ms`. PGlite runs one transaction at a time, so it waits, and Prisma gives up on it after
  * its `maxWait` (2 s by default): what the portal's longer `maxWait`s are for. On PostgreSQL the other
  * transaction holds only a pooled connection, so nothing waits.
  */
 export function busyBeforeTransactions(prisma: PrismaClient, ms: number): PrismaClient {
-  return new Proxy(prisma, {
-    get(target, key) {
-      if (key === "$transaction")
-        return async (...args: unknown[]) => {
-          const hold = await holdTransaction(target, ms);
-          try {
-            return await (target.$transaction as (...a: unknown[]) => Promise<unknown>)(...args);
-          } finally {
-            await hold.done;
-          }
-        };
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  return withMember(prisma, "$transaction", async (...args: unknown[]) => {
+    const hold = await holdTransaction(prisma, ms);
+    try {
+      return await transactionOf(prisma)(...args);
+    } finally {
+      await hold.done;
+    }
   });
 }
 
@@ -179,16 +192,9 @@ export function busyBeforeTransactions(prisma: PrismaClient, ms: number): Prisma
  * that very statement would; every other call goes to the real database.
  */
 export function failingStatements(prisma: PrismaClient, pattern: RegExp): PrismaClient {
-  return new Proxy(prisma, {
-    get(target, key) {
-      if (key === "$executeRawUnsafe")
-        return async (query: string, ...values: unknown[]) => {
-          if (pattern.test(query)) throw new Error(`injected failure: ${query.slice(0, 40)}`);
-          return target.$executeRawUnsafe(query, ...values);
-        };
-      const value = Reflect.get(target, key, target) as unknown;
-      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
+  return withMember(prisma, "$executeRawUnsafe", async (query: string, ...values: unknown[]) => {
+    if (pattern.test(query)) throw new Error(`injected failure: ${query.slice(0, 40)}`);
+    return prisma.$executeRawUnsafe(query, ...values);
   });
 }
 
