@@ -42,7 +42,8 @@ const ActivitySchema = z
     created: count,
     updated: count,
     deleted: count,
-    // How far back new entries were performed (default 3 days): e.g. 60, for entries of this very month.
+    // How far back new entries were performed (default 3 days): e.g. since this month began, for a spec
+    // that reads "this month" (e2e/signed-in.setup.ts).
     performedWithinSeconds: z
       .number()
       .int()
